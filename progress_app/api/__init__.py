@@ -1,0 +1,1 @@
+"""The HTTP API (REST, SSE, WebSocket) on the same server as the UI. Routes call JobService only."""

@@ -1,0 +1,53 @@
+"""REST routes for kinds and jobs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from progress_app import __version__
+from progress_app.api.schemas import Health, JobCreate, JobList, JobOut, KindOut
+from progress_app.domain.status import Status
+from progress_app.errors import InvalidParams, KindNotFound
+from progress_app.runtime.service import JobService
+
+router = APIRouter(prefix='/api')
+
+
+def get_service(request: Request) -> JobService:
+    return request.app.state.service
+
+
+Service = Annotated[JobService, Depends(get_service)]
+
+
+@router.get('/health', response_model=Health, tags=['meta'])
+def health() -> dict[str, Any]:
+    return {'status': 'ok', 'version': __version__}
+
+
+@router.get('/kinds', response_model=list[KindOut], tags=['kinds'])
+def kinds(service: Service) -> list[dict[str, Any]]:
+    return service.kinds()
+
+
+@router.post('/jobs', response_model=JobOut, status_code=201, tags=['jobs'])
+def submit(body: JobCreate, service: Service) -> dict[str, Any]:
+    try:
+        return service.submit(body.kind, body.params, name=body.name, priority=body.priority)
+    except KindNotFound as exc:
+        raise InvalidParams([{'loc': ['kind'], 'msg': str(exc), 'type': 'unknown_kind'}]) from None
+
+
+@router.get('/jobs', response_model=JobList, tags=['jobs'])
+def list_jobs(service: Service, status: Annotated[list[Status] | None, Query()] = None,
+              kind: Annotated[str | None, Query(max_length=100)] = None,
+              limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+              offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    return service.list(status=[s.value for s in status or []], kind=kind, limit=limit, offset=offset)
+
+
+@router.get('/jobs/{job_id}', response_model=JobOut, tags=['jobs'])
+def get_job(job_id: int, service: Service) -> dict[str, Any]:
+    return service.get(job_id)

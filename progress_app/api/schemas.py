@@ -1,0 +1,81 @@
+"""Request and response models of the HTTP API (they drive validation and the OpenAPI document)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class JobCreate(BaseModel):
+    model_config = ConfigDict(extra='forbid', json_schema_extra={
+        'examples': [{'kind': 'demo', 'params': {'items': 50}, 'name': 'Try it', 'priority': 0}]})
+
+    kind: Annotated[str, Field(min_length=1, max_length=100, description="A kind from GET /api/kinds, e.g. 'demo'")]
+    params: Annotated[dict[str, Any], Field(description="The kind's parameters (see its params_schema)")] = {}
+    name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    priority: Annotated[int, Field(ge=-1000, le=1000, description='Higher runs first')] = 0
+
+
+class StageOut(BaseModel):
+    name: str
+    weight: float
+    state: str
+    started_at: str | None = None
+    finished_at: str | None = None
+
+
+class JobOut(BaseModel):
+    id: int
+    name: str
+    kind: str
+    status: str
+    priority: int
+    params: dict[str, Any]
+    progress: float = Field(description='Percent, 0-100; never goes backwards while the job runs')
+    stage: str | None
+    stage_index: int
+    stages: list[StageOut]
+    message: str
+    current: float
+    total: float | None
+    unit: str
+    speed: float | None = Field(description='Units of the current stage per second (smoothed)')
+    eta_seconds: float | None
+    elapsed_seconds: float
+    created_at: str | None
+    started_at: str | None
+    finished_at: str | None
+    run_at: str | None
+    attempts: int
+    error: str | None
+    error_stage: str | None
+    traceback: str | None
+    result: Any
+    has_output: bool
+    queue_position: int | None
+    schedule_id: str | None
+    options: dict[str, Any]
+
+
+class JobList(BaseModel):
+    items: list[JobOut]
+    total: int
+
+
+class KindOut(BaseModel):
+    name: str
+    title: str
+    description: str
+    params_schema: dict[str, Any]
+    stages: list[dict[str, Any]] | None
+    pausable: bool
+    resumable: bool
+    restart: str
+    icon: str
+    source: str
+
+
+class Health(BaseModel):
+    status: str
+    version: str

@@ -1,0 +1,58 @@
+"""Wiring: settings → engine and service → API routes and pages → NiceGUI's server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import sys
+
+from nicegui import app, ui
+
+from progress_app.api import errors as api_errors
+from progress_app.api.jobs import router
+from progress_app.config import Settings, settings_or_exit
+from progress_app.errors import ProgressAppError
+from progress_app.runtime.engine import Engine
+from progress_app.runtime.service import JobService
+from progress_app.store.engine import init_schema
+from progress_app.ui import dashboard
+
+
+def build(settings: Settings) -> JobService:
+    """Create the engine and service, register routes and pages, and start/stop the engine with the server."""
+    engine = Engine(settings)
+    service = JobService(engine)
+    app.state.service = service
+    app.include_router(router)
+    api_errors.install(app)
+    dashboard.create(service)
+
+    async def start() -> None:
+        await asyncio.to_thread(engine.start)
+        engine.bus.attach(asyncio.get_running_loop())
+
+    async def stop() -> None:
+        engine.bus.detach()
+        await asyncio.to_thread(engine.stop)
+
+    app.on_startup(start)
+    app.on_shutdown(stop)
+    return service
+
+
+def main(argv: list[str] | None = None) -> None:
+    settings = settings_or_exit(argv)
+    logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+    logging.getLogger('apscheduler').setLevel(logging.WARNING)  # it logs every job hand-off at INFO
+    if multiprocessing.current_process().name == 'MainProcess':
+        service = build(settings)
+        try:  # fail before the server starts, in one clear line, if the database cannot be used
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            init_schema(service.engine.repo.engine)
+        except (ProgressAppError, OSError) as exc:
+            print(f'app.py: error: {exc}', file=sys.stderr)
+            raise SystemExit(2) from None
+    ui.run(host=settings.host, port=settings.port, title='Progress App', native=settings.native,
+           show=not settings.no_browser and not settings.native, reload=False, fastapi_docs=True,
+           show_welcome_message=True, favicon='⏳')

@@ -1,0 +1,129 @@
+"""Settings: defaults, `PROGRESS_APP_*` environment variables, command-line flags, validation.
+
+Precedence: flag > environment variable > default. A bad value is reported in one line and the app exits with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from progress_app.errors import ConfigError
+
+ENV_PREFIX = 'PROGRESS_APP_'
+LOOPBACK_NAMES = {'localhost', 'localhost.localdomain', 'ip6-localhost'}
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra='forbid', frozen=True)
+
+    host: str = '127.0.0.1'
+    """Interface to listen on. Anything but loopback requires a password."""
+    port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    data_dir: Path = Path('data')
+    """Holds progress.db, logs/, outputs/ and plugins/."""
+    native: bool = False
+    no_browser: bool = False
+    workers: Annotated[int, Field(ge=1, le=256)] = 4
+    """How many jobs run at once (changeable later in the settings page)."""
+    database_url: str | None = None
+    """Any SQLAlchemy URL; default: SQLite at <data_dir>/progress.db."""
+    password: str | None = None
+    retention_days: Annotated[float, Field(gt=0, le=36500)] = 30
+    log_max_bytes: Annotated[int, Field(ge=1024)] = 50 * 1024 * 1024
+
+    @field_validator('host')
+    @classmethod
+    def _host_not_empty(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError('must not be empty')
+        return value.strip()
+
+    @field_validator('database_url')
+    @classmethod
+    def _url_has_scheme(cls, value: str | None) -> str | None:
+        if value is not None and '://' not in value:
+            raise ValueError("must be an SQLAlchemy URL such as 'sqlite:////path/progress.db'")
+        return value
+
+    @model_validator(mode='after')
+    def _exposed_needs_password(self) -> Settings:
+        if not is_loopback(self.host) and not self.password:
+            raise ValueError(f'listening on {self.host} exposes the app beyond this machine; '
+                             'set --password (or PROGRESS_APP_PASSWORD) to do that')
+        return self
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f'sqlite:///{(self.data_dir / "progress.db").resolve()}'
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / 'logs'
+
+    @property
+    def outputs_dir(self) -> Path:
+        return self.data_dir / 'outputs'
+
+    @property
+    def plugins_dir(self) -> Path:
+        return self.data_dir / 'plugins'
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip('[]')).is_loopback
+    except ValueError:
+        return False
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog='app.py', description='Progress App: run long jobs and watch them live.')
+    add = parser.add_argument
+    add('--host', help='interface to listen on (default 127.0.0.1)')
+    add('--port', help='port (default 8080)')
+    add('--data-dir', help='database, logs, outputs and plugins (default ./data)')
+    add('--native', action='store_const', const='true', help='open a native desktop window')
+    add('--no-browser', action='store_const', const='true', help='do not open a browser')
+    add('--workers', help='jobs that run at once (default 4)')
+    add('--database-url', help='SQLAlchemy URL (default: SQLite in the data dir)')
+    add('--password', help='required when --host is not loopback')
+    add('--retention-days', help='purge finished jobs older than this (default 30)')
+    return parser
+
+
+def parse_settings(argv: list[str] | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Settings from flags and `PROGRESS_APP_*` variables; raises ConfigError with one clear line."""
+    env = os.environ if env is None else env
+    fields = Settings.model_fields
+    values: dict[str, Any] = {name: env[ENV_PREFIX + name.upper()] for name in fields
+                              if ENV_PREFIX + name.upper() in env}
+    args = _parser().parse_args(argv)
+    values.update({k: v for k, v in vars(args).items() if v is not None})
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error['loc'][0]) if error['loc'] else 'host'  # the one cross-field rule is about --host
+        where = f"--{name.replace('_', '-')}" if name else 'settings'
+        if name and ENV_PREFIX + name.upper() in env and getattr(args, name, None) is None:
+            where = ENV_PREFIX + name.upper()
+        message = error['msg'].removeprefix('Value error, ')
+        given = f' (got {values[name]!r})' if name in values and name != 'password' else ''
+        raise ConfigError(f'{where}: {message}{given}') from None
+
+
+def settings_or_exit(argv: list[str] | None = None) -> Settings:
+    try:
+        return parse_settings(argv)
+    except ConfigError as exc:
+        print(f'app.py: error: {exc}', file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,43 @@
+"""Event types of a job's persisted history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class EventType(StrEnum):
+    CREATED = 'created'
+    QUEUED = 'queued'
+    STARTED = 'started'
+    STAGE = 'stage'
+    PROGRESS = 'progress'
+    MESSAGE = 'message'
+    PAUSED = 'paused'
+    RESUMED = 'resumed'
+    INTERRUPTED = 'interrupted'
+    RETRIED = 'retried'
+    COMPLETED = 'completed'
+    FAILED = 'failed'
+    CANCELLED = 'cancelled'
+    REMOVED = 'removed'
+
+
+@dataclass(slots=True, frozen=True)
+class Event:
+    """One entry of a job's history.
+
+    `id` is global and increasing across all jobs (it is the SSE event id); `seq` counts per job from 1.
+    """
+
+    id: int
+    job_id: int
+    seq: int
+    at: float
+    type: EventType
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {'id': self.id, 'job_id': self.job_id, 'seq': self.seq, 'at': self.at, 'type': self.type.value,
+                'data': self.data}

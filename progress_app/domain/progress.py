@@ -1,0 +1,241 @@
+"""Progress math: weighted stages, monotonic percent, smoothed speed and ETA.
+
+Everything here takes the clock as an argument (`now`, seconds from any monotonic origin), so tests drive it with
+a fake clock. `Progress` holds the counters a job's hot loop bumps; `Meter` turns periodic samples of them into
+speed, ETA and active elapsed time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+DEFAULT_STAGE = 'run'
+SMOOTHING = 0.3
+MIN_SECONDS_FOR_ETA = 1.0
+
+
+class StageState(StrEnum):
+    PENDING = 'pending'
+    RUNNING = 'running'
+    DONE = 'done'
+    FAILED = 'failed'
+
+
+@dataclass(slots=True, frozen=True)
+class Stage:
+    name: str
+    weight: float
+
+
+StageSpec = Mapping[str, float] | Sequence[str] | None
+
+
+def make_stages(spec: StageSpec) -> tuple[Stage, ...]:
+    """Stages from `{'parse': 15, 'analyse': 60}` or `['a', 'b']` (equal weights); none → one stage 'run'."""
+    if not spec:
+        return (Stage(DEFAULT_STAGE, 1.0),)
+    items = spec.items() if isinstance(spec, Mapping) else ((name, 1.0) for name in spec)
+    stages = []
+    for name, weight in items:
+        if not isinstance(name, str) or not name:
+            raise ValueError(f'a stage name must be a non-empty string, not {name!r}')
+        if not isinstance(weight, int | float) or weight <= 0:
+            raise ValueError(f"stage '{name}' needs a positive weight, not {weight!r}")
+        stages.append(Stage(name, float(weight)))
+    if len({s.name for s in stages}) != len(stages):
+        raise ValueError('stage names must be unique')
+    return tuple(stages)
+
+
+class Progress:
+    """The counters of one job. `current += n` is the whole hot path; everything else is derived on demand."""
+
+    __slots__ = ('current', 'floor', 'index', 'message', 'stage_states', 'stages', 'total', 'unit')
+
+    def __init__(self, stages: tuple[Stage, ...]) -> None:
+        self.stages = stages
+        self.stage_states = [StageState.PENDING] * len(stages)
+        self.index = -1  # no stage entered yet
+        self.current = 0.0
+        self.total: float | None = None
+        self.unit = 'items'
+        self.message = ''
+        self.floor = 0.0  # the highest fraction reported so far: percent never goes backwards
+
+    @property
+    def stage(self) -> str | None:
+        return self.stages[self.index].name if self.index >= 0 else None
+
+    def stage_index(self, name: str) -> int:
+        for i, stage in enumerate(self.stages):
+            if stage.name == name:
+                return i
+        raise ValueError(f"unknown stage '{name}'; this job's stages are: {', '.join(s.name for s in self.stages)}")
+
+    def enter(self, index: int) -> None:
+        """Start stage `index`: earlier stages count as done, the counters start again at zero."""
+        for i in range(index):
+            self.stage_states[i] = StageState.DONE
+        self.stage_states[index] = StageState.RUNNING
+        self.index = index
+        self.current = 0.0
+        self.total = None
+
+    def finish_stage(self) -> None:
+        if self.index >= 0:
+            self.stage_states[self.index] = StageState.DONE
+            if self.total:
+                self.current = self.total
+
+    def finish_all(self) -> None:
+        self.stage_states = [StageState.DONE] * len(self.stages)
+        self.index = len(self.stages) - 1
+        if self.total:
+            self.current = self.total
+        self.floor = 1.0
+
+    def fail_stage(self) -> None:
+        if self.index >= 0:
+            self.stage_states[self.index] = StageState.FAILED
+
+    def stage_fraction(self) -> float:
+        if self.index < 0 or self.stage_states[self.index] is StageState.DONE:
+            return 1.0 if self.index >= 0 else 0.0
+        total = self.total
+        if not total or total <= 0:
+            return 0.0
+        return min(max(self.current / total, 0.0), 1.0)
+
+    def raw_fraction(self) -> float:
+        """Weighted overall fraction: finished stages' weight + current stage's weight × its fraction."""
+        weights = [s.weight for s in self.stages]
+        done = sum(w for w, st in zip(weights, self.stage_states, strict=True) if st is StageState.DONE)
+        if self.index >= 0 and self.stage_states[self.index] is not StageState.DONE:
+            done += weights[self.index] * self.stage_fraction()
+        return min(done / sum(weights), 1.0)
+
+    def fraction(self) -> float:
+        """The overall fraction, never lower than any value returned before."""
+        value = self.raw_fraction()
+        if value > self.floor:
+            self.floor = value
+        return self.floor
+
+
+class Ema:
+    """Exponential moving average with bias correction, as tqdm's `EMA`."""
+
+    __slots__ = ('alpha', 'calls', 'last')
+
+    def __init__(self, smoothing: float = SMOOTHING) -> None:
+        self.alpha = smoothing
+        self.last = 0.0
+        self.calls = 0
+
+    def update(self, x: float) -> None:
+        self.last = self.alpha * x + (1 - self.alpha) * self.last
+        self.calls += 1
+
+    @property
+    def value(self) -> float | None:
+        if not self.calls:
+            return None
+        return self.last / (1 - (1 - self.alpha) ** self.calls)
+
+
+class Rate:
+    """Smoothed rate of a growing quantity: EMA(Δvalue) / EMA(Δt), which tolerates irregular sampling."""
+
+    __slots__ = ('_dt', '_dv', '_t', '_v')
+
+    def __init__(self, smoothing: float = SMOOTHING) -> None:
+        self._dv = Ema(smoothing)
+        self._dt = Ema(smoothing)
+        self._t: float | None = None
+        self._v = 0.0
+
+    def restart(self, now: float, value: float) -> None:
+        """Continue from `value` at `now` without counting the gap since the last sample (a pause, a new stage)."""
+        self._t, self._v = now, value
+
+    def sample(self, now: float, value: float) -> None:
+        if self._t is None:
+            self.restart(now, value)
+            return
+        dt = now - self._t
+        if dt <= 0:
+            return
+        self._dv.update(max(value - self._v, 0.0))
+        self._dt.update(dt)
+        self._t, self._v = now, value
+
+    @property
+    def value(self) -> float | None:
+        dv, dt = self._dv.value, self._dt.value
+        if dv is None or not dt:
+            return None
+        return dv / dt
+
+
+class Meter:
+    """Speed (stage units/s), ETA and active elapsed time of one job, from periodic samples.
+
+    Elapsed time counts only running time: pauses are excluded, and the ETA is frozen while paused.
+    """
+
+    def __init__(self, elapsed: float = 0.0, smoothing: float = SMOOTHING) -> None:
+        self._smoothing = smoothing
+        self._overall = Rate(smoothing)
+        self._units = Rate(smoothing)
+        self._unit_key: tuple[int, str] | None = None
+        self._base = elapsed  # seconds accumulated before the current run
+        self._run_started: float | None = None
+        self._run_seconds = 0.0  # active seconds of this run
+        self.speed: float | None = None
+        self.eta: float | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._run_started is not None
+
+    def start(self, now: float, fraction: float, current: float) -> None:
+        self._run_started = now
+        self._overall.restart(now, fraction)
+        self._units.restart(now, current)
+
+    def pause(self, now: float) -> None:
+        if self._run_started is not None:
+            self._run_seconds += now - self._run_started
+            self._run_started = None
+
+    def elapsed(self, now: float) -> float:
+        live = now - self._run_started if self._run_started is not None else 0.0
+        return self._base + self._run_seconds + live
+
+    def sample(self, now: float, fraction: float, current: float, stage_index: int, unit: str) -> None:
+        """Feed one observation; updates `speed` and `eta`."""
+        if self._run_started is None:
+            return
+        if self._unit_key != (stage_index, unit):
+            self._unit_key = (stage_index, unit)
+            self._units = Rate(self._smoothing)
+            self._units.restart(now, current)
+        else:
+            self._units.sample(now, current)
+        self._overall.sample(now, fraction)
+        self.speed = self._units.value
+        run_seconds = self._run_seconds + (now - self._run_started)
+        self.eta = eta(fraction, self._overall.value, run_seconds)
+
+    def finish(self, now: float) -> None:
+        self.pause(now)
+        self.eta = 0.0
+
+
+def eta(fraction: float, rate: float | None, seconds: float) -> float | None:
+    """Remaining seconds at `rate` (fraction per second); None until there is enough signal. Never negative."""
+    if seconds < MIN_SECONDS_FOR_ETA or fraction <= 0 or not rate or rate <= 0:
+        return None
+    return max((1.0 - fraction) / rate, 0.0)

@@ -1,0 +1,65 @@
+"""Job statuses and the one table of allowed transitions between them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from progress_app.errors import IllegalTransition
+
+
+class Status(StrEnum):
+    SCHEDULED = 'scheduled'
+    QUEUED = 'queued'
+    RUNNING = 'running'
+    PAUSED = 'paused'
+    COMPLETED = 'completed'
+    FAILED = 'failed'
+    CANCELLED = 'cancelled'
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL
+
+    @property
+    def is_active(self) -> bool:
+        return self not in TERMINAL
+
+
+TERMINAL = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED})
+
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.SCHEDULED: frozenset({Status.QUEUED, Status.CANCELLED}),
+    Status.QUEUED: frozenset({Status.RUNNING, Status.PAUSED, Status.CANCELLED}),
+    # running -> queued: interrupted by a shutdown or crash; it resumes from its checkpoint.
+    Status.RUNNING: frozenset({Status.PAUSED, Status.COMPLETED, Status.FAILED, Status.CANCELLED, Status.QUEUED}),
+    # paused -> running resumes a live job; paused -> queued resumes one that is not in memory any more.
+    Status.PAUSED: frozenset({Status.RUNNING, Status.QUEUED, Status.CANCELLED}),
+    Status.FAILED: frozenset({Status.QUEUED}),
+    Status.CANCELLED: frozenset({Status.QUEUED}),
+    Status.COMPLETED: frozenset(),
+}
+
+_WHY_NOT: dict[Status, str] = {
+    Status.SCHEDULED: 'it has not started yet',
+    Status.QUEUED: 'it is waiting in the queue',
+    Status.RUNNING: 'it is running',
+    Status.PAUSED: 'it is paused',
+    Status.COMPLETED: 'it has completed; run it again as a new job instead',
+    Status.FAILED: 'it has failed; retry it instead',
+    Status.CANCELLED: 'it was cancelled; retry it instead',
+}
+
+
+def can_transition(current: Status, target: Status) -> bool:
+    return target in TRANSITIONS[current]
+
+
+def transition(current: Status, target: Status, action: str | None = None) -> Status:
+    """Return `target` if the move from `current` is allowed, else raise IllegalTransition.
+
+    `action` names what the user asked for ('pause', 'retry', …) so the message can say it in their words.
+    """
+    if target not in TRANSITIONS[current]:
+        verb = action or f'move to {target.value}'
+        raise IllegalTransition(f'cannot {verb} a job that is {current.value}: {_WHY_NOT[current]}')
+    return target

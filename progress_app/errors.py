@@ -1,0 +1,77 @@
+"""Exceptions raised by Progress App.
+
+    ProgressAppError                  every error this package raises on purpose
+    ├── ConfigError                   a bad flag, environment variable or setting
+    ├── SchemaVersionError            the database was written by an unknown version
+    ├── NotFound                      an unknown job or kind
+    │   ├── JobNotFound
+    │   └── KindNotFound
+    ├── InvalidParams                 a submission that fails the kind's params model
+    ├── IllegalTransition             e.g. pausing a completed job
+    └── KindRegistrationError         a bad @job_kind declaration (duplicate name, bad signature)
+
+    BaseException
+    └── JobStopped                    raised inside a job by ctx.check(); not an Exception on purpose,
+        ├── JobCancelled              so that a job's own `except Exception:` cannot swallow a cancel
+        └── JobInterrupted            the app is shutting down; the job resumes on the next start
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ProgressAppError(Exception):
+    """Base class of the errors this package raises on purpose."""
+
+
+class ConfigError(ProgressAppError):
+    pass
+
+
+class SchemaVersionError(ProgressAppError):
+    pass
+
+
+class NotFound(ProgressAppError):
+    pass
+
+
+class JobNotFound(NotFound):
+    def __init__(self, job_id: int) -> None:
+        super().__init__(f'job {job_id} does not exist')
+        self.job_id = job_id
+
+
+class KindNotFound(NotFound):
+    def __init__(self, kind: str, known: list[str]) -> None:
+        super().__init__(f"unknown job kind '{kind}'; known kinds: {', '.join(sorted(known)) or 'none'}")
+        self.kind = kind
+
+
+class InvalidParams(ProgressAppError):
+    """The params of a submission do not fit the kind's model; `errors` has one entry per problem."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        self.errors = errors
+        super().__init__('; '.join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors))
+
+
+class IllegalTransition(ProgressAppError):
+    pass
+
+
+class KindRegistrationError(ProgressAppError):
+    pass
+
+
+class JobStopped(BaseException):
+    """Raised by `ctx.check()` to stop a job's function. Do not catch it in job code."""
+
+
+class JobCancelled(JobStopped):
+    pass
+
+
+class JobInterrupted(JobStopped):
+    pass

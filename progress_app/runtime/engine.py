@@ -1,0 +1,131 @@
+"""The engine: wires store, recorder, sampler, bus, dispatcher and runner, and starts and stops them."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from progress_app.config import Settings
+from progress_app.domain.status import Status
+from progress_app.kinds import builtin
+from progress_app.kinds.plugins import PluginProblem, load_plugins
+from progress_app.kinds.registry import Registry, registry
+from progress_app.runtime import process
+from progress_app.runtime.bus import EventBus
+from progress_app.runtime.dispatcher import Dispatcher
+from progress_app.runtime.job import Job
+from progress_app.runtime.lifecycle import Lifecycle
+from progress_app.runtime.recorder import Recorder
+from progress_app.runtime.recovery import recover
+from progress_app.runtime.runner import ENGINES, Runner
+from progress_app.runtime.sampler import Sampler
+from progress_app.store.engine import create_db_engine, init_schema
+from progress_app.store.repository import Repository
+
+log = logging.getLogger(__name__)
+
+POOL_THREADS = 256  # threads are created on demand; the dispatcher's limit decides how many jobs run
+RECENT_FINISHED = 2000  # finished jobs kept in memory for the UI
+
+
+class Engine:
+    def __init__(self, settings: Settings, kinds: Registry = registry) -> None:
+        builtin.register()
+        self.settings = settings
+        self.kinds = kinds
+        self.key = uuid.uuid4().hex
+        self.jobs: dict[int, Job] = {}  # unfinished jobs
+        self.recent: OrderedDict[int, Job] = OrderedDict()  # finished ones, newest last
+        self.bus = EventBus()
+        self.repo = Repository(create_db_engine(settings.db_url))
+        self.recorder = Recorder(self.repo, lambda: self.jobs.values())
+        self.sampler = Sampler(lambda: self.jobs.values(), self.bus)
+        self.scheduler = BackgroundScheduler(executors={'default': ThreadPoolExecutor(POOL_THREADS)},
+                                             job_defaults={'coalesce': True, 'misfire_grace_time': None},
+                                             timezone='UTC')
+        self.dispatcher = Dispatcher(self.scheduler, self.key, settings.workers)
+        self.runner = Runner(self)
+        self.lifecycle: Lifecycle
+        self.plugin_kinds: list[str] = []
+        self.plugin_problems: list[PluginProblem] = []
+        self.recovery_problems: list[str] = []
+        self.started = False
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        settings = self.settings
+        for folder in (settings.data_dir, settings.logs_dir, settings.outputs_dir, settings.plugins_dir):
+            folder.mkdir(parents=True, exist_ok=True)
+        init_schema(self.repo.engine)
+        self.lifecycle = Lifecycle(self.repo, self.bus, self.repo.max_event_id() + 1, self.recorder.enqueue,
+                                   on_move=self._on_move)
+        self.plugin_kinds, self.plugin_problems = load_plugins(settings.plugins_dir, self.kinds)
+        ENGINES[self.key] = self
+        recovered = recover(self.repo, self.lifecycle, self.kinds)
+        self.recovery_problems = recovered.problems
+        for job in recovered.jobs:
+            self._track(job)
+        self.recorder.start(self.lifecycle.event)
+        self.sampler.start()
+        self.scheduler.start()
+        self.scheduler.add_job('progress_app.runtime.maintenance:purge', 'interval', args=[self.key], hours=1,
+                               id='retention', next_run_time=datetime.now(UTC) + timedelta(seconds=30))
+        for job in sorted(recovered.jobs, key=lambda j: j.id):
+            if job.status is Status.QUEUED:
+                self.dispatcher.enqueue(job.id, job.priority)
+        self.dispatcher.open()
+        self.started = True
+        if recovered.interrupted:
+            log.info('resuming %d interrupted job(s): %s', len(recovered.interrupted), recovered.interrupted)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop taking work, interrupt running jobs (they resume on the next start) and flush everything."""
+        if not self.started:
+            return
+        self.started = False
+        self.dispatcher.close()
+        busy = [job for job in list(self.jobs.values()) if job.in_worker]
+        for job in busy:
+            job.request_stop(interrupt_requested=True)
+            if job.process is not None:
+                process.terminate_group(job.process)
+        deadline = time.monotonic() + timeout
+        for job in busy:
+            while job.in_worker and time.monotonic() < deadline:
+                time.sleep(0.01)
+        self.scheduler.shutdown(wait=False)
+        self.sampler.stop()
+        self.recorder.stop()
+        ENGINES.pop(self.key, None)
+        self.repo.engine.dispose()
+
+    def live(self, job_id: int) -> Job | None:
+        return self.jobs.get(job_id) or self.recent.get(job_id)
+
+    def _track(self, job: Job) -> None:
+        with self._lock:
+            if job.status.is_terminal:
+                self.jobs.pop(job.id, None)
+                self.recent[job.id] = job
+                self.recent.move_to_end(job.id)
+                while len(self.recent) > RECENT_FINISHED:
+                    self.recent.popitem(last=False)
+            else:
+                self.recent.pop(job.id, None)
+                self.jobs[job.id] = job
+
+    def forget(self, job_id: int) -> None:
+        with self._lock:
+            self.jobs.pop(job_id, None)
+            self.recent.pop(job_id, None)
+        self.recorder.forget(job_id)
+
+    def _on_move(self, job: Job) -> None:
+        self._track(job)

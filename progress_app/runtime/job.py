@@ -1,0 +1,145 @@
+"""The live job: one object per job, written by its worker thread and read by the event loop and the API.
+
+Worker threads only assign plain attributes here (the GIL makes each assignment atomic); status changes go
+through `Lifecycle`, under `lock`. Nothing here touches the database or the UI.
+"""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from progress_app.domain.progress import Meter, Progress, Stage, StageState
+from progress_app.domain.status import Status
+
+
+def iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace('+00:00', 'Z') if ts is not None else None
+
+
+class Job:
+    def __init__(self, *, id: int, name: str, kind: str, status: Status, priority: int, params: dict[str, Any],
+                 stages: tuple[Stage, ...], created_at: float, options: dict[str, Any] | None = None,
+                 last_seq: int = 0) -> None:
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.status = status
+        self.priority = priority
+        self.params = params
+        self.options = options or {}
+        self.progress = Progress(stages)
+        self.meter = Meter()
+        self.created_at = created_at
+        self.started_at: float | None = None
+        self.finished_at: float | None = None
+        self.run_at: float | None = None
+        self.schedule_id: str | None = None
+        self.attempts = 0
+        self.error: str | None = None
+        self.error_stage: str | None = None
+        self.traceback: str | None = None
+        self.result: Any = None
+        self.has_output = False
+        self.queue_position: int | None = None
+
+        # Resume point: the kind's own state plus how far each ctx.track() loop got. `checkpoint_version` moves
+        # on every change; the recorder writes the job when it differs from what it wrote last.
+        self.checkpoint_state: Any = None
+        self.track_positions: dict[str, int] = {}
+        self.checkpoint_version = 0
+        self.stage_started: dict[int, float] = {}
+        self.stage_finished: dict[int, float] = {}
+
+        # Control: requests from other threads, read by ctx.check() in the job's thread.
+        self.lock = threading.RLock()
+        self.wakeup = threading.Condition(self.lock)
+        self.stop_requested = False  # fast-path flag: any of the three below
+        self.pause_requested = False
+        self.cancel_requested = False
+        self.interrupt_requested = False
+        self.in_worker = False  # a worker thread is executing this job (possibly blocked while paused)
+        self.process: subprocess.Popen[bytes] | None = None  # while the job runs a child process (OS-level pause)
+        self.process_group: int | None = None
+        self.log_tail: list[str] = []
+
+        self._seq = itertools.count(last_seq + 1)
+
+    def next_seq(self) -> int:
+        return next(self._seq)
+
+    @property
+    def percent(self) -> float:
+        return round(self.progress.fraction() * 100, 2)
+
+    def request_stop(self, **flags: bool) -> None:
+        with self.lock:
+            for name, value in flags.items():
+                setattr(self, name, value)
+            self.stop_requested = self.pause_requested or self.cancel_requested or self.interrupt_requested
+            self.wakeup.notify_all()
+
+    def snapshot(self, now: float | None = None) -> dict[str, Any]:
+        """The job as the API shows it (DESIGN.md, 'Job JSON')."""
+        now = time.monotonic() if now is None else now
+        p = self.progress
+        stages = [{'name': s.name, 'weight': s.weight, 'state': p.stage_states[i].value,
+                   'started_at': iso(self.stage_started.get(i)), 'finished_at': iso(self.stage_finished.get(i))}
+                  for i, s in enumerate(p.stages)]
+        running = self.status is Status.RUNNING
+        return {
+            'id': self.id, 'name': self.name, 'kind': self.kind, 'status': self.status.value,
+            'priority': self.priority, 'params': self.params, 'progress': self.percent,
+            'stage': p.stage, 'stage_index': p.index, 'stages': stages, 'message': p.message,
+            'current': p.current, 'total': p.total, 'unit': p.unit,
+            'speed': self.meter.speed if running else None,
+            'eta_seconds': (None if self.meter.eta is None else round(self.meter.eta, 1))
+            if self.status in (Status.RUNNING, Status.PAUSED) else None,
+            'elapsed_seconds': round(self.meter.elapsed(now), 3),
+            'created_at': iso(self.created_at), 'started_at': iso(self.started_at),
+            'finished_at': iso(self.finished_at), 'run_at': iso(self.run_at), 'attempts': self.attempts,
+            'error': self.error, 'error_stage': self.error_stage, 'traceback': self.traceback,
+            'result': self.result, 'has_output': self.has_output, 'queue_position': self.queue_position,
+            'schedule_id': self.schedule_id, 'options': self.options,
+        }
+
+    def progress_values(self, now: float | None = None) -> dict[str, Any]:
+        """The columns of the job row that change while it runs."""
+        p = self.progress
+        return {
+            'stages': [[s.name, s.weight] for s in p.stages], 'stage_index': p.index,
+            'stage_states': [s.value for s in p.stage_states], 'current': p.current, 'total': p.total,
+            'unit': p.unit, 'message': p.message, 'progress': p.fraction(),
+            'elapsed': self.meter.elapsed(time.monotonic() if now is None else now),
+            'checkpoint': self.checkpoint_values(),
+        }
+
+    def checkpoint_values(self) -> dict[str, Any] | None:
+        if self.checkpoint_state is None and not self.track_positions:
+            return None
+        return {'state': self.checkpoint_state, 'track': dict(self.track_positions)}
+
+    def restore(self, row: dict[str, Any]) -> None:
+        """Load progress, resume point and outcome from a stored row."""
+        p = self.progress
+        for i, state in enumerate(row.get('stage_states') or []):
+            if i < len(p.stage_states):
+                p.stage_states[i] = StageState(state)
+        p.index = min(row.get('stage_index', -1), len(p.stages) - 1)
+        p.current = row.get('current') or 0.0
+        p.total = row.get('total')
+        p.unit = row.get('unit') or 'items'
+        p.message = row.get('message') or ''
+        p.floor = row.get('progress') or 0.0
+        self.meter = Meter(elapsed=row.get('elapsed') or 0.0)
+        checkpoint = row.get('checkpoint') or {}
+        self.checkpoint_state = checkpoint.get('state')
+        self.track_positions = dict(checkpoint.get('track') or {})
+        for name in ('started_at', 'finished_at', 'run_at', 'schedule_id', 'error', 'error_stage', 'traceback',
+                     'result'):
+            setattr(self, name, row.get(name))
+        self.attempts = row.get('attempts') or 0

@@ -1,0 +1,93 @@
+"""The recorder: one writer thread that persists what jobs report, batched, behind their backs.
+
+Every cycle (25 ms) it writes, in one transaction: the queued events (stage changes, throttled progress and
+messages), the rows of jobs whose checkpoint moved (so a crash loses at most the item in flight), and a
+progress snapshot of every running job about once a second. Job threads never wait for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from progress_app.domain.events import Event, EventType
+from progress_app.domain.status import Status
+from progress_app.runtime.job import Job
+from progress_app.store.repository import Repository
+
+log = logging.getLogger(__name__)
+
+CYCLE_SECONDS = 0.025
+SNAPSHOT_SECONDS = 1.0
+
+
+class Recorder:
+    def __init__(self, repo: Repository, live_jobs: Callable[[], Iterable[Job]]) -> None:
+        self._repo = repo
+        self._live_jobs = live_jobs
+        self._events: queue.SimpleQueue[Event] = queue.SimpleQueue()
+        self._written: dict[int, tuple[int, float, float, str]] = {}  # job id -> checkpoint version, time, …
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name='recorder', daemon=True)
+        self._make_event: Callable[..., Event] | None = None
+        self.cycles = 0
+
+    def start(self, make_event: Callable[..., Event]) -> None:
+        self._make_event = make_event
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        self.flush()
+
+    def enqueue(self, event: Event) -> None:
+        self._events.put(event)
+
+    def forget(self, job_id: int) -> None:
+        self._written.pop(job_id, None)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(CYCLE_SECONDS):
+            try:
+                self.flush()
+            except Exception:  # the writer must outlive a bad cycle; the next one retries what is still dirty
+                log.exception('recorder cycle failed')
+
+    def flush(self) -> None:
+        events: list[Event] = []
+        while True:
+            try:
+                events.append(self._events.get_nowait())
+            except queue.Empty:
+                break
+        updates: dict[int, dict[str, Any]] = {}
+        written: dict[int, tuple[int, float, float, str]] = {}
+        now = time.monotonic()
+        for job in list(self._live_jobs()):
+            if job.status is not Status.RUNNING and job.status is not Status.PAUSED:
+                continue
+            version, at, fraction, message = self._written.get(job.id, (0, 0.0, -1.0, ''))
+            moved = job.checkpoint_version != version
+            due = now - at >= SNAPSHOT_SECONDS
+            current_fraction = job.progress.fraction()
+            changed = current_fraction != fraction or job.progress.message != message
+            if not (moved or (due and changed)):
+                continue
+            updates[job.id] = job.progress_values(now)
+            written[job.id] = (job.checkpoint_version, now if due else at, current_fraction if due else fraction,
+                               job.progress.message if due else message)
+            if due and changed and self._make_event is not None:
+                events.append(self._make_event(job, EventType.PROGRESS, progress=job.percent,
+                                               current=job.progress.current, total=job.progress.total,
+                                               stage=job.progress.stage, message=job.progress.message))
+        if updates or events:
+            events.sort(key=lambda e: e.id)
+            self._repo.save_many(updates, events)
+            self._written.update(written)
+            self.cycles += 1

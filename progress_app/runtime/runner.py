@@ -1,0 +1,99 @@
+"""The runner: executes one job in a worker thread. Its `except Exception` is the one failure boundary."""
+
+from __future__ import annotations
+
+import time
+import traceback
+from typing import TYPE_CHECKING, Any
+
+from pydantic_core import to_jsonable_python
+
+from progress_app.domain.events import EventType
+from progress_app.domain.status import Status
+from progress_app.errors import JobCancelled, JobInterrupted, JobStopped
+from progress_app.runtime.context import JobContext
+from progress_app.runtime.logfile import JobLog
+
+if TYPE_CHECKING:
+    from progress_app.runtime.engine import Engine
+    from progress_app.runtime.job import Job
+
+ENGINES: dict[str, Engine] = {}
+"""Engines of this process by key: APScheduler calls `run_job` by name with the key as an argument."""
+
+
+def run_job(engine_key: str, job_id: int) -> None:
+    engine = ENGINES.get(engine_key)
+    if engine is not None:
+        engine.runner.run(job_id)
+
+
+class Runner:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def run(self, job_id: int) -> None:
+        engine = self.engine
+        job = engine.jobs.get(job_id)
+        try:
+            if job is not None and job.status is Status.QUEUED:
+                self._run(job)
+        finally:
+            engine.dispatcher.release(job_id)
+
+    def _run(self, job: Job) -> None:
+        engine, lifecycle = self.engine, self.engine.lifecycle
+        attempt = job.attempts + 1
+        resuming = job.checkpoint_values() is not None
+        with job.lock:
+            if job.status is not Status.QUEUED:
+                return
+            job.in_worker = True
+            lifecycle.move(job, Status.RUNNING, EventType.STARTED, data={'attempt': attempt, 'resuming': resuming},
+                           values={'attempts': attempt, 'started_at': job.started_at or time.time()})
+        log = JobLog(engine.settings.logs_dir / f'{job.id}.log', engine.settings.log_max_bytes)
+        log.write(f'[progress-app] attempt {attempt} started' + (' (resuming from checkpoint)' if resuming else ''))
+        ctx = JobContext(job, lifecycle=lifecycle, log=log, output_root=engine.settings.outputs_dir)
+        try:
+            if job.progress.index < 0:
+                lifecycle.enter_stage(job, 0)
+            result = engine.kinds.get(job.kind).call(ctx, job.params)
+        except JobStopped as stop:
+            self._stopped(job, stop, log)
+        except Exception as exc:
+            if job.cancel_requested or job.interrupt_requested:  # an error caused by killing its child process
+                self._stopped(job, JobCancelled() if job.cancel_requested else JobInterrupted(), log)
+            else:
+                self._fail(job, exc, log)
+        else:
+            self._complete(job, result, log)
+        finally:
+            job.in_worker = False
+            log.close()
+
+    def _stopped(self, job: Job, stop: JobStopped, log: JobLog) -> None:
+        lifecycle = self.engine.lifecycle
+        if isinstance(stop, JobInterrupted):
+            log.write('[progress-app] interrupted by shutdown; it goes on at the next start')
+            if job.status is Status.RUNNING:  # a paused job stays paused
+                lifecycle.move(job, Status.QUEUED, EventType.INTERRUPTED, data={'reason': 'shutdown'})
+            return
+        log.write('[progress-app] cancelled')
+        lifecycle.move(job, Status.CANCELLED, EventType.CANCELLED, values={'finished_at': time.time()})
+
+    def _complete(self, job: Job, result: Any, log: JobLog) -> None:
+        stored = to_jsonable_python(result, fallback=repr)
+        log.write('[progress-app] completed')
+        self.engine.lifecycle.move(job, Status.COMPLETED, EventType.COMPLETED, data={'result': stored},
+                                   values={'result': stored, 'finished_at': time.time(), 'error': None,
+                                           'error_stage': None, 'traceback': None})
+
+    def _fail(self, job: Job, exc: Exception, log: JobLog) -> None:
+        stage = job.progress.stage
+        job.progress.fail_stage()
+        text = ''.join(traceback.format_exception(exc))
+        message = f'{type(exc).__name__}: {exc}' if str(exc) else type(exc).__name__
+        log.write(text.rstrip())
+        self.engine.lifecycle.move(job, Status.FAILED, EventType.FAILED, data={'error': message, 'stage': stage},
+                                   values={'finished_at': time.time(), 'error': message, 'error_stage': stage,
+                                           'traceback': text})

@@ -1,0 +1,215 @@
+"""`JobService`: the one facade the API, the UI and scripts use. It never hands out database rows."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from progress_app.domain.events import EventType
+from progress_app.domain.status import Status, transition
+from progress_app.errors import IllegalTransition, InvalidParams, JobNotFound
+from progress_app.runtime import process
+from progress_app.runtime.engine import Engine
+from progress_app.runtime.job import Job
+from progress_app.runtime.logfile import read_log
+from progress_app.runtime.recovery import job_from_row
+
+MAX_NAME = 200
+PRIORITY_RANGE = (-1000, 1000)
+STOP_WAIT_SECONDS = 5.0
+PAUSE_WAIT_SECONDS = 2.0
+
+
+class JobService:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._lock = threading.Lock()
+        engine.service = self  # type: ignore[attr-defined]
+
+    # -- reading -----------------------------------------------------------------------------------------------
+    def kinds(self) -> list[dict[str, Any]]:
+        return [kind.describe() for kind in self.engine.kinds.all()]
+
+    def job(self, job_id: int) -> Job:
+        """The live object of a job (for reading on the event loop); loaded from the store if not in memory."""
+        live = self.engine.live(job_id)
+        if live is not None:
+            return live
+        row = self.engine.repo.get_job(job_id)
+        if row is None:
+            raise JobNotFound(job_id)
+        return job_from_row(row)
+
+    def get(self, job_id: int) -> dict[str, Any]:
+        return self._snapshot(self.job(job_id))
+
+    def list(self, *, status: Iterable[str] = (), kind: str | None = None, limit: int = 50,
+             offset: int = 0) -> dict[str, Any]:
+        rows, total = self.engine.repo.list_jobs(status=list(status), kind=kind, limit=limit, offset=offset)
+        positions = self.engine.dispatcher.positions()
+        items = []
+        for row in rows:
+            job = self.engine.live(row['id'])
+            if job is None:
+                try:
+                    job = job_from_row(row | {'last_seq': 0})
+                except ValueError:
+                    continue
+            items.append(self._snapshot(job, positions))
+        return {'items': items, 'total': total}
+
+    def stats(self) -> dict[str, int]:
+        counts = self.engine.repo.count_by_status()
+        out = {status.value: counts.get(status.value, 0) for status in Status}
+        out['total_processed'] = sum(counts.get(s, 0) for s in ('completed', 'failed', 'cancelled'))
+        return out
+
+    def events(self, job_id: int, since: int = 0) -> list[dict[str, Any]]:
+        self.job(job_id)
+        return self.engine.repo.events(job_id, since)
+
+    def log(self, job_id: int, offset: int = 0) -> tuple[str, int]:
+        self.job(job_id)
+        return read_log(self.engine.settings.logs_dir / f'{job_id}.log', offset)
+
+    def settings_value(self, name: str) -> Any:
+        return self.engine.repo.get_settings().get(name, getattr(self.engine.settings, name))
+
+    # -- changing ----------------------------------------------------------------------------------------------
+    def submit(self, kind: str, params: Mapping[str, Any] | None = None, *, name: str | None = None,
+               priority: int = 0, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Validate and store a new job (durably, status queued) and queue it. Raises InvalidParams/KindNotFound."""
+        job_kind = self.engine.kinds.get(kind)
+        clean = job_kind.validate(params)
+        problems = []
+        if name is not None and not (0 < len(name.strip()) <= MAX_NAME):
+            problems.append({'loc': ['name'], 'msg': f'must be 1 to {MAX_NAME} characters', 'type': 'value_error'})
+        if not isinstance(priority, int) or not PRIORITY_RANGE[0] <= priority <= PRIORITY_RANGE[1]:
+            problems.append({'loc': ['priority'], 'msg': f'must be a whole number from {PRIORITY_RANGE[0]} to '
+                             f'{PRIORITY_RANGE[1]}', 'type': 'value_error'})
+        try:
+            stages = job_kind.stages_for(clean)
+        except ValueError as exc:
+            problems.append({'loc': ['params', 'stages'], 'msg': str(exc), 'type': 'value_error'})
+        if problems:
+            raise InvalidParams(problems)
+        opts = {**(options or {}), 'stages_declared': job_kind.stages_declared}
+        now = time.time()
+        values = {'name': (name or job_kind.title).strip(), 'kind': kind, 'status': Status.QUEUED.value,
+                  'priority': priority, 'params': clean, 'options': opts,
+                  'stages': [[s.name, s.weight] for s in stages], 'stage_states': ['pending'] * len(stages),
+                  'created_at': now}
+        lifecycle = self.engine.lifecycle
+        job_id = self.engine.repo.create_job(values, lambda new_id: [
+            lifecycle.new_event(new_id, 1, EventType.CREATED, kind=kind, params=clean),
+            lifecycle.new_event(new_id, 2, EventType.QUEUED)])
+        job = Job(id=job_id, name=values['name'], kind=kind, status=Status.QUEUED, priority=priority, params=clean,
+                  stages=stages, created_at=now, options=opts, last_seq=2)
+        self.engine._track(job)
+        self.engine.dispatcher.enqueue(job_id, priority)
+        self.engine.bus.publish_state(job, None)
+        return self.get(job_id)
+
+    def pause(self, job_id: int, wait: float = PAUSE_WAIT_SECONDS) -> dict[str, Any]:
+        job = self.job(job_id)
+        lifecycle = self.engine.lifecycle
+        with job.lock:
+            transition(job.status, Status.PAUSED, 'pause')
+            if not self.engine.kinds.get(job.kind).pausable and job.status is Status.RUNNING:
+                raise IllegalTransition(f"cannot pause a running '{job.kind}' job: this kind does not support it")
+            if job.status is Status.QUEUED:
+                self.engine.dispatcher.discard(job.id)
+                lifecycle.move(job, Status.PAUSED, EventType.PAUSED, action='pause')
+                return self.get(job_id)
+            job.request_stop(pause_requested=True)
+            if job.process_group is not None:  # OS-level pause of the child process group, effective at once
+                process.signal_group(job.process_group, process.signal.SIGSTOP)
+                lifecycle.move(job, Status.PAUSED, EventType.PAUSED, action='pause')
+            else:
+                job.wakeup.wait_for(lambda: job.status is not Status.RUNNING, timeout=wait)
+        return self.get(job_id)
+
+    def resume(self, job_id: int) -> dict[str, Any]:
+        job = self.job(job_id)
+        lifecycle = self.engine.lifecycle
+        with job.lock:
+            if job.status is Status.RUNNING and job.pause_requested:  # resumed before the pause took effect
+                job.request_stop(pause_requested=False)
+                return self.get(job_id)
+            transition(job.status, Status.RUNNING if job.in_worker else Status.QUEUED, 'resume')
+            if job.in_worker:
+                lifecycle.move(job, Status.RUNNING, EventType.RESUMED, action='resume')
+                job.request_stop(pause_requested=False)
+                if job.process_group is not None:
+                    process.signal_group(job.process_group, process.signal.SIGCONT)
+                return self.get(job_id)
+            job.request_stop(pause_requested=False)
+            lifecycle.move(job, Status.QUEUED, EventType.RESUMED, action='resume')
+        self.engine.dispatcher.enqueue(job.id, job.priority)
+        return self.get(job_id)
+
+    def cancel(self, job_id: int, wait: float = STOP_WAIT_SECONDS) -> dict[str, Any]:
+        job = self.job(job_id)
+        with job.lock:
+            transition(job.status, Status.CANCELLED, 'cancel')
+            if not job.in_worker:
+                self.engine.dispatcher.discard(job.id)
+                self.engine.lifecycle.move(job, Status.CANCELLED, EventType.CANCELLED, action='cancel',
+                                           values={'finished_at': time.time()})
+                return self.get(job_id)
+            job.request_stop(cancel_requested=True)
+            if job.process is not None:
+                process.terminate_group(job.process)
+            job.wakeup.wait_for(lambda: job.status.is_terminal, timeout=wait)
+        return self.get(job_id)
+
+    def retry(self, job_id: int) -> dict[str, Any]:
+        """Queue a failed or cancelled job again; it goes on from its last checkpoint."""
+        job = self.job(job_id)
+        kind = self.engine.kinds.get(job.kind) if job.kind in self.engine.kinds else None
+        with job.lock:
+            transition(job.status, Status.QUEUED, 'retry')
+            job.request_stop(pause_requested=False, cancel_requested=False, interrupt_requested=False)
+            if kind is not None and kind.restart == 'rerun':
+                job.checkpoint_state, job.track_positions = None, {}
+            self.engine._track(job)
+            self.engine.lifecycle.move(job, Status.QUEUED, EventType.RETRIED, action='retry',
+                                       values={'finished_at': None, 'error': None, 'error_stage': None,
+                                               'traceback': None})
+        self.engine.dispatcher.enqueue(job.id, job.priority)
+        return self.get(job_id)
+
+    def remove(self, job_id: int) -> None:
+        """Delete a job with its history, log and outputs (cancelling it first if it runs)."""
+        job = self.job(job_id)
+        if job.status in (Status.RUNNING, Status.PAUSED) and job.in_worker:
+            self.cancel(job_id)
+        self.engine.dispatcher.discard(job_id)
+        self.engine.repo.delete_job(job_id)
+        self.engine.forget(job_id)
+        settings = self.engine.settings
+        (settings.logs_dir / f'{job_id}.log').unlink(missing_ok=True)
+        shutil.rmtree(settings.outputs_dir / str(job_id), ignore_errors=True)
+        self.engine.bus.publish_state(job, None, 'job_removed')
+
+    def wait(self, job_id: int, statuses: Iterable[Status | str], timeout: float = 30.0) -> dict[str, Any]:
+        """Block until the job reaches one of `statuses` (for scripts and tests); raises TimeoutError."""
+        wanted = {Status(s) for s in statuses}
+        job = self.job(job_id)
+        with job.lock:
+            if not job.wakeup.wait_for(lambda: job.status in wanted, timeout=timeout):
+                raise TimeoutError(f'job {job_id} is {job.status.value}, not {sorted(wanted)}, after {timeout} s')
+        return self.get(job_id)
+
+    def _snapshot(self, job: Job, positions: dict[int, int] | None = None) -> dict[str, Any]:
+        if job.status is Status.QUEUED:
+            job.queue_position = (positions if positions is not None else self.engine.dispatcher.positions()
+                                  ).get(job.id)
+        else:
+            job.queue_position = None
+        if not job.has_output:
+            job.has_output = (self.engine.settings.outputs_dir / str(job.id)).is_dir()
+        return job.snapshot()

@@ -1,0 +1,1 @@
+"""Persistence: tables, the database engine and the repository (the only place that opens sessions)."""

@@ -1,0 +1,46 @@
+"""The SQLAlchemy engine: SQLite in WAL mode by default, any SQLAlchemy URL otherwise, and the schema version."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine, event
+from sqlmodel import Session, SQLModel, select
+
+from progress_app.errors import SchemaVersionError
+from progress_app.store import tables
+
+SCHEMA_VERSION = 1
+
+
+def create_db_engine(url: str) -> Engine:
+    if url.startswith('sqlite'):
+        # Worker threads, the writer thread and the event loop share a small pool of connections.
+        engine = create_engine(url, connect_args={'check_same_thread': False, 'timeout': 30},
+                               pool_size=8, max_overflow=32)
+        event.listen(engine, 'connect', _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute('PRAGMA journal_mode=WAL')
+    cursor.execute('PRAGMA synchronous=NORMAL')
+    cursor.execute('PRAGMA busy_timeout=5000')
+    cursor.execute('PRAGMA foreign_keys=ON')
+    cursor.close()
+
+
+def init_schema(engine: Engine) -> None:
+    """Create missing tables and check the schema version; an unknown version is an error, never a migration."""
+    SQLModel.metadata.create_all(engine, tables=[t.__table__ for t in (  # type: ignore[attr-defined]
+        tables.JobRow, tables.JobEventRow, tables.MetaRow, tables.SettingRow)])
+    with Session(engine) as session:
+        row = session.exec(select(tables.MetaRow).where(tables.MetaRow.key == 'schema_version')).first()
+        if row is None:
+            session.add(tables.MetaRow(key='schema_version', value=str(SCHEMA_VERSION)))
+            session.commit()
+        elif row.value != str(SCHEMA_VERSION):
+            raise SchemaVersionError(
+                f'the database {engine.url.render_as_string(hide_password=True)} has schema version {row.value}; '
+                f'this version of Progress App reads version {SCHEMA_VERSION}. Use a matching version of the app '
+                'or another --data-dir.')

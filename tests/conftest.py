@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from progress_app.config import Settings
+from progress_app.runtime.engine import Engine
+from progress_app.runtime.service import JobService
+from tests.helpers import AppProcess
+
+
+@pytest.fixture
+def make_service(tmp_path: Path) -> Iterator:
+    """Build and start engines on real SQLite files in tmp_path; all are stopped at the end of the test."""
+    engines: list[Engine] = []
+
+    def make(data_dir: Path | None = None, **settings) -> JobService:
+        engine = Engine(Settings(data_dir=data_dir or tmp_path / 'data', **settings))
+        service = JobService(engine)
+        engine.start()
+        engines.append(engine)
+        return service
+
+    yield make
+    for engine in engines:
+        engine.stop(timeout=5)
+
+
+@pytest.fixture
+def service(make_service) -> JobService:
+    return make_service()
+
+
+@pytest.fixture
+def app_process(tmp_path: Path) -> Iterator:
+    """Start the real app in a subprocess: `app_process(*args)`; killed at the end of the test."""
+    procs: list[AppProcess] = []
+
+    def start(*args: str, data_dir: Path | None = None, env: dict[str, str] | None = None) -> AppProcess:
+        proc = AppProcess(data_dir or tmp_path / 'data', *args, env=env).start()
+        procs.append(proc)
+        return proc
+
+    yield start
+    for proc in procs:
+        proc.kill()
+        proc.client.close()

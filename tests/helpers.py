@@ -1,0 +1,100 @@
+"""Helpers shared by the tests: waiting for conditions (never sleeping for them) and running the real app."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+T = TypeVar('T')
+
+
+def wait_until(condition: Callable[[], T], timeout: float = 10.0, interval: float = 0.01,
+               message: str | Callable[[], str] = 'condition') -> T:
+    """Poll `condition` until it returns something truthy; fail with `message` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            text = message() if callable(message) else message
+            raise AssertionError(f'timed out after {timeout} s waiting for {text}')
+        time.sleep(interval)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class AppProcess:
+    """The real app (`python app.py`) in a subprocess on 127.0.0.1, with an httpx client."""
+
+    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.args = args
+        self.env = env or {}
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.client = httpx.Client(base_url=f'http://127.0.0.1:{self.port}', timeout=10)
+        self.log_path = data_dir.parent / f'app-{self.port}.log'
+
+    @property
+    def url(self) -> str:
+        return f'http://127.0.0.1:{self.port}'
+
+    def start(self, timeout: float = 30.0) -> AppProcess:
+        env = {**os.environ, 'PYTHONUNBUFFERED': '1', **self.env}
+        log = self.log_path.open('ab')
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / 'app.py'), '--no-browser', '--port', str(self.port),
+                                      '--data-dir', str(self.data_dir), *self.args],
+                                     cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        wait_until(self._healthy, timeout, 0.05, lambda: f'the app to answer; its log:\n{self.output()}')
+        return self
+
+    def _healthy(self) -> bool:
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise AssertionError(f'the app exited with {self.proc.returncode}; its log:\n{self.output()}')
+        try:
+            return self.client.get('/api/health').status_code == 200
+        except httpx.TransportError:
+            return False
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors='replace') if self.log_path.exists() else ''
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hook runs, exactly like a crash or a power cut of the process."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def job(self, job_id: int) -> dict[str, Any]:
+        response = self.client.get(f'/api/jobs/{job_id}')
+        response.raise_for_status()
+        return response.json()
+
+    def submit(self, kind: str, params: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
+        response = self.client.post('/api/jobs', json={'kind': kind, 'params': params or {}, **extra})
+        assert response.status_code == 201, response.text
+        return response.json()
