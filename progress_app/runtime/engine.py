@@ -64,8 +64,7 @@ class Engine:
         for folder in (settings.data_dir, settings.logs_dir, settings.outputs_dir, settings.plugins_dir):
             folder.mkdir(parents=True, exist_ok=True)
         init_schema(self.repo.engine)
-        self.lifecycle = Lifecycle(self.repo, self.bus, self.repo.max_event_id() + 1, self.recorder.enqueue,
-                                   on_move=self._on_move)
+        self.lifecycle = Lifecycle(self.repo, self.bus, self.repo.max_event_id() + 1, on_move=self._on_move)
         self.plugin_kinds, self.plugin_problems = load_plugins(settings.plugins_dir, self.kinds)
         ENGINES[self.key] = self
         recovered = recover(self.repo, self.lifecycle, self.kinds)

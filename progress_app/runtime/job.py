@@ -13,6 +13,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from progress_app.domain.events import Event
 from progress_app.domain.progress import Meter, Progress, Stage, StageState
 from progress_app.domain.status import Status
 
@@ -65,7 +66,7 @@ class Job:
         self.in_worker = False  # a worker thread is executing this job (possibly blocked while paused)
         self.process: subprocess.Popen[bytes] | None = None  # while the job runs a child process (OS-level pause)
         self.process_group: int | None = None
-        self.log_tail: list[str] = []
+        self.unsaved_events: list[Event] = []  # stage events not yet written (guarded by `lock`)
 
         self._seq = itertools.count(last_seq + 1)
 

@@ -30,12 +30,10 @@ JOB_ATTRIBUTES = ('started_at', 'finished_at', 'error', 'error_stage', 'tracebac
 
 class Lifecycle:
     def __init__(self, repo: Repository, bus: EventBus, first_event_id: int,
-                 enqueue_event: Callable[[Event], None], on_move: Callable[[Job], None] = lambda job: None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 on_move: Callable[[Job], None] = lambda job: None, clock: Callable[[], float] = time.time) -> None:
         self.repo = repo
         self.bus = bus
         self._ids = itertools.count(first_event_id)
-        self._enqueue_event = enqueue_event  # write-behind (the recorder)
         self._clock = clock
         self._on_move = on_move  # the engine files the job under active or finished
 
@@ -63,7 +61,13 @@ class Lifecycle:
                 job.meter.finish(now)
             event = self.event(job, event_type, **(data or {}))
             row = {'status': target.value, **job.progress_values(now), **values}
-            self.repo.save(job.id, row, [*before, event])
+            # Stage events not yet written behind go first, so the stored history is complete and in order.
+            pending, job.unsaved_events = job.unsaved_events, []
+            try:
+                self.repo.save(job.id, row, [*pending, *before, event])
+            except BaseException:
+                job.unsaved_events = pending + job.unsaved_events
+                raise
             job.status = target
             for name, value in values.items():
                 if name in JOB_ATTRIBUTES:
@@ -73,7 +77,7 @@ class Lifecycle:
         self.bus.publish_state(job, event)
         return event
 
-    # -- stages (write-behind: a crash loses at most the latest stage event, never a status) ----------------
+    # -- stages: written behind by the recorder, or with the next status change, whichever comes first -------
     def enter_stage(self, job: Job, index: int) -> None:
         progress = job.progress
         if progress.index == index and progress.stage_states[index] is StageState.RUNNING and not progress.current:
@@ -93,7 +97,8 @@ class Lifecycle:
     def _stage_event(self, job: Job, state: str) -> None:
         event = self.event(job, EventType.STAGE, stage=job.progress.stage, index=job.progress.index, state=state,
                            progress=job.percent)
-        self._enqueue_event(event)
+        with job.lock:
+            job.unsaved_events.append(event)
         self.bus.publish_state(job, event)
 
     # -- the worker's side of pause / cancel / interrupt --------------------------------------------------

@@ -70,6 +70,10 @@ class Recorder:
         written: dict[int, tuple[int, float, float, str]] = {}
         now = time.monotonic()
         for job in list(self._live_jobs()):
+            if job.unsaved_events:
+                with job.lock:
+                    events.extend(job.unsaved_events)
+                    job.unsaved_events = []
             if job.status is not Status.RUNNING and job.status is not Status.PAUSED:
                 continue
             version, at, fraction, message = self._written.get(job.id, (0, 0.0, -1.0, ''))

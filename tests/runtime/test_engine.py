@@ -1,0 +1,238 @@
+"""The engine through JobService: real SQLite in tmp_path, real worker threads, no mocks."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from progress_app.domain.status import Status
+from progress_app.errors import IllegalTransition, InvalidParams, KindNotFound
+from progress_app.store.engine import create_db_engine
+from progress_app.store.repository import Repository
+from tests.helpers import wait_until
+
+SLOW = {'items': 400, 'item_seconds': 0.01}
+
+
+def event_types(service, job_id: int) -> list[str]:
+    return [e['type'] for e in service.events(job_id)]
+
+
+def test_demo_job_runs_to_completion_with_history(service):
+    job = service.submit('demo', {'items': 20, 'item_seconds': 0})
+    assert job['status'] == 'queued'
+    done = service.wait(job['id'], ['completed'], timeout=10)
+    assert done['progress'] == 100
+    assert [s['state'] for s in done['stages']] == ['done', 'done', 'done']
+    assert done['result'] == {'items': 20}
+    assert done['attempts'] == 1
+    types = event_types(service, job['id'])
+    assert types[:3] == ['created', 'queued', 'started']
+    assert types[-1] == 'completed'
+    assert 'stage' in types
+    seqs = [e['seq'] for e in service.events(job['id'])]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+def test_state_is_durable_before_it_is_reported(service):
+    job = service.submit('demo', {'items': 5, 'item_seconds': 0})
+    service.wait(job['id'], ['completed'], timeout=10)
+    row = Repository(create_db_engine(service.engine.settings.db_url)).get_job(job['id'])
+    assert row['status'] == 'completed' and row['progress'] == 1.0 and row['result'] == {'items': 5}
+
+
+def test_progress_is_monotonic_and_has_speed_and_eta(service):
+    job = service.submit('demo', {'items': 300, 'item_seconds': 0.01})
+    live = service.job(job['id'])
+    seen, speeds, etas = [], [], []
+
+    def sample() -> bool:
+        snap = service.get(job['id'])
+        seen.append(snap['progress'])
+        speeds.append(snap['speed'])
+        etas.append(snap['eta_seconds'])
+        return snap['status'] == 'completed'
+
+    wait_until(sample, timeout=20, interval=0.05)
+    assert seen == sorted(seen)
+    assert len(set(seen)) > 10, 'progress should be seen moving, not jump from 0 to 100'
+    assert any(s and s > 10 for s in speeds), speeds
+    assert any(e is not None and e > 0 for e in etas), etas
+    assert live.meter.eta == 0.0
+
+
+def test_pause_stops_progress_quickly_and_resume_continues(service):
+    job = service.submit('demo', SLOW)
+    live = service.job(job['id'])
+    wait_until(lambda: live.progress.stage == 'process' and live.progress.current > 20)
+    started = time.monotonic()
+    paused = service.pause(job['id'])
+    assert time.monotonic() - started < 0.5
+    assert paused['status'] == 'paused'
+    frozen = live.progress.current
+    elapsed = paused['elapsed_seconds']
+    # Pausing holds the job still: nothing moves over several of its items' time.
+    deadline = time.monotonic() + 0.3
+    while time.monotonic() < deadline:
+        assert live.progress.current == frozen
+        time.sleep(0.02)
+    assert service.get(job['id'])['elapsed_seconds'] == pytest.approx(elapsed, abs=0.05)
+    resumed = service.resume(job['id'])
+    assert resumed['status'] == 'running'
+    wait_until(lambda: live.progress.current > frozen + 5)
+    service.wait(job['id'], ['completed'], timeout=20)
+    types = event_types(service, job['id'])
+    assert types.count('paused') == 1 and types.count('resumed') == 1
+
+
+def test_cancel_running_job(service):
+    job = service.submit('demo', SLOW)
+    live = service.job(job['id'])
+    wait_until(lambda: live.progress.current > 5)
+    cancelled = service.cancel(job['id'])
+    assert cancelled['status'] == 'cancelled'
+    assert cancelled['finished_at'] is not None
+    with pytest.raises(IllegalTransition, match='cannot pause a job that is cancelled'):
+        service.pause(job['id'])
+
+
+def test_cancel_paused_job(service):
+    job = service.submit('demo', SLOW)
+    live = service.job(job['id'])
+    wait_until(lambda: live.progress.current > 5)
+    service.pause(job['id'])
+    assert service.cancel(job['id'])['status'] == 'cancelled'
+    assert not live.in_worker
+
+
+def test_queued_job_can_be_paused_resumed_and_cancelled(make_service):
+    service = make_service(workers=1)
+    blocker = service.submit('demo', SLOW)
+    waiting = service.submit('demo', {'items': 3, 'item_seconds': 0})
+    assert service.get(waiting['id'])['queue_position'] == 1
+    assert service.pause(waiting['id'])['status'] == 'paused'
+    assert service.resume(waiting['id'])['status'] == 'queued'
+    assert service.cancel(waiting['id'])['status'] == 'cancelled'
+    service.cancel(blocker['id'])
+    assert service.get(waiting['id'])['status'] == 'cancelled'
+
+
+def test_failure_records_error_stage_and_traceback_then_retry_resumes(service):
+    job = service.submit('demo', {'items': 30, 'item_seconds': 0, 'fail_at_item': 12})
+    failed = service.wait(job['id'], ['failed'], timeout=10)
+    assert failed['error'] == 'RuntimeError: simulated failure at item 12 (attempt 1)'
+    assert failed['error_stage'] == 'process'
+    assert 'Traceback' in failed['traceback'] and 'demo.py' in failed['traceback']
+    assert [s['state'] for s in failed['stages']] == ['done', 'failed', 'pending']
+    assert 'simulated failure' in service.log(job['id'])[0]
+    percent_at_failure = failed['progress']
+
+    retried = service.retry(job['id'])
+    assert retried['status'] in ('queued', 'running', 'completed')
+    done = service.wait(job['id'], ['completed'], timeout=10)
+    assert done['attempts'] == 2 and done['error'] is None
+    assert 'retried' in event_types(service, job['id'])
+    assert done['progress'] >= percent_at_failure
+    log_text = service.log(job['id'])[0]
+    assert 'attempt 2 started (resuming from checkpoint)' in log_text
+
+
+def test_completed_job_cannot_be_retried_or_cancelled(service):
+    job = service.submit('demo', {'items': 2, 'item_seconds': 0})
+    service.wait(job['id'], ['completed'])
+    with pytest.raises(IllegalTransition, match='cannot retry a job that is completed'):
+        service.retry(job['id'])
+    with pytest.raises(IllegalTransition, match='cannot cancel'):
+        service.cancel(job['id'])
+
+
+def test_remove_deletes_row_events_log_and_outputs(service):
+    job = service.submit('demo', SLOW)
+    live = service.job(job['id'])
+    wait_until(lambda: live.progress.current > 3)
+    settings = service.engine.settings
+    (settings.outputs_dir / str(job['id'])).mkdir(parents=True, exist_ok=True)
+    log_path = settings.logs_dir / f"{job['id']}.log"
+    assert log_path.exists()
+    service.remove(job['id'])
+    assert not live.in_worker
+    assert not log_path.exists()
+    assert not (settings.outputs_dir / str(job['id'])).exists()
+    with pytest.raises(KindNotFound.__mro__[1]):  # NotFound
+        service.get(job['id'])
+    repo = Repository(create_db_engine(settings.db_url))
+    assert repo.get_job(job['id']) is None
+    assert repo.events(job['id']) == []
+
+
+def test_higher_priority_runs_first_with_one_worker(make_service):
+    service = make_service(workers=1)
+    blocker = service.submit('demo', {'items': 40, 'item_seconds': 0.01})
+    low = service.submit('demo', {'items': 1, 'item_seconds': 0}, priority=0)
+    high = service.submit('demo', {'items': 1, 'item_seconds': 0}, priority=10)
+    assert service.get(high['id'])['queue_position'] == 1
+    assert service.get(low['id'])['queue_position'] == 2
+    for job in (blocker, low, high):
+        service.wait(job['id'], ['completed'], timeout=20)
+    assert service.get(high['id'])['started_at'] < service.get(low['id'])['started_at']
+
+
+@pytest.mark.parametrize(('kind', 'params', 'expected'), [
+    ('nope', {}, "unknown job kind 'nope'"),
+    ('demo', {'items': 'many'}, 'valid integer'),
+    ('demo', {'items': -3}, 'greater than or equal to 1'),
+    ('demo', {'itemz': 3}, 'Extra inputs are not permitted'),
+    ('demo', {'stages': {'a': 0}}, 'greater than 0'),
+    ('command', {'command': 'ls', 'cwd': '/does/not/exist'}, "the folder '/does/not/exist' does not exist"),
+    ('command', {}, 'Field required'),
+])
+def test_bad_input_is_rejected_and_nothing_is_stored(service, kind, params, expected):
+    with pytest.raises((InvalidParams, KindNotFound), match=expected):
+        service.submit(kind, params)
+    assert service.list()['total'] == 0
+    assert service.stats()['queued'] == 0
+
+
+def test_graceful_stop_interrupts_and_next_start_resumes(make_service, tmp_path):
+    data = tmp_path / 'shared'
+    first = make_service(data_dir=data)
+    job = first.submit('demo', {'items': 100, 'item_seconds': 0.02})
+    live = first.job(job['id'])
+    wait_until(lambda: live.progress.stage == 'process' and live.progress.current >= 10)
+    first.engine.stop()
+    assert first.engine.repo.engine.pool.checkedout() == 0
+    second = make_service(data_dir=data)
+    resumed = second.job(job['id'])
+    wait_until(lambda: resumed.status is Status.RUNNING or resumed.status is Status.COMPLETED)
+    done = second.wait(job['id'], ['completed'], timeout=20)
+    types = event_types(second, job['id'])
+    assert 'interrupted' in types
+    assert done['attempts'] == 2
+    assert 'resuming from checkpoint' in second.log(job['id'])[0]
+
+
+def test_paused_job_stays_paused_across_restart(make_service, tmp_path):
+    data = tmp_path / 'shared'
+    first = make_service(data_dir=data)
+    job = first.submit('demo', {'items': 100, 'item_seconds': 0.02})
+    live = first.job(job['id'])
+    wait_until(lambda: live.progress.current >= 3)
+    first.pause(job['id'])
+    first.engine.stop()
+    second = make_service(data_dir=data)
+    assert second.get(job['id'])['status'] == 'paused'
+    assert second.resume(job['id'])['status'] in ('queued', 'running')
+    assert second.wait(job['id'], ['completed'], timeout=20)['attempts'] == 2
+
+
+def test_retention_purges_old_finished_jobs(service):
+    from progress_app.runtime.maintenance import purge
+
+    old = service.submit('demo', {'items': 1, 'item_seconds': 0})
+    service.wait(old['id'], ['completed'])
+    kept = service.submit('demo', {'items': 1, 'item_seconds': 0})
+    service.wait(kept['id'], ['completed'])
+    service.engine.repo.save(old['id'], {'finished_at': time.time() - 31 * 86400})
+    assert purge(service.engine.key) == 1
+    assert [j['id'] for j in service.list()['items']] == [kept['id']]
