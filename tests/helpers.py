@@ -55,11 +55,13 @@ class AppProcess:
         return f'http://127.0.0.1:{self.port}'
 
     def start(self, timeout: float = 30.0) -> AppProcess:
-        env = {**os.environ, 'PYTHONUNBUFFERED': '1', **self.env}
-        log = self.log_path.open('ab')
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / 'app.py'), '--no-browser', '--port', str(self.port),
-                                      '--data-dir', str(self.data_dir), *self.args],
-                                     cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        # Without PYTEST_CURRENT_TEST: NiceGUI would otherwise think it runs inside pytest.
+        env = {k: v for k, v in os.environ.items() if k != 'PYTEST_CURRENT_TEST'}
+        env.update({'PYTHONUNBUFFERED': '1', **self.env})
+        with self.log_path.open('ab') as log:  # the child keeps its own copy of the descriptor
+            self.proc = subprocess.Popen([sys.executable, str(ROOT / 'app.py'), '--no-browser', '--port',
+                                          str(self.port), '--data-dir', str(self.data_dir), *self.args],
+                                         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         wait_until(self._healthy, timeout, 0.05, lambda: f'the app to answer; its log:\n{self.output()}')
         return self
 
