@@ -9,8 +9,8 @@ import sys
 
 from nicegui import app, ui
 
+from progress_app.api import actions, jobs, streams
 from progress_app.api import errors as api_errors
-from progress_app.api.jobs import router
 from progress_app.config import Settings, settings_or_exit
 from progress_app.errors import ProgressAppError
 from progress_app.runtime.engine import Engine
@@ -24,7 +24,9 @@ def build(settings: Settings) -> JobService:
     engine = Engine(settings)
     service = JobService(engine)
     app.state.service = service
-    app.include_router(router)
+    app.include_router(jobs.router)
+    app.include_router(actions.router)
+    app.include_router(streams.router)
     api_errors.install(app)
     dashboard.create(service)
 

@@ -79,3 +79,23 @@ class KindOut(BaseModel):
 class Health(BaseModel):
     status: str
     version: str
+
+
+class EventOut(BaseModel):
+    id: int = Field(description='Global, increasing across all jobs (the SSE event id)')
+    job_id: int
+    seq: int = Field(description="Per job, from 1; use it as 'since' to fetch only newer events")
+    at: float = Field(description='Unix time in seconds')
+    type: str
+    data: dict[str, Any]
+
+
+class QueueStats(BaseModel):
+    scheduled: int
+    queued: int
+    running: int
+    paused: int
+    completed: int
+    failed: int
+    cancelled: int
+    total_processed: int

@@ -71,7 +71,7 @@ class Engine:
         self.recovery_problems = recovered.problems
         for job in recovered.jobs:
             self._track(job)
-        self.recorder.start(self.lifecycle.event)
+        self.recorder.start(self.lifecycle.event, self.bus.publish_state)
         self.sampler.start()
         self.scheduler.start()
         self.scheduler.add_job('progress_app.runtime.maintenance:purge', 'interval', args=[self.key], hours=1,

@@ -32,12 +32,16 @@ class Recorder:
         self._events: queue.SimpleQueue[Event] = queue.SimpleQueue()
         self._written: dict[int, tuple[int, float, float, str]] = {}  # job id -> checkpoint version, time, …
         self._stop = threading.Event()
+        self._flush_lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name='recorder', daemon=True)
         self._make_event: Callable[..., Event] | None = None
+        self._publish: Callable[[Job, Event], None] = lambda job, event: None
         self.cycles = 0
 
-    def start(self, make_event: Callable[..., Event]) -> None:
+    def start(self, make_event: Callable[..., Event], publish: Callable[[Job, Event], None]) -> None:
+        """`make_event` creates history events; `publish` shows the ones written here, once they are stored."""
         self._make_event = make_event
+        self._publish = publish
         self._thread.start()
 
     def stop(self) -> None:
@@ -60,6 +64,11 @@ class Recorder:
                 log.exception('recorder cycle failed')
 
     def flush(self) -> None:
+        """Write what is due now. Called by the writer thread, and by readers that need everything stored."""
+        with self._flush_lock:
+            self._flush()
+
+    def _flush(self) -> None:
         events: list[Event] = []
         while True:
             try:
@@ -67,6 +76,7 @@ class Recorder:
             except queue.Empty:
                 break
         updates: dict[int, dict[str, Any]] = {}
+        published: list[tuple[Job, Event]] = []
         written: dict[int, tuple[int, float, float, str]] = {}
         now = time.monotonic()
         for job in list(self._live_jobs()):
@@ -87,11 +97,15 @@ class Recorder:
             written[job.id] = (job.checkpoint_version, now if due else at, current_fraction if due else fraction,
                                job.progress.message if due else message)
             if due and changed and self._make_event is not None:
-                events.append(self._make_event(job, EventType.PROGRESS, progress=job.percent,
-                                               current=job.progress.current, total=job.progress.total,
-                                               stage=job.progress.stage, message=job.progress.message))
+                event = self._make_event(job, EventType.PROGRESS, progress=job.percent, current=job.progress.current,
+                                         total=job.progress.total, stage=job.progress.stage,
+                                         message=job.progress.message)
+                events.append(event)
+                published.append((job, event))
         if updates or events:
             events.sort(key=lambda e: e.id)
             self._repo.save_many(updates, events)
+            for job, event in published:
+                self._publish(job, event)
             self._written.update(written)
             self.cycles += 1

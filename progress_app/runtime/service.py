@@ -8,10 +8,11 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from progress_app.domain.events import EventType
+from progress_app.domain.events import Event, EventType
 from progress_app.domain.status import Status, transition
-from progress_app.errors import IllegalTransition, InvalidParams, JobNotFound
+from progress_app.errors import IllegalTransition, InvalidParams, JobNotFound, NotFound
 from progress_app.runtime import process
+from progress_app.runtime.downloads import Download, output_download
 from progress_app.runtime.engine import Engine
 from progress_app.runtime.job import Job
 from progress_app.runtime.logfile import read_log
@@ -75,6 +76,13 @@ class JobService:
         self.job(job_id)
         return read_log(self.engine.settings.logs_dir / f'{job_id}.log', offset)
 
+    def result_file(self, job_id: int) -> Download:
+        """The output of a completed job as one file (a zip when there are several); raises NotFound."""
+        job = self.job(job_id)
+        if job.status is not Status.COMPLETED:
+            raise NotFound(f'job {job_id} has no result yet: it is {job.status.value}')
+        return output_download(job_id, self.engine.settings.outputs_dir / str(job_id))
+
     def settings_value(self, name: str) -> Any:
         return self.engine.repo.get_settings().get(name, getattr(self.engine.settings, name))
 
@@ -103,14 +111,20 @@ class JobService:
                   'stages': [[s.name, s.weight] for s in stages], 'stage_states': ['pending'] * len(stages),
                   'created_at': now}
         lifecycle = self.engine.lifecycle
-        job_id = self.engine.repo.create_job(values, lambda new_id: [
-            lifecycle.new_event(new_id, 1, EventType.CREATED, kind=kind, params=clean),
-            lifecycle.new_event(new_id, 2, EventType.QUEUED)])
+        first: list[Event] = []
+
+        def first_events(new_id: int) -> list[Event]:
+            first[:] = [lifecycle.new_event(new_id, 1, EventType.CREATED, kind=kind, params=clean),
+                        lifecycle.new_event(new_id, 2, EventType.QUEUED)]
+            return first
+
+        job_id = self.engine.repo.create_job(values, first_events)
         job = Job(id=job_id, name=values['name'], kind=kind, status=Status.QUEUED, priority=priority, params=clean,
                   stages=stages, created_at=now, options=opts, last_seq=2)
         self.engine._track(job)
         self.engine.dispatcher.enqueue(job_id, priority)
-        self.engine.bus.publish_state(job, None)
+        for event in first:
+            self.engine.bus.publish_state(job, event)
         return self.get(job_id)
 
     def pause(self, job_id: int, wait: float = PAUSE_WAIT_SECONDS) -> dict[str, Any]:
@@ -139,7 +153,8 @@ class JobService:
             if job.status is Status.RUNNING and job.pause_requested:  # resumed before the pause took effect
                 job.request_stop(pause_requested=False)
                 return self.get(job_id)
-            transition(job.status, Status.RUNNING if job.in_worker else Status.QUEUED, 'resume')
+            if job.status is not Status.PAUSED:  # the table also has queued <- cancelled, which is retry's
+                raise IllegalTransition(f'cannot resume a job that is {job.status.value}: it is not paused')
             if job.in_worker:
                 lifecycle.move(job, Status.RUNNING, EventType.RESUMED, action='resume')
                 job.request_stop(pause_requested=False)
@@ -171,6 +186,8 @@ class JobService:
         job = self.job(job_id)
         kind = self.engine.kinds.get(job.kind) if job.kind in self.engine.kinds else None
         with job.lock:
+            if not job.status.is_terminal:  # running -> queued exists too, but only for interruptions
+                raise IllegalTransition(f'cannot retry a job that is {job.status.value}: it has not ended')
             transition(job.status, Status.QUEUED, 'retry')
             job.request_stop(pause_requested=False, cancel_requested=False, interrupt_requested=False)
             if kind is not None and kind.restart == 'rerun':

@@ -55,7 +55,7 @@ def test_list_paging(app):
     ({'kind': 'nope'}, ['body', 'kind'], "unknown job kind 'nope'"),
     ({'kind': 'demo', 'params': {'items': 'x'}}, ['body', 'params', 'items'], 'valid integer'),
     ({'kind': 'demo', 'params': {'items': -1}}, ['body', 'params', 'items'], 'greater than or equal to 1'),
-    ({'kind': 'demo', 'params': {'colour': 1}}, ['body', 'params', 'colour'], 'Extra inputs'),
+    ({'kind': 'demo', 'params': {'colour': 1}}, ['body', 'params', 'colour'], 'unknown parameter'),
     ({'kind': 'command', 'params': {'command': 'ls', 'cwd': '/no/such/dir'}}, ['body', 'params', 'cwd'],
      "the folder '/no/such/dir' does not exist"),
     ({'kind': 'demo', 'priority': 10**6}, ['body', 'priority'], 'less than or equal to 1000'),

@@ -182,10 +182,10 @@ def test_higher_priority_runs_first_with_one_worker(make_service):
     ('nope', {}, "unknown job kind 'nope'"),
     ('demo', {'items': 'many'}, 'valid integer'),
     ('demo', {'items': -3}, 'greater than or equal to 1'),
-    ('demo', {'itemz': 3}, 'Extra inputs are not permitted'),
+    ('demo', {'itemz': 3}, "unknown parameter of 'demo'"),
     ('demo', {'stages': {'a': 0}}, 'greater than 0'),
     ('command', {'command': 'ls', 'cwd': '/does/not/exist'}, "the folder '/does/not/exist' does not exist"),
-    ('command', {}, 'Field required'),
+    ('command', {}, "required parameter of 'command' is missing"),
 ])
 def test_bad_input_is_rejected_and_nothing_is_stored(service, kind, params, expected):
     with pytest.raises((InvalidParams, KindNotFound), match=expected):

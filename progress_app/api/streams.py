@@ -1,0 +1,185 @@
+"""Live streams: SSE per job and for all jobs (with Last-Event-ID replay), and a WebSocket.
+
+Messages are `{"type": "job_update" | "job_progress" | "job_removed", "job": {…}, "event": {…} | null}`.
+`job_update` carries a persisted history event whose global id is the SSE `id:`; a client that reconnects with
+`Last-Event-ID` first gets the events it missed from the database, then live ones, with none twice.
+`job_progress` is a coalesced live snapshot (at most ~10 per second per job) and has no id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Request, WebSocket, WebSocketDisconnect
+from fastapi.responses import StreamingResponse
+from nicegui import run
+
+from progress_app.api.jobs import Service
+from progress_app.runtime.bus import Message, Subscription
+from progress_app.runtime.service import JobService
+
+router = APIRouter(prefix='/api', tags=['streams'])
+KEEPALIVE_SECONDS = 15.0
+SSE_HEADERS = {'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no'}
+
+
+def sse(message: Message, event: str | None = None) -> str:
+    lines = []
+    if message.get('event') and message['type'] == 'job_update':
+        lines.append(f"id: {message['event']['id']}")
+    lines.append(f"event: {event or message['type']}")
+    lines.append(f'data: {json.dumps(message, separators=(",", ":"))}')
+    return '\n'.join(lines) + '\n\n'
+
+
+async def _next(sub: Subscription) -> Message | None:
+    """The next message, or None after a quiet keep-alive interval."""
+    try:
+        return await asyncio.wait_for(sub.get(), KEEPALIVE_SECONDS)
+    except TimeoutError:
+        return None
+
+
+@router.get('/jobs/{job_id}/stream', response_class=StreamingResponse, responses={
+    200: {'description': 'text/event-stream: `snapshot`, then `job_update`/`job_progress`, then `end`',
+          'content': {'text/event-stream': {}}}, 404: {'description': 'No such job'}})
+async def job_stream(job_id: int, service: Service) -> StreamingResponse:
+    """SSE of one job: its current snapshot, every change (≤ ~10/s), a final `end` event, then the stream closes."""
+    bus = service.engine.bus
+    sub = bus.subscribe(lambda m: m['job']['id'] == job_id, maxsize=200)
+    try:
+        snapshot = await run.io_bound(service.get, job_id)
+    except BaseException:
+        sub.close()
+        raise
+
+    async def events() -> AsyncIterator[str]:
+        try:
+            yield sse({'type': 'snapshot', 'job': snapshot, 'event': None})
+            if snapshot['status'] in ('completed', 'failed', 'cancelled'):
+                yield sse({'type': 'end', 'job': snapshot, 'event': None})
+                return
+            while True:
+                message = await _next(sub)
+                if message is None:
+                    yield ': keep-alive\n\n'
+                    continue
+                yield sse(message)
+                if message['type'] == 'job_removed' or message['job']['status'] in ('completed', 'failed',
+                                                                                      'cancelled'):
+                    yield sse({'type': 'end', 'job': message['job'], 'event': None})
+                    return
+        finally:
+            sub.close()
+
+    return StreamingResponse(events(), media_type='text/event-stream', headers=SSE_HEADERS)
+
+
+@router.get('/events/stream', response_class=StreamingResponse, responses={
+    200: {'description': 'text/event-stream of every job\'s events', 'content': {'text/event-stream': {}}}})
+async def all_events(service: Service, request: Request,
+                     last_event_id: Annotated[str | None, Header(alias='Last-Event-ID')] = None) -> StreamingResponse:
+    """SSE of all jobs. Reconnect with `Last-Event-ID` to get what you missed (from the history) before live events."""
+    sub = service.engine.bus.subscribe(maxsize=2000)
+    after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
+    missed = await run.io_bound(replay, service, after) if after is not None else []
+
+    async def events() -> AsyncIterator[str]:
+        sent = after or 0
+        try:
+            for message in missed:
+                sent = message['event']['id']
+                yield sse(message)
+            while not await request.is_disconnected():
+                message = await _next(sub)
+                if message is None:
+                    yield ': keep-alive\n\n'
+                    continue
+                event = message.get('event')
+                if message['type'] == 'job_update' and event:
+                    if event['id'] <= sent:
+                        continue  # already sent from the history
+                    sent = event['id']
+                yield sse(message)
+        finally:
+            sub.close()
+
+    return StreamingResponse(events(), media_type='text/event-stream', headers=SSE_HEADERS)
+
+
+def replay(service: JobService, after: int) -> list[Message]:
+    """History events after `after`, as stream messages (the job as it is now, the event as it was)."""
+    service.engine.recorder.flush()  # everything published so far is in the database before we read it
+    messages, snapshots = [], {}
+    for event in service.engine.repo.events_after(after):
+        job_id = event['job_id']
+        if job_id not in snapshots:
+            try:
+                snapshots[job_id] = service.get(job_id)
+            except Exception:
+                snapshots[job_id] = {'id': job_id}
+        messages.append({'type': 'job_update', 'job': snapshots[job_id], 'event': event})
+    return messages
+
+
+@router.websocket('/ws')
+async def websocket(ws: WebSocket) -> None:
+    """All jobs' live events as JSON; send `{"type": "subscribe_job", "job_id": N}` to follow one job only,
+    `{"type": "subscribe_all"}`, `{"type": "get_queue_stats"}` or `{"type": "get_active_jobs"}`."""
+    service: JobService = ws.app.state.service
+    await ws.accept()
+    sub = service.engine.bus.subscribe(maxsize=2000)
+    lock = asyncio.Lock()  # replies and live events share the socket
+    sender = asyncio.create_task(_send_all(ws, sub, lock))
+    try:
+        while True:
+            try:
+                raw = await ws.receive_text()
+            except WebSocketDisconnect:
+                break
+            reply = await _answer(service, sub, raw)
+            async with lock:
+                await ws.send_json(reply)
+    finally:
+        sub.close()
+        sender.cancel()
+
+
+async def _send_all(ws: WebSocket, sub: Subscription, lock: asyncio.Lock) -> None:
+    try:
+        async for message in sub:
+            async with lock:
+                await ws.send_json(message)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+
+
+async def _answer(service: JobService, sub: Subscription, raw: str) -> dict[str, Any]:
+    try:
+        message = json.loads(raw)
+    except ValueError:
+        return {'type': 'error', 'message': 'messages must be JSON objects'}
+    kind = message.get('type') if isinstance(message, dict) else None
+    if kind == 'subscribe_job':
+        job_id = message.get('job_id')
+        if not isinstance(job_id, int) or isinstance(job_id, bool):
+            return {'type': 'error', 'message': "subscribe_job needs an integer 'job_id'"}
+        try:
+            job = await run.io_bound(service.get, job_id)
+        except Exception as exc:
+            return {'type': 'error', 'message': str(exc)}
+        sub.accept = lambda m: m['job']['id'] == job_id
+        return {'type': 'subscribed', 'job_id': job_id, 'job': job}
+    if kind == 'subscribe_all':
+        sub.accept = None
+        return {'type': 'subscribed', 'job_id': None}
+    if kind == 'get_queue_stats':
+        return {'type': 'queue_stats', 'stats': await run.io_bound(service.stats)}
+    if kind == 'get_active_jobs':
+        listing = await run.io_bound(service.list, status=['queued', 'running', 'paused', 'scheduled'], limit=1000)
+        return {'type': 'active_jobs', 'jobs': listing['items']}
+    known = 'subscribe_job, subscribe_all, get_queue_stats, get_active_jobs'
+    return {'type': 'error', 'message': f'unknown message type {kind!r}; known types: {known}'}

@@ -1,0 +1,106 @@
+"""Job actions, history, log and downloads against the real app."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from tests.helpers import wait_until
+
+
+def status_of(app, job_id: int) -> str:
+    return app.job(job_id)['status']
+
+
+def test_pause_resume_cancel_and_conflicts(app):
+    job = app.submit('t_tick', {'ticks': 500, 'seconds': 0.01})
+    wait_until(lambda: app.job(job['id'])['current'] > 3)
+    paused = app.client.post(f"/api/jobs/{job['id']}/pause")
+    assert paused.status_code == 200 and paused.json()['status'] == 'paused'
+    again = app.client.post(f"/api/jobs/{job['id']}/pause")
+    assert again.status_code == 409
+    assert again.json()['detail'] == 'cannot pause a job that is paused: it is paused'
+    resumed = app.client.post(f"/api/jobs/{job['id']}/resume")
+    assert resumed.status_code == 200 and resumed.json()['status'] == 'running'
+    cancelled = app.client.post(f"/api/jobs/{job['id']}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()['status'] == 'cancelled'
+    assert app.client.post(f"/api/jobs/{job['id']}/resume").status_code == 409
+    retried = app.client.post(f"/api/jobs/{job['id']}/retry")
+    assert retried.status_code == 200 and retried.json()['status'] in ('queued', 'running')
+    app.client.post(f"/api/jobs/{job['id']}/cancel")
+
+
+def test_actions_on_unknown_job_are_404(app):
+    for action in ('pause', 'resume', 'cancel', 'retry'):
+        response = app.client.post(f'/api/jobs/424242/{action}')
+        assert response.status_code == 404 and 'does not exist' in response.json()['detail']
+    assert app.client.delete('/api/jobs/424242').status_code == 404
+
+
+def test_delete_then_404(app):
+    job = app.submit('demo', {'items': 2, 'item_seconds': 0})
+    wait_until(lambda: status_of(app, job['id']) == 'completed')
+    assert app.client.delete(f"/api/jobs/{job['id']}").status_code == 204
+    assert app.client.get(f"/api/jobs/{job['id']}").status_code == 404
+    assert app.client.get(f"/api/jobs/{job['id']}/events").status_code == 404
+
+
+def test_events_since_in_order(app):
+    job = app.submit('demo', {'items': 3, 'item_seconds': 0})
+    wait_until(lambda: status_of(app, job['id']) == 'completed')
+    events = app.client.get(f"/api/jobs/{job['id']}/events").json()
+    seqs = [e['seq'] for e in events]
+    assert seqs == list(range(1, len(events) + 1))
+    assert events[0]['type'] == 'created' and events[-1]['type'] == 'completed'
+    later = app.client.get(f"/api/jobs/{job['id']}/events", params={'since': 3}).json()
+    assert [e['seq'] for e in later] == seqs[3:]
+
+
+def test_log_offset_tails_incrementally(app):
+    job = app.submit('command', {'command': 'for i in 1 2 3; do echo line$i; done', 'shell': True})
+    wait_until(lambda: status_of(app, job['id']) == 'completed')
+    first = app.client.get(f"/api/jobs/{job['id']}/log")
+    assert 'line1\nline2\nline3' in first.text
+    offset = int(first.headers['X-Next-Offset'])
+    assert offset == len(first.text.encode())
+    rest = app.client.get(f"/api/jobs/{job['id']}/log", params={'offset': offset})
+    assert rest.text == '' and rest.headers['X-Next-Offset'] == str(offset)
+
+
+def test_result_single_file_and_zip(app):
+    one = app.submit('t_write_files', {'count': 1, 'size': 10})
+    many = app.submit('t_write_files', {'count': 3, 'size': 50})
+    running = app.submit('t_tick', {'ticks': 1000})
+    for job in (one, many):
+        wait_until(lambda job=job: status_of(app, job['id']) == 'completed')
+    single = app.client.get(f"/api/jobs/{one['id']}/result")
+    assert single.status_code == 200
+    assert single.content == b'A' * 10
+    assert 'part-0.txt' in single.headers['content-disposition']
+    archive = app.client.get(f"/api/jobs/{many['id']}/result")
+    assert archive.headers['content-type'] == 'application/zip'
+    names = zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
+    assert sorted(names) == ['part-0.txt', 'part-1.txt', 'part-2.txt']
+    assert app.job(many['id'])['has_output'] is True
+    not_yet = app.client.get(f"/api/jobs/{running['id']}/result")
+    assert not_yet.status_code == 404 and 'no result yet' in not_yet.json()['detail']
+    app.client.post(f"/api/jobs/{running['id']}/cancel")
+
+
+def test_queue_stats(app):
+    stats = app.client.get('/api/queue/stats').json()
+    assert set(stats) == {'scheduled', 'queued', 'running', 'paused', 'completed', 'failed', 'cancelled',
+                          'total_processed'}
+    assert stats['total_processed'] == stats['completed'] + stats['failed'] + stats['cancelled']
+    listing = app.client.get('/api/jobs', params={'status': 'completed', 'limit': 1}).json()
+    assert stats['completed'] == listing['total']
+
+
+def test_retry_and_resume_refuse_jobs_that_have_not_ended(app):
+    job = app.submit('t_tick', {'ticks': 1000})
+    wait_until(lambda: status_of(app, job['id']) == 'running')
+    retry = app.client.post(f"/api/jobs/{job['id']}/retry")
+    assert retry.status_code == 409 and 'it has not ended' in retry.json()['detail']
+    resume = app.client.post(f"/api/jobs/{job['id']}/resume")
+    assert resume.status_code == 409 and 'it is not paused' in resume.json()['detail']
+    app.client.post(f"/api/jobs/{job['id']}/cancel")

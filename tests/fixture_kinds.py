@@ -1,0 +1,37 @@
+"""Job kinds used by tests. Copied into a data dir's plugins/ folder, so the real app loads them as plugins."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field
+
+from progress_app import JobContext, job_kind
+
+
+@job_kind('t_write_files', title='Write files (test)')
+def write_files(ctx: JobContext, count: Annotated[int, Field(ge=0, le=100)] = 1, size: int = 100) -> dict:
+    """Write `count` files of `size` bytes into the job's output folder."""
+    for i in ctx.track(range(count), unit='files'):
+        (ctx.output_dir / f'part-{i}.txt').write_bytes(bytes([65 + i % 26]) * size)
+    return {'files': count}
+
+
+@job_kind('t_tick', title='Tick (test)', stages={'one': 1, 'two': 1})
+def tick(ctx: JobContext, ticks: Annotated[int, Field(ge=1)] = 100, seconds: float = 0.01) -> dict:
+    """Advance one unit per tick in each of two stages."""
+    for name in ('one', 'two'):
+        with ctx.stage(name):
+            ctx.set_total(ticks, 'ticks')
+            for _ in range(ticks):
+                ctx.check()
+                time.sleep(seconds)
+                ctx.advance()
+    return {'ticks': ticks}
+
+
+def install(plugins_dir: Path) -> None:
+    plugins_dir.mkdir(parents=True, exist_ok=True)
+    (plugins_dir / 'fixture_kinds.py').write_text(Path(__file__).read_text())
