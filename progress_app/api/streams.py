@@ -88,10 +88,9 @@ async def all_events(service: Service, request: Request,
     missed = await run.io_bound(replay, service, after) if after is not None else []
 
     async def events() -> AsyncIterator[str]:
-        sent = after or 0
+        replayed = {message['event']['id'] for message in missed}
         try:
             for message in missed:
-                sent = message['event']['id']
                 yield sse(message)
             while not await request.is_disconnected():
                 message = await _next(sub)
@@ -99,10 +98,8 @@ async def all_events(service: Service, request: Request,
                     yield ': keep-alive\n\n'
                     continue
                 event = message.get('event')
-                if message['type'] == 'job_update' and event:
-                    if event['id'] <= sent:
-                        continue  # already sent from the history
-                    sent = event['id']
+                if replayed and event and event['id'] in replayed:
+                    continue  # stored before we read the history, and published after we subscribed: sent once
                 yield sse(message)
         finally:
             sub.close()
