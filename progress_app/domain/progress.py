@@ -7,6 +7,7 @@ speed, ETA and active elapsed time.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -36,16 +37,21 @@ def make_stages(spec: StageSpec) -> tuple[Stage, ...]:
     """Stages from `{'parse': 15, 'analyse': 60}` or `['a', 'b']` (equal weights); none → one stage 'run'."""
     if not spec:
         return (Stage(DEFAULT_STAGE, 1.0),)
+    if isinstance(spec, str):  # a str is a Sequence[str] too, and would silently become one stage per letter
+        raise ValueError(f'stages must be a mapping of name to weight or a list of names, not the string {spec!r}')
     items = spec.items() if isinstance(spec, Mapping) else ((name, 1.0) for name in spec)
     stages = []
     for name, weight in items:
-        if not isinstance(name, str) or not name:
+        if not isinstance(name, str) or not name.strip():
             raise ValueError(f'a stage name must be a non-empty string, not {name!r}')
-        if not isinstance(weight, int | float) or weight <= 0:
+        if isinstance(weight, bool) or not isinstance(weight, int | float) or not math.isfinite(weight) or weight <= 0:
             raise ValueError(f"stage '{name}' needs a positive weight, not {weight!r}")
         stages.append(Stage(name, float(weight)))
-    if len({s.name for s in stages}) != len(stages):
-        raise ValueError('stage names must be unique')
+    seen: set[str] = set()
+    for stage in stages:
+        if stage.name in seen:
+            raise ValueError(f"stage names must be unique, but '{stage.name}' appears more than once")
+        seen.add(stage.name)
     return tuple(stages)
 
 
@@ -76,6 +82,9 @@ class Progress:
 
     def enter(self, index: int) -> None:
         """Start stage `index`: earlier stages count as done, the counters start again at zero."""
+        if not 0 <= index < len(self.stages):
+            # a negative index would silently mark a stage from the end as running
+            raise IndexError(f'stage index {index} is out of range for {len(self.stages)} stage(s)')
         for i in range(index):
             self.stage_states[i] = StageState.DONE
         self.stage_states[index] = StageState.RUNNING
@@ -130,6 +139,8 @@ class Ema:
     __slots__ = ('alpha', 'calls', 'last')
 
     def __init__(self, smoothing: float = SMOOTHING) -> None:
+        if not 0 < smoothing <= 1:  # 0 would divide by zero in the bias correction
+            raise ValueError(f'smoothing must be in (0, 1], not {smoothing!r}')
         self.alpha = smoothing
         self.last = 0.0
         self.calls = 0
@@ -146,14 +157,20 @@ class Ema:
 
 
 class Rate:
-    """Smoothed rate of a growing quantity: EMA(Δvalue) / EMA(Δt), which tolerates irregular sampling."""
+    """Smoothed rate of a growing quantity: EMA(Δvalue) / EMA(Δt) over the intervals in which it grew (as tqdm).
+
+    Samples in which the value did not move are not intervals of their own: the time keeps accumulating until it
+    moves. Otherwise a job that advances once every 2 s, sampled at 10 Hz, would swing between one burst and 19
+    zero samples, and its ETA between a fraction and hundreds of times the truth. `at(now)` lets a wait for the next
+    increase that outlasts the usual interval pull the rate down, so a stall still shows.
+    """
 
     __slots__ = ('_dt', '_dv', '_t', '_v')
 
     def __init__(self, smoothing: float = SMOOTHING) -> None:
         self._dv = Ema(smoothing)
         self._dt = Ema(smoothing)
-        self._t: float | None = None
+        self._t: float | None = None  # when the value last grew (or the rate was restarted)
         self._v = 0.0
 
     def restart(self, now: float, value: float) -> None:
@@ -164,19 +181,34 @@ class Rate:
         if self._t is None:
             self.restart(now, value)
             return
-        dt = now - self._t
-        if dt <= 0:
+        if value < self._v:  # the counter went back (a stage entered again): not progress, count on from there
+            self._v = value
             return
-        self._dv.update(max(value - self._v, 0.0))
+        dt = now - self._t
+        if dt <= 0 or value == self._v:
+            return
+        self._dv.update(value - self._v)
         self._dt.update(dt)
         self._t, self._v = now, value
 
     @property
     def value(self) -> float | None:
+        """The smoothed rate as of the last increase; None before the first one."""
         dv, dt = self._dv.value, self._dt.value
         if dv is None or not dt:
             return None
         return dv / dt
+
+    def waiting(self, now: float) -> float:
+        """Seconds since the value last grew (or the rate was restarted)."""
+        return 0.0 if self._t is None else max(now - self._t, 0.0)
+
+    def at(self, now: float) -> float | None:
+        """The rate at `now`: `value`, but no more than one usual increment over the time waited for the next."""
+        rate, step, waited = self.value, self._dv.value, self.waiting(now)
+        if rate is None or step is None or not waited:
+            return rate
+        return min(rate, step / waited)
 
 
 class Meter:
@@ -201,6 +233,8 @@ class Meter:
         return self._run_started is not None
 
     def start(self, now: float, fraction: float, current: float) -> None:
+        """Begin (or resume) running at `now`; the gap since the last sample does not count toward the rate."""
+        self.pause(now)  # a second start while running must not drop the running time so far
         self._run_started = now
         self._overall.restart(now, fraction)
         self._units.restart(now, current)
@@ -225,9 +259,11 @@ class Meter:
         else:
             self._units.sample(now, current)
         self._overall.sample(now, fraction)
-        self.speed = self._units.value
+        self.speed = self._units.at(now)
         run_seconds = self._run_seconds + (now - self._run_started)
-        self.eta = eta(fraction, self._overall.value, run_seconds)
+        remaining = eta(fraction, self._overall.at(now), run_seconds)
+        # count down between increases: a job that advances every 2 s should not show a frozen ETA for 2 s
+        self.eta = None if remaining is None else max(remaining - self._overall.waiting(now), 0.0)
 
     def finish(self, now: float) -> None:
         self.pause(now)

@@ -50,16 +50,30 @@ _WHY_NOT: dict[Status, str] = {
 }
 
 
-def can_transition(current: Status, target: Status) -> bool:
-    return target in TRANSITIONS[current]
+# the verb for a move when the caller names no action: 'cannot start a job that is completed'
+_VERB: dict[Status, str] = {
+    Status.SCHEDULED: 'schedule',
+    Status.QUEUED: 'queue',
+    Status.RUNNING: 'start',
+    Status.PAUSED: 'pause',
+    Status.COMPLETED: 'complete',
+    Status.FAILED: 'fail',
+    Status.CANCELLED: 'cancel',
+}
 
 
-def transition(current: Status, target: Status, action: str | None = None) -> Status:
+def can_transition(current: Status | str, target: Status | str) -> bool:
+    return Status(target) in TRANSITIONS[Status(current)]
+
+
+def transition(current: Status | str, target: Status | str, action: str | None = None) -> Status:
     """Return `target` if the move from `current` is allowed, else raise IllegalTransition.
 
     `action` names what the user asked for ('pause', 'retry', …) so the message can say it in their words.
+    Plain strings ('running') are accepted as well as members, e.g. a status read back from the database.
     """
+    current, target = Status(current), Status(target)
     if target not in TRANSITIONS[current]:
-        verb = action or f'move to {target.value}'
+        verb = action or _VERB[target]
         raise IllegalTransition(f'cannot {verb} a job that is {current.value}: {_WHY_NOT[current]}')
     return target
