@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from progress_app import __version__
 from progress_app.api.schemas import Health, JobCreate, JobList, JobOut, KindOut
@@ -20,6 +20,8 @@ def get_service(request: Request) -> JobService:
 
 
 Service = Annotated[JobService, Depends(get_service)]
+JobId = Annotated[int, Path(ge=1, le=2**53, description='The job id')]
+NOT_FOUND = {404: {'description': 'No such job'}}
 
 
 @router.get('/health', response_model=Health, tags=['meta'])
@@ -32,7 +34,8 @@ def kinds(service: Service) -> list[dict[str, Any]]:
     return service.kinds()
 
 
-@router.post('/jobs', response_model=JobOut, status_code=201, tags=['jobs'])
+@router.post('/jobs', response_model=JobOut, status_code=201, tags=['jobs'],
+             responses={400: {'description': 'The body is not readable JSON'}})
 def submit(body: JobCreate, service: Service) -> dict[str, Any]:
     try:
         return service.submit(body.kind, body.params, name=body.name, priority=body.priority)
@@ -48,6 +51,6 @@ def list_jobs(service: Service, status: Annotated[list[Status] | None, Query()] 
     return service.list(status=[s.value for s in status or []], kind=kind, limit=limit, offset=offset)
 
 
-@router.get('/jobs/{job_id}', response_model=JobOut, tags=['jobs'])
-def get_job(job_id: int, service: Service) -> dict[str, Any]:
+@router.get('/jobs/{job_id}', response_model=JobOut, tags=['jobs'], responses=NOT_FOUND)
+def get_job(job_id: JobId, service: Service) -> dict[str, Any]:
     return service.get(job_id)

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Header, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 from nicegui import run
 
-from progress_app.api.jobs import Service
+from progress_app.api.jobs import JobId, Service
 from progress_app.runtime.bus import Message, Subscription
 from progress_app.runtime.service import JobService
 
@@ -46,7 +46,7 @@ async def _next(sub: Subscription) -> Message | None:
 @router.get('/jobs/{job_id}/stream', response_class=StreamingResponse, responses={
     200: {'description': 'text/event-stream: `snapshot`, then `job_update`/`job_progress`, then `end`',
           'content': {'text/event-stream': {}}}, 404: {'description': 'No such job'}})
-async def job_stream(job_id: int, service: Service) -> StreamingResponse:
+async def job_stream(job_id: JobId, service: Service) -> StreamingResponse:
     """SSE of one job: its current snapshot, every change (≤ ~10/s), a final `end` event, then the stream closes."""
     bus = service.engine.bus
     sub = bus.subscribe(lambda m: m['job']['id'] == job_id, maxsize=200)

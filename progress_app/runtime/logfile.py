@@ -39,6 +39,9 @@ def read_log(path: Path, offset: int = 0, limit: int = 1 << 20) -> tuple[str, in
     if not path.exists():
         return '', 0
     with path.open('rb') as f:
+        size = f.seek(0, 2)
+        if offset >= size:
+            return '', size if offset > size else offset
         f.seek(max(offset, 0))
         data = f.read(limit)
         # Do not cut a UTF-8 character in half: stop before an incomplete trailing sequence.

@@ -97,9 +97,12 @@ class Recorder:
             written[job.id] = (job.checkpoint_version, now if due else at, current_fraction if due else fraction,
                                job.progress.message if due else message)
             if due and changed and self._make_event is not None:
-                event = self._make_event(job, EventType.PROGRESS, progress=job.percent, current=job.progress.current,
-                                         total=job.progress.total, stage=job.progress.stage,
-                                         message=job.progress.message)
+                with job.lock:  # a status change holds the lock: no progress event after `completed`
+                    if job.status is not Status.RUNNING and job.status is not Status.PAUSED:
+                        continue
+                    event = self._make_event(job, EventType.PROGRESS, progress=job.percent,
+                                             current=job.progress.current, total=job.progress.total,
+                                             stage=job.progress.stage, message=job.progress.message)
                 events.append(event)
                 published.append((job, event))
         if updates or events:
