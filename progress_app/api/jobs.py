@@ -47,7 +47,7 @@ def submit(body: JobCreate, service: Service) -> dict[str, Any]:
 def list_jobs(service: Service, status: Annotated[list[Status] | None, Query()] = None,
               kind: Annotated[str | None, Query(max_length=100)] = None,
               limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-              offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+              offset: Annotated[int, Query(ge=0, le=2**53)] = 0) -> dict[str, Any]:
     return service.list(status=[s.value for s in status or []], kind=kind, limit=limit, offset=offset)
 
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class JobCreate(BaseModel):
-    model_config = ConfigDict(extra='forbid', json_schema_extra={
+    model_config = ConfigDict(extra='forbid', strict=True, json_schema_extra={
         'examples': [{'kind': 'demo', 'params': {'items': 50}, 'name': 'Try it', 'priority': 0}]})
 
     kind: Annotated[str, Field(min_length=1, max_length=100, description="A kind from GET /api/kinds, e.g. 'demo'")]
