@@ -15,11 +15,11 @@ import sys
 EXCLUDED_CHECKS = 'allow_header_conformance,positive_data_acceptance,use_after_free,ensure_resource_availability'
 
 
-def test_api_survives_schemathesis(app):
+def test_api_survives_schemathesis(app, tmp_path):
     result = subprocess.run(
         [sys.executable, '-m', 'schemathesis.cli', 'run', f'{app.url}/openapi.json', '--max-examples', '25',
          '--seed', '20261123', '--exclude-path-regex', 'stream', '--request-timeout', '10',
          '--exclude-checks', EXCLUDED_CHECKS, '--no-color'],
-        capture_output=True, text=True, timeout=300)
+        capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert 'API Operations' in result.stdout
