@@ -6,6 +6,8 @@ import os
 import re
 import shlex
 import shutil
+import signal
+import subprocess
 from collections import deque
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -19,6 +21,9 @@ if TYPE_CHECKING:
     from progress_app.runtime.context import JobContext
 
 ERROR_LINES = 10
+"""How many of the last output lines a failed command's error message quotes."""
+SHELL = '/bin/sh'  # what subprocess runs with shell=True
+SHELL_CHECK_SECONDS = 5.0
 
 
 class CommandFailed(Exception):
@@ -42,15 +47,11 @@ class CommandParams(BaseModel):
     @field_validator('command')
     @classmethod
     def _not_empty(cls, value: str | list[str]) -> str | list[str]:
-        if isinstance(value, str):
-            try:
-                parts = shlex.split(value)
-            except ValueError as exc:
-                raise ValueError(f'cannot split the command line: {exc}') from None
-        else:
-            parts = value
-        if not parts or not str(parts[0]).strip():
+        first = value if isinstance(value, str) else (value[0] if value else '')
+        if not first.strip():
             raise ValueError('must name a program to run')
+        if any('\0' in part for part in ([value] if isinstance(value, str) else value)):
+            raise ValueError('must not contain NUL characters')
         return value
 
     @field_validator('cwd')
@@ -60,30 +61,68 @@ class CommandParams(BaseModel):
             raise ValueError(f"the folder '{value}' does not exist")
         return value
 
+    @field_validator('env')
+    @classmethod
+    def _env_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not name or '=' in name or '\0' in name or '\0' in text:
+                raise ValueError(f'{name!r} is not a valid environment variable (no empty name, "=" or NUL)')
+        return value
+
     @field_validator('progress_regex')
     @classmethod
     def _regex_compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f'not a valid regular expression: {exc}') from None
+        if value is None:
+            return None
+        try:
+            pattern = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f'not a valid regular expression: {exc}') from None
+        names = set(pattern.groupindex)
+        if len(names & {'current', 'total'}) == 1:
+            raise ValueError("needs both the named groups 'current' and 'total', not only one of them")
+        if not (names & {'percent', 'current', 'message'} or (pattern.groups and not names)):
+            raise ValueError("needs a named group 'percent', or 'current' and 'total' (or one group for the percent),"
+                             " e.g. '(?P<percent>\\d+)% done'")
         return value
 
     @model_validator(mode='after')
-    def _program_exists(self) -> CommandParams:
+    def _runnable(self) -> CommandParams:
         if self.shell:
+            _check_shell_syntax(self.line())
             return self
         program = self.argv()[0]
         base = Path(self.cwd).expanduser() if self.cwd else Path.cwd()
-        found = shutil.which(program) if os.sep not in program else (
-            program if os.access(base / program, os.X_OK) else None)
+        if os.sep in program:  # relative to the working folder, as the child resolves it after chdir
+            target = base / program  # no '~' expansion: without a shell, the child would not do it either
+            found = target.is_file() and os.access(target, os.X_OK)
+        else:
+            found = shutil.which(program, path=self.env.get('PATH', os.environ.get('PATH', os.defpath))) is not None
         if not found:
             raise ValueError(f"program '{program}' was not found (or is not executable)")
         return self
 
     def argv(self) -> list[str]:
-        return shlex.split(self.command) if isinstance(self.command, str) else [str(a) for a in self.command]
+        """The program and its arguments (for a string: split like a shell would; raises ValueError)."""
+        if isinstance(self.command, list):
+            return list(self.command)
+        try:
+            return shlex.split(self.command)
+        except ValueError as exc:
+            raise ValueError(f'cannot split the command line: {exc}') from None
+
+    def line(self) -> str:
+        """The command as one shell line."""
+        return self.command if isinstance(self.command, str) else shlex.join(self.command)
+
+
+def _check_shell_syntax(line: str) -> None:
+    """Let the shell parse the line without running it (`sh -n`): unbalanced quotes fail here, not mid-run."""
+    check = subprocess.run([SHELL, '-n', '-c', line], stdin=subprocess.DEVNULL, capture_output=True,
+                           timeout=SHELL_CHECK_SECONDS, check=False)
+    if check.returncode != 0:
+        reason = check.stderr.decode('utf-8', errors='replace').strip().splitlines()
+        raise ValueError(f"the shell cannot parse the line: {reason[-1] if reason else 'syntax error'}")
 
 
 @job_kind('command', title='Shell command', params=CommandParams, restart='rerun', icon='terminal',
@@ -92,15 +131,14 @@ class CommandParams(BaseModel):
 def command(ctx: JobContext, command: str | list[str], shell: bool = False, cwd: str | None = None,
             env: dict[str, str] | None = None, progress_regex: str | None = None,
             on_interrupt: str = 'rerun') -> dict[str, Any]:
-    params = CommandParams(command=command, shell=shell, cwd=cwd, env=env or {}, progress_regex=progress_regex,
-                           on_interrupt=on_interrupt)  # type: ignore[arg-type]
+    # Already validated by the kind (once more at the start of the run): only borrow the model's helpers.
+    params = CommandParams.model_construct(command=command, shell=shell, cwd=cwd, env=env or {})
     pattern = re.compile(progress_regex) if progress_regex else None
-    last: deque[str] = deque(maxlen=ERROR_LINES)
-    full_env = {**os.environ, 'PYTHONUNBUFFERED': '1', **(env or {})}
+    tail = OutputTail(ERROR_LINES)
 
     def on_line(line: str, _stream: str) -> None:
-        last.append(line)
         reading = parse_line(line, pattern)
+        tail.add(line, is_progress=reading is not None and reading.current is not None)
         if reading is None:
             return
         if reading.message:
@@ -109,12 +147,38 @@ def command(ctx: JobContext, command: str | list[str], shell: bool = False, cwd:
             ctx.set_total(reading.total, reading.unit)
             ctx.set_current(reading.current)
 
-    args: str | list[str] = command if shell and isinstance(command, str) else params.argv()
-    if shell and not isinstance(command, str):
-        args = shlex.join(params.argv())
-    cwd_path = str(Path(cwd).expanduser()) if cwd else None
-    code = ctx.run_process(args, shell=shell, cwd=cwd_path, env=full_env, on_line=on_line)
+    # Python children flush each line at once, so their progress shows live instead of when a buffer fills.
+    full_env = {**os.environ, 'PYTHONUNBUFFERED': '1', **params.env}
+    code = ctx.run_process(params.line() if shell else params.argv(), shell=shell,
+                           cwd=str(Path(cwd).expanduser()) if cwd else None, env=full_env, on_line=on_line)
     if code != 0:
-        tail = '\n'.join(last)
-        raise CommandFailed(f'exit code {code}' + (f'; last output:\n{tail}' if tail else ''))
+        last = '\n'.join(tail.lines)
+        raise CommandFailed(describe_exit(code) + (f'; last output:\n{last}' if last else '; no output'))
     return {'exit_code': code}
+
+
+def describe_exit(code: int) -> str:
+    """'exit code 3', or for a negative code (killed by a signal) 'killed by SIGKILL (exit code -9)'."""
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f'signal {-code}'
+        return f'killed by {name} (exit code {code})'
+    return f'exit code {code}'
+
+
+class OutputTail:
+    """The last lines of output for an error message; a run of progress lines (a tqdm bar redrawn with `\\r`
+    hundreds of times) keeps only its latest line, so it cannot push the actual error out."""
+
+    def __init__(self, size: int) -> None:
+        self.lines: deque[str] = deque(maxlen=size)
+        self._last_was_progress = False
+
+    def add(self, line: str, *, is_progress: bool) -> None:
+        if is_progress and self._last_was_progress and self.lines:
+            self.lines[-1] = line
+        else:
+            self.lines.append(line)
+        self._last_was_progress = is_progress

@@ -74,6 +74,14 @@ class Runner:
     def _stopped(self, job: Job, stop: JobStopped, log: JobLog) -> None:
         lifecycle = self.engine.lifecycle
         if isinstance(stop, JobInterrupted):
+            if (job.status is Status.RUNNING and self.engine.kinds.get(job.kind).restart == 'rerun'
+                    and job.params.get('on_interrupt') == 'fail'):  # as recovery does after a crash
+                error = 'interrupted by a shutdown of the app (the job asked not to re-run: on_interrupt=fail)'
+                log.write(f'[progress-app] {error}')
+                lifecycle.move(job, Status.FAILED, EventType.FAILED, data={'error': error, 'stage': job.progress.stage},
+                               values={'finished_at': time.time(), 'error': error, 'error_stage': job.progress.stage},
+                               before=[lifecycle.event(job, EventType.INTERRUPTED, reason='shutdown', resume='no')])
+                return
             log.write('[progress-app] interrupted by shutdown; it goes on at the next start')
             if job.status is Status.RUNNING:  # a paused job stays paused
                 lifecycle.move(job, Status.QUEUED, EventType.INTERRUPTED, data={'reason': 'shutdown'})
