@@ -138,6 +138,7 @@ class Lifecycle:
             if job.process is popen:
                 job.process = None
                 job.process_group = None
-        if popen.poll() is None:
+        # The job's process group ends with the job: leftovers (a daemonised grandchild) are terminated too.
+        if popen.poll() is None or process.group_alive(popen.pid):
             process.terminate_group(popen)
-            popen.wait()
+        popen.wait()

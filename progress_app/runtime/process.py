@@ -123,15 +123,31 @@ def signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
 
 
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def terminate_group(popen: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the process group (waking it if stopped), SIGKILL it if it is still there after a grace period."""
+    """SIGTERM the whole process group (waking it if stopped); SIGKILL whatever of it is left after a grace period.
+
+    The grace period runs for the group, not only its leader, so grandchildren get time to clean up too.
+    """
     pgid = popen.pid
     signal_group(pgid, signal.SIGTERM)
     signal_group(pgid, signal.SIGCONT)
 
     def kill_later() -> None:
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            popen.wait(KILL_GRACE_SECONDS)
-        signal_group(pgid, signal.SIGKILL)  # also reaches grandchildren that outlived the leader
+        deadline = time.monotonic() + KILL_GRACE_SECONDS
+        while time.monotonic() < deadline:
+            if popen.poll() is not None and not group_alive(pgid):
+                return
+            time.sleep(0.05)
+        signal_group(pgid, signal.SIGKILL)
 
     threading.Thread(target=kill_later, name=f'kill-{pgid}', daemon=True).start()
