@@ -168,10 +168,10 @@ async def _answer(service: JobService, sub: Subscription, raw: str) -> dict[str,
             job = await run.io_bound(service.get, job_id)
         except Exception as exc:
             return {'type': 'error', 'message': str(exc)}
-        sub.accept = lambda m: m['job']['id'] == job_id
+        sub.set_filter(lambda m: m['job']['id'] == job_id)
         return {'type': 'subscribed', 'job_id': job_id, 'job': job}
     if kind == 'subscribe_all':
-        sub.accept = None
+        sub.set_filter(None)
         return {'type': 'subscribed', 'job_id': None}
     if kind == 'get_queue_stats':
         return {'type': 'queue_stats', 'stats': await run.io_bound(service.stats)}

@@ -4,24 +4,37 @@
     def resize_photos(ctx: JobContext, folder: str, width: Annotated[int, Field(ge=16)] = 1024) -> dict: ...
 
 As in FastAPI and Typer, type hints, defaults and `Annotated[..., Field(...)]` constraints become a pydantic
-model that validates API bodies and generates the UI form.
+model that validates API bodies and generates the UI form. A bad declaration fails when its module is imported,
+with a `KindRegistrationError` that says what to change.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, Literal, get_type_hints
+from typing import Annotated, Any, ClassVar, Literal, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from progress_app.domain.progress import Stage, StageSpec, make_stages
 from progress_app.errors import InvalidParams, KindNotFound, KindRegistrationError
 
 Restart = Literal['resume', 'rerun']
 StagesFor = StageSpec | Callable[[dict[str, Any]], StageSpec]
+RESTARTS = ('resume', 'rerun')
+
+
+class SignatureParams(BaseModel):
+    """Base of the params models derived from a signature. Each field's alias is its parameter's name, so a
+    parameter may be called `copy` or `json` without shadowing a pydantic method."""
+
+    model_config = ConfigDict(extra='forbid')
+    parameter_names: ClassVar[dict[str, str]] = {}
+    """Field name → the function's parameter name, where they differ."""
 
 
 @dataclass(slots=True)
@@ -37,16 +50,28 @@ class JobKind:
     """What a restart does to an interrupted job: 'resume' from its checkpoint, or 'rerun' from the start."""
     icon: str = 'work'
     source: str = 'builtin'
+    """'builtin', or where the kind comes from (e.g. 'plugins/photos.py')."""
     extra: dict[str, Any] = field(default_factory=dict)
 
     def validate(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
         """The params as stored (JSON-ready, defaults filled in); raises InvalidParams."""
+        if params is not None and not isinstance(params, Mapping):
+            raise InvalidParams([{'loc': ['params'], 'msg': f'must be an object, not {type(params).__name__}',
+                                  'type': 'dict_type'}])
         try:
             model = self.params_model.model_validate(dict(params or {}))
         except ValidationError as exc:
-            raise InvalidParams([{'loc': ['params', *e['loc']], 'msg': e['msg'].removeprefix('Value error, '),
-                                  'type': e['type']} for e in exc.errors()]) from None
-        return model.model_dump(mode='json')
+            raise InvalidParams([{'loc': ['params', *e['loc']], 'msg': self._message(e), 'type': e['type']}
+                                 for e in exc.errors()]) from None
+        return model.model_dump(mode='json', by_alias=True)
+
+    def _message(self, error: Any) -> str:
+        if error['type'] == 'extra_forbidden':
+            known = [f.alias or n for n, f in self.params_model.model_fields.items()]
+            return f"unknown parameter of '{self.name}'; it takes: {', '.join(known) or 'no parameters'}"
+        if error['type'] == 'missing':
+            return f"required parameter of '{self.name}' is missing"
+        return str(error['msg']).removeprefix('Value error, ')
 
     def stages_for(self, params: dict[str, Any]) -> tuple[Stage, ...]:
         spec = self.stages(params) if callable(self.stages) else self.stages
@@ -58,7 +83,8 @@ class JobKind:
 
     def call(self, ctx: Any, params: dict[str, Any]) -> Any:
         model = self.params_model.model_validate(params)
-        return self.func(ctx, **{name: getattr(model, name) for name in type(model).model_fields})
+        names = model.parameter_names if isinstance(model, SignatureParams) else {}
+        return self.func(ctx, **{names.get(name, name): getattr(model, name) for name in type(model).model_fields})
 
     def describe(self) -> dict[str, Any]:
         static = None if callable(self.stages) else [{'name': s.name, 'weight': s.weight}
@@ -76,7 +102,9 @@ class Registry:
     def add(self, kind: JobKind) -> None:
         existing = self._kinds.get(kind.name)
         if existing is not None and existing.func is not kind.func:
-            raise KindRegistrationError(f"a job kind named '{kind.name}' already exists (from {existing.source})")
+            raise KindRegistrationError(
+                f"{_qualname(kind.func)}: a job kind named '{kind.name}' already exists (from {existing.source}, "
+                f'function {_qualname(existing.func)}); choose another name')
         self._kinds[kind.name] = kind
 
     def remove(self, name: str) -> None:
@@ -98,12 +126,54 @@ class Registry:
 registry = Registry()
 """Every kind known to this process: the built-in ones and those of plugins."""
 
+_loading: ContextVar[tuple[Registry, str] | None] = ContextVar('progress_app_kind_loading', default=None)
+
+
+@contextmanager
+def loading(target: Registry, source: str) -> Iterator[None]:
+    """While a plugin is imported: `@job_kind` registers into `target` and names `source` as the origin."""
+    token = _loading.set((target, source))
+    try:
+        yield
+    finally:
+        _loading.reset(token)
+
+
+def _qualname(func: Any) -> str:
+    return getattr(func, '__qualname__', None) or repr(func)
+
+
+def _is_context_annotation(annotation: Any) -> bool:
+    if annotation is inspect.Parameter.empty or annotation is Any:
+        return True
+    if isinstance(annotation, str):
+        text = annotation.strip('\'"')
+        return text.rsplit('.', 1)[-1] in ('JobContext', 'Any') or text == 'object'
+    from progress_app.runtime.context import JobContext  # late: progress_app/__init__ imports this module first
+
+    return annotation is object or (isinstance(annotation, type) and issubclass(annotation, JobContext))
+
+
+def _check_context_parameter(func: Callable[..., Any], parameters: list[inspect.Parameter]) -> None:
+    example = f'def {getattr(func, "__name__", "run")}(ctx: JobContext, ...)'
+    if not parameters:
+        raise KindRegistrationError(f'{_qualname(func)} must take the job context as its first parameter: {example}')
+    first = parameters[0]
+    if first.kind not in (first.POSITIONAL_ONLY, first.POSITIONAL_OR_KEYWORD) or first.default is not first.empty:
+        raise KindRegistrationError(f"{_qualname(func)}: the first parameter ('{first}') must be the job context, "
+                                    f'a plain positional parameter without a default: {example}')
+    if not _is_context_annotation(first.annotation):
+        raise KindRegistrationError(f"{_qualname(func)}: the first parameter '{first.name}' is annotated "
+                                    f'{first.annotation!r}, but it receives the job context: {example}')
+
 
 def params_model_from_signature(func: Callable[..., Any], model_name: str) -> type[BaseModel]:
     """A pydantic model of every parameter after the first (the context), as FastAPI does for endpoints."""
-    parameters = list(inspect.signature(func).parameters.values())
-    if not parameters:
-        raise KindRegistrationError(f'{func.__qualname__} must take the job context as its first parameter')
+    try:
+        parameters = list(inspect.signature(func).parameters.values())
+    except (TypeError, ValueError) as exc:
+        raise KindRegistrationError(f'cannot read the signature of {_qualname(func)}: {exc}') from None
+    _check_context_parameter(func, parameters)
     # Resolve the hints of the params only: the context's may name JobContext under `if TYPE_CHECKING`.
     wanted = {p.name for p in parameters[1:]}
     holder = SimpleNamespace(__annotations__={k: v for k, v in getattr(func, '__annotations__', {}).items()
@@ -111,36 +181,73 @@ def params_model_from_signature(func: Callable[..., Any], model_name: str) -> ty
     try:
         hints = get_type_hints(holder, globalns=getattr(func, '__globals__', {}), include_extras=True)
     except Exception as exc:
-        raise KindRegistrationError(f'cannot read the type hints of {func.__qualname__}: {exc}') from exc
+        raise KindRegistrationError(f'cannot read the type hints of {_qualname(func)}: {exc}') from exc
     fields: dict[str, Any] = {}
+    renamed: dict[str, str] = {}
     for p in parameters[1:]:
         if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD, p.POSITIONAL_ONLY):
-            raise KindRegistrationError(f"{func.__qualname__}: parameter '{p.name}' must be a plain named parameter")
-        default = ... if p.default is inspect.Parameter.empty else p.default
-        annotation = hints.get(p.name, Any if default is ... else type(default))
-        fields[p.name] = (annotation, default)
-    return create_model(model_name, __config__=ConfigDict(extra='forbid'), **fields)
+            shown = {p.VAR_POSITIONAL: f'*{p.name}', p.VAR_KEYWORD: f'**{p.name}'}.get(p.kind, p.name)
+            raise KindRegistrationError(f"{_qualname(func)}: parameter '{shown}' is not allowed; a job's params "
+                                        'are plain named parameters (each one a field of the submitted params)')
+        default = ... if p.default is p.empty else p.default
+        annotation = hints.get(p.name, Any if default is ... or default is None else type(default))
+        if p.name.startswith('_') or hasattr(SignatureParams, p.name):
+            # `copy`, `json`, `_x`… would shadow a pydantic attribute or be private: the field is renamed and
+            # keeps the parameter's name as its alias (what the API, the schema and the function see).
+            key = f'{p.name.strip("_") or "param"}_'
+            while key in wanted or key in fields or hasattr(SignatureParams, key):
+                key += '_'
+            annotation = Annotated[annotation, Field(alias=p.name, title=p.name.replace('_', ' ').strip().title())]
+            renamed[key] = p.name
+        else:
+            key = p.name
+        fields[key] = (annotation, default)
+    try:
+        model = create_model(model_name, __base__=SignatureParams, __module__=getattr(func, '__module__', None)
+                             or __name__, **fields)
+        model.parameter_names = renamed
+        model.model_json_schema()  # a parameter type that cannot be shown in the form fails now, not later
+    except Exception as exc:
+        raise KindRegistrationError(f'{_qualname(func)}: the parameters cannot become a params model '
+                                    f'({type(exc).__name__}: {exc})') from exc
+    return model
 
 
 def job_kind(name: str, *, title: str | None = None, description: str | None = None, stages: StagesFor = None,
              params: type[BaseModel] | None = None, pausable: bool = True, restart: Restart = 'resume',
              icon: str = 'work', target: Registry | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a function as a job kind. The function itself is returned unchanged."""
-    if not name or not name.replace('_', '').replace('-', '').isalnum():
+    if not isinstance(name, str) or not name or not name.replace('_', '').replace('-', '').isalnum():
         raise KindRegistrationError(f"a kind name uses letters, digits, '_' and '-', not {name!r}")
     if not callable(stages):
-        make_stages(stages)  # a bad declaration fails at import time, with the reason
+        try:
+            make_stages(stages)
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise KindRegistrationError(f"job kind '{name}': bad stages {stages!r}: {exc}") from None
+    if restart not in RESTARTS:
+        raise KindRegistrationError(f"job kind '{name}': restart must be 'resume' or 'rerun', not {restart!r}")
+    if params is not None and not (isinstance(params, type) and issubclass(params, BaseModel)):
+        raise KindRegistrationError(f"job kind '{name}': params must be a pydantic model class, not {params!r}")
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        if not callable(func):
+            raise KindRegistrationError(f"job kind '{name}': @job_kind decorates a function, not {func!r}")
+        loading_into = _loading.get()
         doc = inspect.getdoc(func) or ''
-        model = params or params_model_from_signature(func, f'{name.title().replace("_", "")}Params')
+        if params is None:
+            model = params_model_from_signature(func, f'{name.title().replace("_", "").replace("-", "")}Params')
+        else:
+            _check_context_parameter(func, list(inspect.signature(func).parameters.values()))
+            model = params
+        source = getattr(func, '__module__', None) or 'builtin'
+        if source.startswith('progress_app.kinds'):
+            source = 'builtin'
+        elif loading_into is not None:
+            source = loading_into[1]
         kind = JobKind(name=name, title=title or name.replace('_', ' ').capitalize(),
                        description=description or doc.split('\n\n')[0], func=func, params_model=model,
-                       stages=stages, pausable=pausable, restart=restart, icon=icon,
-                       source=getattr(func, '__module__', 'builtin') or 'builtin')
-        if kind.source.startswith('progress_app.kinds'):
-            kind.source = 'builtin'
-        (target or registry).add(kind)
+                       stages=stages, pausable=pausable, restart=restart, icon=icon, source=source)
+        (target or (loading_into[0] if loading_into else None) or registry).add(kind)
         return func
 
     return register

@@ -31,6 +31,12 @@ class Subscription:
         self.dropped = 0
         self.closed = False
 
+    def set_filter(self, accept: Callable[[Message], bool] | None) -> None:
+        """Change what this subscriber receives; queued messages that no longer match are dropped."""
+        self.accept = accept
+        if accept is not None:
+            self._queue = deque(m for m in self._queue if accept(m))
+
     def put(self, message: Message) -> None:
         if self.accept is not None and not self.accept(message):
             return
