@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import sys
 
 from nicegui import app, ui
@@ -16,7 +17,7 @@ from progress_app.errors import ProgressAppError
 from progress_app.runtime.engine import Engine
 from progress_app.runtime.service import JobService
 from progress_app.store.engine import init_schema
-from progress_app.ui import dashboard
+from progress_app.ui.pages import dashboard, job, new_job
 
 
 def build(settings: Settings) -> JobService:
@@ -29,14 +30,18 @@ def build(settings: Settings) -> JobService:
     app.include_router(streams.router)
     api_errors.install(app)
     dashboard.create(service)
+    job.create(service)
+    new_job.create(service)
 
-    async def start() -> None:
-        await asyncio.to_thread(engine.start)
+    # Synchronous on purpose: NiceGUI runs async start-up handlers as background tasks, so requests could
+    # otherwise reach the engine before recovery has finished.
+    def start() -> None:
+        engine.start()
         engine.bus.attach(asyncio.get_running_loop())
 
-    async def stop() -> None:
+    def stop() -> None:
         engine.bus.detach()
-        await asyncio.to_thread(engine.stop)
+        engine.stop()
 
     app.on_startup(start)
     app.on_shutdown(stop)
@@ -44,6 +49,8 @@ def build(settings: Settings) -> JobService:
 
 
 def main(argv: list[str] | None = None) -> None:
+    if os.environ.get('NICEGUI_USER_SIMULATION'):
+        argv = []  # NiceGUI's test fixture runs this file under pytest's arguments: settings come from the env
     settings = settings_or_exit(argv)
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     logging.getLogger('apscheduler').setLevel(logging.WARNING)  # it logs every job hand-off at INFO

@@ -22,6 +22,7 @@ from progress_app.runtime.bus import EventBus
 from progress_app.runtime.dispatcher import Dispatcher
 from progress_app.runtime.job import Job
 from progress_app.runtime.lifecycle import Lifecycle
+from progress_app.runtime.preferences import effective
 from progress_app.runtime.recorder import Recorder
 from progress_app.runtime.recovery import recover
 from progress_app.runtime.runner import ENGINES, Runner
@@ -76,6 +77,7 @@ class Engine:
         self.scheduler.start()
         self.scheduler.add_job('progress_app.runtime.maintenance:purge', 'interval', args=[self.key], hours=1,
                                id='retention', next_run_time=datetime.now(UTC) + timedelta(seconds=30))
+        self.dispatcher.set_limit(effective(settings, self.repo.get_settings()).workers)
         for job in sorted(recovered.jobs, key=lambda j: j.id):
             if job.status is Status.QUEUED:
                 self.dispatcher.enqueue(job.id, job.priority)

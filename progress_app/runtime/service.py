@@ -8,6 +8,8 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pydantic import ValidationError
+
 from progress_app.domain.events import Event, EventType
 from progress_app.domain.status import Status, transition
 from progress_app.errors import IllegalTransition, InvalidParams, JobNotFound, NotFound
@@ -16,6 +18,7 @@ from progress_app.runtime.downloads import Download, output_download
 from progress_app.runtime.engine import Engine
 from progress_app.runtime.job import Job
 from progress_app.runtime.logfile import read_log
+from progress_app.runtime.preferences import Preferences, effective
 from progress_app.runtime.recovery import job_from_row
 
 MAX_NAME = 200
@@ -47,9 +50,10 @@ class JobService:
     def get(self, job_id: int) -> dict[str, Any]:
         return self._snapshot(self.job(job_id))
 
-    def list(self, *, status: Iterable[str] = (), kind: str | None = None, limit: int = 50,
-             offset: int = 0) -> dict[str, Any]:
-        rows, total = self.engine.repo.list_jobs(status=list(status), kind=kind, limit=limit, offset=offset)
+    def list(self, *, status: Iterable[str] = (), kind: str | None = None, search: str | None = None,
+             limit: int = 50, offset: int = 0) -> dict[str, Any]:
+        rows, total = self.engine.repo.list_jobs(status=list(status), kind=kind, search=search, limit=limit,
+                                                 offset=offset)
         positions = self.engine.dispatcher.positions()
         items = []
         for row in rows:
@@ -84,7 +88,22 @@ class JobService:
         return output_download(job_id, self.engine.settings.outputs_dir / str(job_id))
 
     def settings_value(self, name: str) -> Any:
-        return self.engine.repo.get_settings().get(name, getattr(self.engine.settings, name))
+        return getattr(self.preferences(), name)
+
+    def preferences(self) -> Preferences:
+        return effective(self.engine.settings, self.engine.repo.get_settings())
+
+    def update_preferences(self, **changes: Any) -> Preferences:
+        """Validate, store and apply changed preferences; raises InvalidParams naming the bad field."""
+        try:
+            updated = Preferences(**(self.preferences().model_dump() | changes))
+        except ValidationError as exc:
+            raise InvalidParams([{'loc': list(e['loc']), 'msg': e['msg'], 'type': e['type']}
+                                 for e in exc.errors()]) from None
+        for name in changes:
+            self.engine.repo.put_setting(name, getattr(updated, name))
+        self.engine.dispatcher.set_limit(updated.workers)
+        return updated
 
     # -- changing ----------------------------------------------------------------------------------------------
     def submit(self, kind: str, params: Mapping[str, Any] | None = None, *, name: str | None = None,

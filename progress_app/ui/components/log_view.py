@@ -1,0 +1,50 @@
+"""A live tail of a job's log: follows new lines, can hold still (the new lines wait), and downloads."""
+
+from __future__ import annotations
+
+from nicegui import run, ui
+
+from progress_app.runtime.service import JobService
+
+MAX_LINES = 2000
+POLL_SECONDS = 0.5
+
+
+class LogView:
+    def __init__(self, service: JobService, job_id: int) -> None:
+        self.service = service
+        self.job_id = job_id
+        self.offset = 0
+        self.waiting: list[str] = []
+        with ui.row().classes('w-full items-center gap-2'):
+            ui.label('Log').classes('text-lg font-medium')
+            ui.space()
+            self.held = ui.label().classes('text-xs muted')
+            self.follow = ui.switch('Follow', value=True, on_change=lambda _: self._release()).props('dense')
+            ui.button(icon='download', on_click=self._download).props('flat round dense').tooltip('Download the log')
+        self.log = ui.log(max_lines=MAX_LINES).classes('w-full h-80 mono text-xs')
+        ui.timer(POLL_SECONDS, self.poll)
+
+    async def poll(self) -> None:
+        read = await run.io_bound(self.service.log, self.job_id, self.offset)
+        if read is None:  # the page is going away
+            return
+        text, self.offset = read
+        if not text:
+            return
+        lines = text.rstrip('\n').split('\n')
+        if self.follow.value:
+            self.log.push('\n'.join(lines))
+        else:
+            self.waiting.extend(lines)
+            self.waiting = self.waiting[-MAX_LINES:]
+            self.held.text = f'{len(self.waiting)} new line(s) held — turn Follow on to see them'
+
+    def _release(self) -> None:
+        if self.follow.value and self.waiting:
+            self.log.push('\n'.join(self.waiting))
+            self.waiting = []
+        self.held.text = ''
+
+    def _download(self) -> None:
+        ui.download.from_url(f'/api/jobs/{self.job_id}/log', f'job-{self.job_id}.log')

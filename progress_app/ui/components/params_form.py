@@ -1,0 +1,134 @@
+"""A form generated from a kind's params JSON schema (the pydantic model): one widget per field, with its
+default, description and limits; `values()` returns what to submit, `show_errors()` puts the server's validation
+messages under the fields they concern."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nicegui import ui
+
+UNSET = object()
+
+
+@dataclass
+class Field:
+    name: str
+    element: Any
+    read: Callable[[], Any]
+
+
+def _resolve(prop: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The property's own schema without a `null` alternative, and whether null is allowed."""
+    options = prop.get('anyOf')
+    if not options:
+        return prop, False
+    non_null = [o for o in options if o.get('type') != 'null']
+    nullable = len(non_null) < len(options)
+    if len(non_null) == 1:
+        return {**prop, **non_null[0]}, nullable
+    types = {o.get('type') for o in non_null}
+    return {**prop, 'type': 'string' if 'string' in types else 'json'}, nullable
+
+
+def _label(name: str, prop: dict[str, Any], required: bool) -> str:
+    title = prop.get('title') or name.replace('_', ' ').capitalize()
+    return title + (' *' if required else '')
+
+
+class ParamsForm:
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.fields: list[Field] = []
+        required = set(schema.get('required', []))
+        with ui.column().classes('w-full gap-3'):
+            for name, prop in schema.get('properties', {}).items():
+                self.fields.append(self._field(name, prop, name in required))
+
+    def _field(self, name: str, prop: dict[str, Any], required: bool) -> Field:
+        spec, nullable = _resolve(prop)
+        label = _label(name, spec, required)
+        hint = spec.get('description', '')
+        default = spec.get('default')
+        kind = spec.get('type', 'json')
+        if 'enum' in spec:
+            element = ui.select(spec['enum'], label=label, value=default).classes('w-full')
+            return Field(name, element.props(f'hint="{hint}" outlined'), lambda: element.value)
+        if kind in ('integer', 'number'):
+            low = spec.get('minimum', spec.get('exclusiveMinimum'))
+            high = spec.get('maximum', spec.get('exclusiveMaximum'))
+            element = ui.number(label=label, value=default, min=low, max=high,
+                                precision=0 if kind == 'integer' else None, step=1 if kind == 'integer' else None)
+            limits = ' · '.join(x for x in (f'from {low}' if low is not None else '',
+                                            f'to {high}' if high is not None else '') if x)
+            element.props(f'outlined hint="{hint}{" (" + limits + ")" if limits else ""}"').classes('w-full')
+            return Field(name, element, lambda: self._number(element.value, kind, nullable))
+        if kind == 'boolean':
+            element = ui.switch(label, value=bool(default))
+            if hint:
+                element.tooltip(hint)
+            return Field(name, element, lambda: element.value)
+        if kind == 'string':
+            element = ui.input(label=label, value=default if isinstance(default, str) else '').classes('w-full')
+            element.props(f'outlined hint="{hint}"')
+            return Field(name, element, lambda: element.value if element.value != '' or (not nullable
+                         and required) else (None if nullable else UNSET))
+        text = '' if default is None else json.dumps(default)
+        element = ui.textarea(label=f'{label} (JSON)', value=text).classes('w-full mono').props(
+            f'outlined autogrow hint="{hint}"')
+        return Field(name, element, lambda: self._json(element))
+
+    @staticmethod
+    def _number(value: Any, kind: str, nullable: bool) -> Any:
+        if value is None or value == '':
+            return None if nullable else UNSET
+        return int(value) if kind == 'integer' and float(value).is_integer() else value
+
+    @staticmethod
+    def _json(element: Any) -> Any:
+        text = (element.value or '').strip()
+        if not text:
+            return UNSET
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise FormError(element, f'not valid JSON: {exc.msg} (line {exc.lineno})') from None
+
+    def values(self) -> dict[str, Any]:
+        """The params to submit; raises FormError for a field that cannot even be read."""
+        for field in self.fields:
+            self._set_error(field.element, None)
+        out = {}
+        for field in self.fields:
+            value = field.read()
+            if value is not UNSET:
+                out[field.name] = value
+        return out
+
+    def show_errors(self, errors: list[dict[str, Any]]) -> list[str]:
+        """Put each error under its field; returns the messages that belong to no field."""
+        by_name = {f.name: f for f in self.fields}
+        loose = []
+        for error in errors:
+            loc = [str(p) for p in error['loc']]
+            name = loc[1] if len(loc) > 1 and loc[0] == 'params' else None
+            if name in by_name:
+                self._set_error(by_name[name].element, error['msg'])
+            else:
+                loose.append(f"{'.'.join(loc)}: {error['msg']}")
+        return loose
+
+    @staticmethod
+    def _set_error(element: Any, message: str | None) -> None:
+        if hasattr(element, 'error'):
+            element.error = message
+        elif message:
+            element.tooltip(message)
+
+
+class FormError(Exception):
+    def __init__(self, element: Any, message: str) -> None:
+        super().__init__(message)
+        self.element = element

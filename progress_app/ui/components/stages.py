@@ -1,0 +1,55 @@
+"""The stage stepper: each weighted stage with its state and how long it took."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from nicegui import ui
+
+from progress_app.ui import format as fmt
+
+STATE_LOOK = {  # state: (icon, colour)
+    'pending': ('radio_button_unchecked', 'grey-5'), 'running': ('autorenew', 'blue-7'),
+    'done': ('check_circle', 'green-7'), 'failed': ('error', 'red-7'),
+}
+
+
+def _seconds(start: str | None, end: str | None) -> float | None:
+    if not start:
+        return None
+    begin = datetime.fromisoformat(start)
+    finish = datetime.fromisoformat(end) if end else datetime.now(begin.tzinfo)
+    return (finish - begin).total_seconds()
+
+
+def stage_time(stage: dict[str, Any]) -> str:
+    seconds = _seconds(stage.get('started_at'), stage.get('finished_at'))
+    return fmt.duration(seconds) if seconds is not None and stage['state'] != 'pending' else ''
+
+
+class StageStepper:
+    def __init__(self) -> None:
+        self.container = ui.row().classes('w-full gap-2 items-stretch no-wrap overflow-x-auto')
+        self._key: Any = None
+
+    def update(self, job: dict[str, Any]) -> None:
+        stages = job['stages']
+        total = sum(s['weight'] for s in stages) or 1
+        key = [(s['name'], s['state'], stage_time(s)) for s in stages]
+        if key == self._key:
+            return
+        self._key = key
+        self.container.clear()
+        with self.container:
+            for i, stage in enumerate(stages):
+                icon, color = STATE_LOOK.get(stage['state'], STATE_LOOK['pending'])
+                share = stage['weight'] / total
+                with ui.card().tight().classes('px-3 py-2 min-w-[140px]').style('flex: 1 1 0'):
+                    with ui.row().classes('items-center gap-2 no-wrap'):
+                        spin = ' animate-spin' if stage['state'] == 'running' else ''
+                        ui.icon(icon, color=color, size='sm').classes(spin)
+                        with ui.column().classes('gap-0'):
+                            ui.label(f"{i + 1}. {stage['name']}").classes('font-medium text-sm')
+                            ui.label(f"{share:.0%} of the work · {stage_time(stage) or stage['state']}").classes(
+                                'text-xs muted')

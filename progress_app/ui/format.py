@@ -1,0 +1,78 @@
+"""Numbers as people read them: durations, rates, sizes, counts. Pure functions, unit-tested."""
+
+from __future__ import annotations
+
+import math
+
+BYTE_UNITS = ('B', 'KB', 'MB', 'GB', 'TB', 'PB')
+
+
+def duration(seconds: float | None) -> str:
+    """'850 ms', '45 s', '3 min 12 s', '2 h 5 min', '3 d 4 h'."""
+    if seconds is None or not math.isfinite(seconds):
+        return '—'
+    seconds = max(seconds, 0.0)
+    if seconds < 1:
+        return f'{seconds * 1000:.0f} ms'
+    whole = round(seconds)
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f'{days} d {hours} h' if hours else f'{days} d'
+    if hours:
+        return f'{hours} h {minutes} min' if minutes else f'{hours} h'
+    if minutes:
+        return f'{minutes} min {secs} s' if secs else f'{minutes} min'
+    return f'{secs} s'
+
+
+def eta(seconds: float | None) -> str:
+    if seconds is None:
+        return '—'
+    if seconds < 1:
+        return 'almost done'
+    return f'{duration(seconds)} left'
+
+
+def size(n: float) -> str:
+    """Bytes in decimal units: '999 B', '1.2 MB'."""
+    value = float(n)
+    for unit in BYTE_UNITS:
+        if abs(value) < 1000 or unit == BYTE_UNITS[-1]:
+            return f'{value:.0f} {unit}' if unit == 'B' else f'{value:.1f} {unit}'
+        value /= 1000
+    raise AssertionError('unreachable')
+
+
+def number(n: float) -> str:
+    """'42', '1,234', '12.5' — no pointless '.0'."""
+    if float(n).is_integer():
+        return f'{int(n):,}'
+    return f'{n:,.1f}' if abs(n) >= 10 else f'{n:,.2f}'
+
+
+def speed(rate: float | None, unit: str) -> str:
+    """'1.2 MB/s', '12.3 files/s', '4.0 s/frame' (slow work reads better as seconds per unit)."""
+    if rate is None or rate <= 0 or not math.isfinite(rate):
+        return '—'
+    if unit == 'bytes':
+        return f'{size(rate)}/s'
+    if unit == '%':
+        return f'{rate:.1f} %/s'
+    if rate < 1:
+        return f'{1 / rate:.1f} s/{_singular(unit)}'
+    return f'{number(round(rate, 1))} {unit}/s'
+
+
+def count(current: float, total: float | None, unit: str) -> str:
+    """'42 / 100 items', '1.2 MB / 3.4 MB', '17 items' when the total is unknown."""
+    if unit == 'bytes':
+        return f'{size(current)} / {size(total)}' if total else size(current)
+    if unit == '%':
+        return f'{number(round(current, 1))} %'
+    return f'{number(current)} / {number(total)} {unit}' if total else f'{number(current)} {unit}'
+
+
+def _singular(unit: str) -> str:
+    return unit[:-1] if unit.endswith('s') and len(unit) > 1 else unit

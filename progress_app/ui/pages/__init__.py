@@ -1,0 +1,1 @@
+"""One module per page; each exposes create(service) that registers its route."""

@@ -1,0 +1,200 @@
+"""`/`: every job at a glance, live. One table refreshed by one timer, paged on the server, so it stays smooth
+with thousands of jobs (the UI reads only the rows in view)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nicegui import run, ui
+
+from progress_app.runtime.service import JobService
+from progress_app.ui import rows
+from progress_app.ui.components import job_actions
+from progress_app.ui.theme import STATUS_COLORS, STATUS_ICONS, frame
+
+REFRESH_SECONDS = 0.3
+PAGE_SIZES = [25, 50, 100]
+FILTERS = {'All': (), 'Active': rows.ACTIVE, 'Queued': ('queued',), 'Running': ('running',),
+           'Paused': ('paused',), 'Scheduled': ('scheduled',), 'Completed': ('completed',), 'Failed': ('failed',),
+           'Cancelled': ('cancelled',)}
+
+COLUMNS = [
+    {'name': 'name', 'label': 'Job', 'field': 'name', 'align': 'left'},
+    {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
+    {'name': 'progress', 'label': 'Progress', 'field': 'progress', 'align': 'left'},
+    {'name': 'detail', 'label': 'Now', 'field': 'message', 'align': 'left'},
+    {'name': 'timing', 'label': 'Speed · ETA', 'field': 'timing', 'align': 'left'},
+    {'name': 'elapsed', 'label': 'Elapsed', 'field': 'elapsed', 'align': 'right'},
+    {'name': 'actions', 'label': '', 'field': 'id', 'align': 'right'},
+]
+
+NAME_SLOT = r'''
+<q-td :props="props">
+  <a :href="'/jobs/' + props.row.id" class="text-primary font-medium" style="text-decoration:none">
+    {{ props.row.name }}</a>
+  <div class="text-xs muted">
+    <q-icon :name="props.row.icon" size="14px"/> {{ props.row.kind }} · #{{ props.row.id }}</div>
+</q-td>'''
+STATUS_SLOT = r'''
+<q-td :props="props" :class="'status-' + props.row.status">
+  <q-badge :color="props.row.color" :label="props.row.status" class="px-2 py-1"/>
+</q-td>'''
+PROGRESS_SLOT = r'''
+<q-td :props="props" style="min-width: 200px">
+  <div class="flex items-center no-wrap" style="gap: 8px">
+    <q-linear-progress :value="props.row.progress / 100" :color="props.row.color" rounded
+                       class="col" style="height: 8px" animation-speed="250"/>
+    <span class="text-xs mono" style="width: 3.2em; text-align: right">{{ props.row.percent }}</span>
+  </div>
+  <div class="text-xs muted">{{ props.row.stage_text }}</div>
+</q-td>'''
+DETAIL_SLOT = r'''
+<q-td :props="props" style="max-width: 340px; white-space: normal">
+  <div class="text-sm ellipsis" :title="props.row.message">{{ props.row.message }}</div>
+  <div class="text-xs muted mono">{{ props.row.counts }}</div>
+</q-td>'''
+ACTIONS_SLOT = r'''
+<q-td :props="props" class="text-right" style="white-space: nowrap">
+''' + '\n'.join(
+    f'''  <q-btn v-if="props.row.actions.includes('{name}')" flat round dense size="sm" icon="{icon}"
+         color="{color}" @click.stop="$parent.$emit('act', {{id: props.row.id, action: '{name}'}})">
+    <q-tooltip>{tip}</q-tooltip></q-btn>'''
+    for name, (icon, tip, color) in job_actions.BUTTONS.items()) + '''
+  <q-btn flat round dense size="sm" icon="open_in_new" color="grey-7" :href="'/jobs/' + props.row.id">
+    <q-tooltip>Open</q-tooltip></q-btn>
+</q-td>'''
+
+
+class Dashboard:
+    def __init__(self, service: JobService) -> None:
+        self.service = service
+        self.kinds = {k['name']: k for k in service.kinds()}
+        self.icons = {name: k['icon'] for name, k in self.kinds.items()}
+        self.filter = 'All'
+        self.kind: str | None = None
+        self.search = ''
+        self.page = 1
+        self.page_size = PAGE_SIZES[0]
+        self.total = 0
+
+    def build(self) -> None:
+        self._stats()
+        with ui.row().classes('w-full items-center gap-3'):
+            ui.toggle(list(FILTERS), value=self.filter, on_change=lambda e: self._set(filter=e.value)).props(
+                'no-caps dense unelevated toggle-color=primary').classes('shadow-sm')
+            ui.select({None: 'All kinds', **{n: k['title'] for n, k in self.kinds.items()}}, value=None,
+                      on_change=lambda e: self._set(kind=e.value)).props('dense outlined options-dense').classes(
+                'min-w-[140px]')
+            ui.input(placeholder='Search name or #id', on_change=lambda e: self._set(search=e.value or '')).props(
+                'dense outlined clearable debounce=300').classes('min-w-[220px]').props('prepend-icon=search')
+            ui.space()
+            self.bulk = ui.row().classes('items-center gap-2')
+        self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', selection='multiple').classes('w-full')
+        self.table.props('flat bordered wrap-cells hide-pagination :rows-per-page-options="[0]"')
+        for name, template in (('name', NAME_SLOT), ('status', STATUS_SLOT), ('progress', PROGRESS_SLOT),
+                               ('detail', DETAIL_SLOT), ('actions', ACTIONS_SLOT)):
+            self.table.add_slot(f'body-cell-{name}', template)
+        with ui.column().classes('w-full items-center q-pa-xl gap-2 muted') as self.empty:
+            ui.icon('hourglass_empty', size='48px')
+            self.empty_title = ui.label('No jobs yet').classes('text-h6')
+            self.empty_hint = ui.label('Start one with New job, or submit one over the API.')
+            self.empty_button = ui.button('Start a job', icon='add', on_click=lambda: ui.navigate.to('/new')).props(
+                'unelevated no-caps')
+        self.table.on('act', self._act)
+        self.table.on('selection', lambda _: self._show_bulk())
+        with ui.row().classes('w-full items-center justify-between'):
+            self.summary = ui.label().classes('text-sm muted')
+            with ui.row().classes('items-center gap-2'):
+                ui.select(PAGE_SIZES, value=self.page_size, on_change=lambda e: self._set(page_size=e.value)).props(
+                    'dense outlined options-dense').tooltip('Rows per page')
+                self.pager = ui.pagination(1, 1, direction_links=True, on_change=lambda e: self._set_page(e.value))
+        self._show_bulk()
+        ui.timer(REFRESH_SECONDS, self.refresh)
+
+    def _stats(self) -> None:
+        self.stat_labels: dict[str, ui.label] = {}
+        with ui.row().classes('w-full gap-3'):
+            for status, label in (('running', 'Running'), ('queued', 'Queued'), ('paused', 'Paused'),
+                                  ('scheduled', 'Scheduled'), ('completed', 'Completed'), ('failed', 'Failed')):
+                with ui.card().tight().classes('cursor-pointer min-w-[130px] grow').on(
+                        'click', lambda s=label: self._set(filter=s)):
+                    with ui.row().classes('items-center gap-3 p-3 no-wrap'):
+                        ui.icon(STATUS_ICONS[status], size='md').classes(f'text-{STATUS_COLORS[status]}')
+                        with ui.column().classes('gap-0'):
+                            self.stat_labels[status] = ui.label('0').classes('text-2xl font-semibold leading-none')
+                            ui.label(label).classes('text-xs muted uppercase tracking-wide')
+
+    def _set(self, **changes: Any) -> None:
+        for name, value in changes.items():
+            setattr(self, name, value)
+        self.page = 1
+        self.pager.value = 1
+        self.table.selected = []
+        self._show_bulk()
+        ui.timer(0, self.refresh, once=True)
+
+    def _set_page(self, page: int) -> None:
+        self.page = page
+        ui.timer(0, self.refresh, once=True)
+
+    async def refresh(self) -> None:
+        loaded = await run.io_bound(self._load)
+        if loaded is None:  # the page is going away
+            return
+        listing, stats = loaded
+        self.total = listing['total']
+        pausable = {name: k['pausable'] for name, k in self.kinds.items()}
+        self.table.rows = [rows.row(job, self.icons, STATUS_COLORS, pausable.get(job['kind'], True))
+                           for job in listing['items']]
+        self._show_empty(listing['total'] == 0)
+        pages = max(1, -(-self.total // self.page_size))
+        if self.pager.max != pages:
+            self.pager.max = pages
+        first = (self.page - 1) * self.page_size + 1 if self.total else 0
+        self.summary.text = f'{first}–{min(self.page * self.page_size, self.total)} of {self.total} jobs'
+        for status, label in self.stat_labels.items():
+            label.text = f'{stats[status]:,}'
+
+    def _show_empty(self, empty: bool) -> None:
+        self.table.set_visibility(not empty)
+        self.empty.set_visibility(empty)
+        filtered = self.filter != 'All' or self.kind or self.search
+        self.empty_title.text = 'No jobs match' if filtered else 'No jobs yet — start one'
+        self.empty_hint.text = 'Try another filter or search.' if filtered else \
+            'Pick what to run under New job, or submit one over the HTTP API.'
+        self.empty_button.set_visibility(not filtered)
+
+    def _load(self) -> tuple[dict[str, Any], dict[str, int]]:
+        listing = self.service.list(status=FILTERS[self.filter], kind=self.kind, search=self.search,
+                                    limit=self.page_size, offset=(self.page - 1) * self.page_size)
+        return listing, self.service.stats()
+
+    async def _act(self, event: Any) -> None:
+        if await job_actions.perform(self.service, event.args['id'], event.args['action']):
+            await self.refresh()
+
+    def _show_bulk(self) -> None:
+        self.bulk.clear()
+        selected = [r['id'] for r in self.table.selected]
+        if not selected:
+            return
+        with self.bulk:
+            ui.label(f'{len(selected)} selected').classes('text-sm')
+            ui.button('Cancel', icon='stop', on_click=lambda: self._bulk('cancel')).props(
+                'outline dense no-caps color=red-7').mark('bulk-cancel')
+            ui.button('Remove', icon='delete', on_click=lambda: self._bulk('remove')).props(
+                'outline dense no-caps color=grey-8').mark('bulk-remove')
+
+    async def _bulk(self, action: str) -> None:
+        ids = [r['id'] for r in self.table.selected]
+        await job_actions.perform_many(self.service, ids, action)
+        self.table.selected = []
+        self._show_bulk()
+        await self.refresh()
+
+
+def create(service: JobService) -> None:
+    @ui.page('/')
+    def dashboard() -> None:
+        with frame(service, 'Dashboard', '/'):
+            Dashboard(service).build()

@@ -1,0 +1,221 @@
+"""`/jobs/{id}`: one job in full — big progress, stages, live log, history, a chart, params, result, error.
+
+The page reads the live job object on the event loop (one timer); after a reload or a server restart it shows the
+stored state at once and goes live again.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from nicegui import run, ui
+
+from progress_app.errors import NotFound
+from progress_app.runtime.job import Job
+from progress_app.runtime.service import JobService
+from progress_app.ui import format as fmt
+from progress_app.ui import rows
+from progress_app.ui.components import job_actions
+from progress_app.ui.components.log_view import LogView
+from progress_app.ui.components.stages import StageStepper
+from progress_app.ui.theme import STATUS_COLORS, frame
+
+REFRESH_SECONDS = 0.2
+EVENT_COLUMNS = [
+    {'name': 'seq', 'label': '#', 'field': 'seq', 'align': 'right'},
+    {'name': 'at', 'label': 'Time', 'field': 'at', 'align': 'left'},
+    {'name': 'type', 'label': 'Event', 'field': 'type', 'align': 'left'},
+    {'name': 'detail', 'label': 'Detail', 'field': 'detail', 'align': 'left'},
+]
+
+
+def event_detail(event: dict[str, Any]) -> str:
+    data = event['data']
+    if event['type'] == 'stage':
+        return f"{data.get('stage')} {data.get('state')}"
+    if event['type'] == 'progress':
+        return f"{data.get('progress', 0):.1f} % · {data.get('message') or ''}".rstrip(' ·')
+    if event['type'] in ('failed', 'cancelled'):
+        return data.get('error') or ''
+    if event['type'] == 'started':
+        return f"attempt {data.get('attempt')}" + (', resuming from checkpoint' if data.get('resuming') else '')
+    if event['type'] == 'interrupted':
+        return f"{data.get('reason')} at {data.get('progress', 0):.1f} %"
+    return ', '.join(f'{k}: {v}' for k, v in data.items() if k != 'params')[:200]
+
+
+class JobPage:
+    def __init__(self, service: JobService, job: Job) -> None:
+        self.service = service
+        self.job_id = job.id
+        self.fallback = job
+        kind = next((k for k in service.kinds() if k['name'] == job.kind), None)
+        self.pausable = kind['pausable'] if kind else True
+        self.icon = kind['icon'] if kind else 'work'
+        self.points: list[list[float]] = []
+        self.last_status = ''
+        self.last_event_seq = 0
+
+    @property
+    def job(self) -> Job:
+        return self.service.engine.live(self.job_id) or self.fallback
+
+    def build(self) -> None:
+        snap = self.service.get(self.job_id)
+        with ui.row().classes('w-full items-center gap-3'):
+            ui.button(icon='arrow_back', on_click=lambda: ui.navigate.to('/')).props('flat round').tooltip(
+                'Back to the dashboard')
+            ui.icon(self.icon, size='md').classes('text-primary')
+            with ui.column().classes('gap-0'):
+                ui.label(snap['name']).classes('text-2xl font-semibold')
+                ui.label(f"#{snap['id']} · {snap['kind']} · created {snap['created_at'][:19].replace('T', ' ')}"
+                         ).classes('text-sm muted')
+            self.badge = ui.badge().classes('text-sm px-3 py-1 ml-2')
+            ui.space()
+            self.actions = ui.row().classes('gap-1')
+        with ui.card().classes('w-full'):
+            with ui.row().classes('w-full items-end justify-between'):
+                self.percent = ui.label().classes('text-5xl font-bold mono')
+                self.timing = ui.label().classes('text-lg muted')
+            self.bar = ui.linear_progress(show_value=False).props('rounded animation-speed=200').style('height: 16px')
+            self.message = ui.label().classes('text-base')
+            with ui.row().classes('w-full gap-8 text-sm'):
+                self.facts = {name: self._fact(name) for name in ('Done', 'Speed', 'Left', 'Elapsed', 'Attempts')}
+            self.stepper = StageStepper()
+        self.error_box = ui.column().classes('w-full')
+        with ui.row().classes('w-full gap-4 items-stretch'):
+            with ui.card().classes('grow basis-[520px]'):
+                ui.label('Progress over time').classes('text-lg font-medium')
+                self.chart = ui.echart(self._chart_options()).classes('w-full h-64')
+            with ui.card().classes('grow basis-[320px]'):
+                ui.label('Parameters').classes('text-lg font-medium')
+                ui.code(json.dumps(snap['params'], indent=2), language='json').classes('w-full text-xs')
+                self.result_box = ui.column().classes('w-full gap-2')
+        with ui.card().classes('w-full'):
+            LogView(self.service, self.job_id)
+        with ui.card().classes('w-full'):
+            with ui.row().classes('w-full items-center'):
+                ui.label('History').classes('text-lg font-medium')
+                ui.space()
+                self.show_progress = ui.switch('Progress events', on_change=lambda _: self._reload_events()).props(
+                    'dense')
+            self.events = ui.table(columns=EVENT_COLUMNS, rows=[], row_key='seq').classes('w-full').props(
+                'flat dense :rows-per-page-options="[15, 50, 0]"')
+        self._load_points()
+        self.refresh()
+        ui.timer(REFRESH_SECONDS, self.refresh)
+        ui.timer(1.0, self._tick_chart)
+
+    @staticmethod
+    def _fact(name: str) -> ui.label:
+        with ui.column().classes('gap-0'):
+            ui.label(name).classes('text-xs uppercase muted tracking-wide')
+            return ui.label('—').classes('font-medium mono')
+
+    def refresh(self) -> None:
+        snap = self.job.snapshot()
+        status = snap['status']
+        self.badge.text = status
+        self.badge.props(f'color={STATUS_COLORS[status]}')
+        self.percent.text = f"{snap['progress']:.1f} %"
+        self.bar.value = snap['progress'] / 100
+        self.bar.props(f'color={STATUS_COLORS[status]}')
+        self.timing.text = rows.timing_text(snap) if status != 'completed' else 'done in ' + fmt.duration(
+            snap['elapsed_seconds'])
+        self.message.text = snap['message'] or ('' if status != 'failed' else snap['error'] or '')
+        self.facts['Done'].text = fmt.count(snap['current'], snap['total'], snap['unit'])
+        self.facts['Speed'].text = fmt.speed(snap['speed'], snap['unit'])
+        self.facts['Left'].text = fmt.eta(snap['eta_seconds']) if status == 'running' else '—'
+        self.facts['Elapsed'].text = fmt.duration(snap['elapsed_seconds'])
+        self.facts['Attempts'].text = str(snap['attempts'])
+        self.stepper.update(snap)
+        if status != self.last_status:
+            self.last_status = status
+            self._on_status(snap)
+
+    def _on_status(self, snap: dict[str, Any]) -> None:
+        self.actions.clear()
+        with self.actions:
+            for action in rows.actions(snap, self.pausable):
+                icon, tip, color = job_actions.BUTTONS[action]
+                ui.button(icon=icon, on_click=lambda a=action: self._act(a)).props(
+                    f'flat round color={color}').tooltip(tip)
+        self.error_box.clear()
+        if snap['status'] == 'failed' and snap['error']:
+            with self.error_box, ui.card().classes('w-full border-l-4 border-red-600'):
+                with ui.row().classes('items-center gap-2'):
+                    ui.icon('error', color='red-7', size='sm')
+                    stage = f" in stage '{snap['error_stage']}'" if snap['error_stage'] else ''
+                    ui.label(f'Failed{stage}: {snap["error"]}').classes('font-medium')
+                if snap['traceback']:
+                    with ui.expansion('Traceback').classes('w-full'):
+                        ui.code(snap['traceback'], language='python').classes('w-full text-xs')
+        self.result_box.clear()
+        with self.result_box:
+            if snap['result'] is not None:
+                ui.label('Result').classes('text-lg font-medium mt-2')
+                ui.code(json.dumps(snap['result'], indent=2), language='json').classes('w-full text-xs')
+            if snap['status'] == 'completed' and snap['has_output']:
+                ui.button('Download result', icon='download', on_click=lambda: self._act('download')).props(
+                    'unelevated no-caps color=green-7')
+        self._reload_events()
+
+    async def _act(self, action: str) -> None:
+        if await job_actions.perform(self.service, self.job_id, action) and action == 'remove':
+            ui.navigate.to('/')
+
+    def _reload_events(self) -> None:
+        ui.timer(0, self._load_events, once=True)
+
+    async def _load_events(self) -> None:
+        try:
+            events = await run.io_bound(self.service.events, self.job_id)
+        except NotFound:
+            return
+        if events is None:
+            return
+        shown = [e for e in events if self.show_progress.value or e['type'] != 'progress']
+        self.events.rows = [{'seq': e['seq'], 'at': time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(e['at'])),
+                             'type': e['type'], 'detail': event_detail(e)} for e in reversed(shown)]
+
+    def _chart_options(self) -> dict[str, Any]:
+        return {
+            'animation': False, 'grid': {'left': 40, 'right': 16, 'top': 16, 'bottom': 30},
+            'tooltip': {'trigger': 'axis'},
+            'xAxis': {'type': 'time'}, 'yAxis': {'type': 'value', 'min': 0, 'max': 100},
+            'series': [{'type': 'line', 'name': 'Progress %', 'showSymbol': False, 'data': self.points,
+                        'areaStyle': {'opacity': 0.15}}],
+        }
+
+    def _load_points(self) -> None:
+        for event in self.service.events(self.job_id):
+            if 'progress' in event['data'] or event['type'] in ('started', 'completed'):
+                value = 100.0 if event['type'] == 'completed' else event['data'].get('progress', 0.0)
+                self.points.append([event['at'] * 1000, round(value, 2)])
+        self.chart.options['series'][0]['data'] = self.points
+        self.chart.update()
+
+    def _tick_chart(self) -> None:
+        job = self.job
+        if job.status.value not in ('running', 'completed') or (self.points and job.status.value == 'completed'
+                                                                 and self.points[-1][1] >= 100):
+            return
+        self.points.append([time.time() * 1000, job.percent])
+        self.chart.update()
+
+
+def create(service: JobService) -> None:
+    @ui.page('/jobs/{job_id}')
+    def job_page(job_id: str) -> None:
+        with frame(service, f'Job #{job_id}', ''):
+            try:
+                job = service.job(int(job_id))
+            except (ValueError, NotFound):
+                with ui.column().classes('w-full items-center q-pa-xl gap-2'):
+                    ui.icon('search_off', size='64px').classes('muted')
+                    ui.label(f'There is no job #{job_id}.').classes('text-xl')
+                    ui.link('Back to the dashboard', '/')
+                return
+            JobPage(service, job).build()

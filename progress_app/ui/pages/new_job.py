@@ -1,0 +1,107 @@
+"""`/new`: pick a kind, fill in the form generated from its parameters, and start the job."""
+
+from __future__ import annotations
+
+from nicegui import run, ui
+
+from progress_app.errors import InvalidParams, ProgressAppError
+from progress_app.runtime.service import JobService
+from progress_app.ui.components.params_form import FormError, ParamsForm
+from progress_app.ui.theme import frame
+
+
+class NewJob:
+    def __init__(self, service: JobService, kind: str | None) -> None:
+        self.service = service
+        self.kinds = {k['name']: k for k in service.kinds()}
+        self.kind = kind if kind in self.kinds else next(iter(self.kinds))
+        self.form: ParamsForm | None = None
+
+    def build(self) -> None:
+        ui.label('New job').classes('text-2xl font-semibold')
+        with ui.row().classes('w-full gap-6 items-start'):
+            with ui.column().classes('basis-[280px] grow-0 gap-2'):
+                ui.label('What to run').classes('text-sm muted uppercase tracking-wide')
+                self.picker = ui.column().classes('w-full gap-2')
+            with ui.card().classes('grow basis-[480px]'):
+                self.heading = ui.label().classes('text-xl font-medium')
+                self.description = ui.label().classes('muted')
+                ui.separator()
+                self.form_box = ui.column().classes('w-full gap-3')
+                ui.separator()
+                with ui.row().classes('w-full gap-4 items-start'):
+                    self.name = ui.input('Name (optional)').props('outlined').classes('grow').props(
+                        'hint="Shown on the dashboard; the kind\'s title if empty"')
+                    self.priority = ui.number('Priority', value=0, min=-1000, max=1000, precision=0).props(
+                        'outlined hint="Higher runs first"').classes('w-40')
+                self.problems = ui.label().classes('text-negative')
+                with ui.row().classes('w-full justify-end gap-2'):
+                    ui.button('Cancel', on_click=lambda: ui.navigate.to('/')).props('flat no-caps')
+                    self.submit_button = ui.button('Start job', icon='play_arrow', on_click=self.submit).props(
+                        'unelevated no-caps')
+        self._draw_picker()
+        self._draw_form()
+
+    def _draw_picker(self) -> None:
+        self.picker.clear()
+        with self.picker:
+            for name, kind in self.kinds.items():
+                selected = name == self.kind
+                with ui.card().tight().classes('w-full cursor-pointer' + (' bg-primary text-white' if selected
+                                                                           else '')).on(
+                        'click', lambda n=name: self._choose(n)):
+                    with ui.row().classes('items-center gap-3 p-3 no-wrap'):
+                        ui.icon(kind['icon'], size='sm')
+                        with ui.column().classes('gap-0'):
+                            ui.label(kind['title']).classes('font-medium')
+                            if kind['source'] != 'builtin':
+                                ui.label('plugin').classes('text-xs opacity-70')
+
+    def _choose(self, name: str) -> None:
+        self.kind = name
+        self._draw_picker()
+        self._draw_form()
+
+    def _draw_form(self) -> None:
+        kind = self.kinds[self.kind]
+        self.heading.text = kind['title']
+        self.description.text = kind['description']
+        self.problems.text = ''
+        self.form_box.clear()
+        with self.form_box:
+            self.form = ParamsForm(kind['params_schema'])
+            if not kind['params_schema'].get('properties'):
+                ui.label('This kind takes no parameters.').classes('muted')
+
+    async def submit(self) -> None:
+        assert self.form is not None
+        self.problems.text = ''
+        try:
+            params = self.form.values()
+        except FormError as exc:
+            exc.element.error = str(exc)
+            return
+        name = (self.name.value or '').strip() or None
+        priority = int(self.priority.value or 0)
+        self.submit_button.props('loading')
+        try:
+            job = await run.io_bound(self.service.submit, self.kind, params, name=name, priority=priority)
+        except InvalidParams as exc:
+            loose = self.form.show_errors(exc.errors)
+            self.problems.text = '; '.join(loose) or 'Please correct the fields marked in red.'
+            return
+        except ProgressAppError as exc:
+            self.problems.text = str(exc)
+            return
+        finally:
+            self.submit_button.props(remove='loading')
+        if job is not None:
+            ui.notify(f"Started {job['name']} (#{job['id']})", type='positive')
+            ui.navigate.to(f"/jobs/{job['id']}")
+
+
+def create(service: JobService) -> None:
+    @ui.page('/new')
+    def new_job(kind: str | None = None) -> None:
+        with frame(service, 'New job', '/new'):
+            NewJob(service, kind).build()

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from nicegui import app
+
+from progress_app.runtime.service import JobService
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each UI test runs the real app.py on its own data dir (settings come from the environment)."""
+    monkeypatch.setenv('PROGRESS_APP_DATA_DIR', str(tmp_path / 'data'))
+    monkeypatch.setenv('PROGRESS_APP_WORKERS', '2')
+    return tmp_path / 'data'
+
+
+@pytest.fixture
+def service(user) -> JobService:
+    return app.state.service

@@ -1,0 +1,91 @@
+"""The dashboard with NiceGUI's simulated user (no browser)."""
+
+from __future__ import annotations
+
+from nicegui import ElementFilter, ui
+from nicegui.testing import User
+
+
+def table_rows(user: User) -> list[dict]:
+    with user.client:  # hidden tables too: an empty result hides the table behind the empty state
+        return next(iter(ElementFilter(kind=ui.table))).rows
+
+
+async def rows_until(user: User, condition, timeout: float = 10.0) -> list[dict]:
+    """Let the page's refresh timer run until the table rows satisfy `condition`."""
+    import asyncio
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        rows = table_rows(user)
+        if condition(rows):
+            return rows
+        if time.monotonic() > deadline:
+            raise AssertionError(f'table rows never matched; last: {rows}')
+        await asyncio.sleep(0.05)
+
+
+async def test_empty_dashboard_invites_to_start(user: User):
+    await user.open('/')
+    await user.should_see('Dashboard')
+    await user.should_see('No jobs yet — start one')
+    await user.should_see('Start a job')
+
+
+async def test_jobs_appear_with_status_progress_and_actions(user: User, service):
+    service.submit('demo', {'items': 3, 'item_seconds': 0}, name='quick one')
+    job = service.submit('demo', {'items': 500, 'item_seconds': 0.02}, name='slow one')
+    await user.open('/')
+    rows = await rows_until(user, lambda rows: {r['name'] for r in rows} == {'quick one', 'slow one'}
+                            and any(r['status'] == 'running' for r in rows))
+    slow = next(r for r in rows if r['name'] == 'slow one')
+    assert slow['actions'] == ['pause', 'cancel', 'remove']
+    assert slow['stage_text'].startswith(('1/3', '2/3'))
+    await user.should_see('1–2 of 2 jobs')
+    service.cancel(job['id'])
+    rows = await rows_until(user, lambda rows: any(r['status'] == 'cancelled' for r in rows))
+    assert next(r for r in rows if r['name'] == 'slow one')['actions'] == ['retry', 'remove']
+
+
+async def test_search_and_status_filter(user: User, service):
+    service.submit('demo', {'items': 1, 'item_seconds': 0}, name='alpha')
+    done = service.submit('demo', {'items': 1, 'item_seconds': 0}, name='beta')
+    service.wait(done['id'], ['completed'])
+    await user.open('/')
+    await rows_until(user, lambda rows: len(rows) == 2)
+    user.find('Search name or #id').type('beta')
+    await rows_until(user, lambda rows: [r['name'] for r in rows] == ['beta'])
+    user.find('Search name or #id').clear()
+    user.find(ui.toggle).elements.pop().value = 'Failed'
+    await rows_until(user, lambda rows: rows == [])
+    await user.should_see('No jobs match')
+
+
+async def test_pause_and_resume_from_a_row(user: User, service):
+    job = service.submit('demo', {'items': 500, 'item_seconds': 0.02}, name='pausable')
+    service.wait(job['id'], ['running'])
+    await user.open('/')
+    await rows_until(user, lambda rows: rows and rows[0]['status'] == 'running')
+    # What the row's pause button emits in the browser:
+    user.find(ui.table).trigger('act', {'id': job['id'], 'action': 'pause'})
+    rows = await rows_until(user, lambda rows: rows[0]['status'] == 'paused')
+    assert rows[0]['actions'] == ['resume', 'cancel', 'remove']
+    assert service.get(job['id'])['status'] == 'paused'
+    await user.should_see(f"Job #{job['id']} paused")
+    user.find(ui.table).trigger('act', {'id': job['id'], 'action': 'resume'})
+    await rows_until(user, lambda rows: rows[0]['status'] == 'running')
+
+
+async def test_bulk_cancel(user: User, service):
+    jobs = [service.submit('demo', {'items': 500, 'item_seconds': 0.02}, name=f'bulk {i}') for i in range(3)]
+    await user.open('/')
+    await rows_until(user, lambda rows: len(rows) == 3)
+    table = user.find(ui.table).elements.pop()
+    picked = [r for r in table.rows if r['name'] in ('bulk 0', 'bulk 1')]  # ticking two checkboxes:
+    user.find(ui.table).trigger('selection', {'rows': picked, 'keys': [r['id'] for r in picked], 'added': True})
+    await user.should_see('2 selected')
+    user.find(marker='bulk-cancel').click()
+    rows = await rows_until(user, lambda rows: sum(r['status'] == 'cancelled' for r in rows) == 2)
+    assert {r['name'] for r in rows if r['status'] == 'cancelled'} == {'bulk 0', 'bulk 1'}
+    service.cancel(jobs[2]['id'])
