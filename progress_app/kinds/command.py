@@ -36,8 +36,9 @@ class CommandParams(BaseModel):
     command: Annotated[str | list[str], Field(description='Program and arguments: a list, or one line split like '
                                                           'a shell would (run by a shell only with shell=true)')]
     shell: Annotated[bool, Field(description='Run the line with /bin/sh (pipes, globs, &&)')] = False
-    cwd: Annotated[str | None, Field(description='Working folder')] = None
-    env: Annotated[dict[str, str], Field(description='Extra environment variables')] = {}
+    cwd: Annotated[str | None, Field(title='Working folder', description='Where the program runs (default: the '
+                                                                          "app's folder)")] = None
+    env: Annotated[dict[str, str], Field(title='Environment', description='Extra environment variables')] = {}
     progress_regex: Annotated[str | None, Field(description='Custom progress pattern with named groups '
                                                             "'percent', or 'current' and 'total'")] = None
     on_interrupt: Annotated[Literal['rerun', 'fail'],

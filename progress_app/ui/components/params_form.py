@@ -35,7 +35,10 @@ def _resolve(prop: dict[str, Any]) -> tuple[dict[str, Any], bool]:
 
 
 def _label(name: str, prop: dict[str, Any], required: bool) -> str:
-    title = prop.get('title') or name.replace('_', ' ').capitalize()
+    """The field's title in sentence case ('Item seconds'), unless the kind gave one of its own."""
+    title = prop.get('title')
+    if not title or title == name.replace('_', ' ').title():
+        title = name.replace('_', ' ').capitalize()
     return title + (' *' if required else '')
 
 

@@ -141,7 +141,7 @@ class JobPage:
             for action in rows.actions(snap, self.pausable):
                 icon, tip, color = job_actions.BUTTONS[action]
                 ui.button(icon=icon, on_click=lambda a=action: self._act(a)).props(
-                    f'flat round color={color}').tooltip(tip)
+                    f'flat round color={color}').tooltip(tip).mark(f'action-{action}')
         self.error_box.clear()
         if snap['status'] == 'failed' and snap['error']:
             with self.error_box, ui.card().classes('w-full border-l-4 border-red-600'):

@@ -49,7 +49,7 @@ class NewJob:
                 selected = name == self.kind
                 with ui.card().tight().classes('w-full cursor-pointer' + (' bg-primary text-white' if selected
                                                                            else '')).on(
-                        'click', lambda n=name: self._choose(n)):
+                        'click', lambda n=name: self._choose(n)).mark(f'kind-{name}'):
                     with ui.row().classes('items-center gap-3 p-3 no-wrap'):
                         ui.icon(kind['icon'], size='sm')
                         with ui.column().classes('gap-0'):

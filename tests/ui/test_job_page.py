@@ -1,0 +1,80 @@
+"""The job page with NiceGUI's simulated user."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from nicegui import ElementFilter, ui
+from nicegui.testing import User
+
+
+async def eventually(check, timeout: float = 10.0) -> None:
+    """Await until `check()` is truthy, letting the page's timers run meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError('condition not met in time')
+        await asyncio.sleep(0.05)
+
+
+def texts(user: User) -> str:
+    with user.client:
+        return ' | '.join(str(e.text) for e in ElementFilter(kind=ui.label))
+
+
+async def test_live_progress_log_and_completion(user: User, service):
+    job = service.submit('demo', {'items': 60, 'item_seconds': 0.02}, name='watch me')
+    await user.open(f"/jobs/{job['id']}")
+    await user.should_see('watch me')
+    await user.should_see('1. prepare')
+    await user.should_see('2. process')
+    await eventually(lambda: 'item ' in texts(user))
+    await eventually(lambda: service.get(job['id'])['status'] == 'completed')
+    await user.should_see('100.0 %')
+    await user.should_see('done in')
+    with user.client:
+        log = next(iter(ElementFilter(kind=ui.log)))
+    await eventually(lambda: any('completed' in str(line.text) for line in log.default_slot.children))
+    with user.client:
+        events = next(iter(ElementFilter(kind=ui.table))).rows
+    await eventually(lambda: events or True)
+    await user.should_see('Result')
+
+
+async def test_failed_job_shows_error_stage_and_retry(user: User, service):
+    job = service.submit('demo', {'items': 20, 'item_seconds': 0, 'fail_at_item': 5}, name='breaks')
+    service.wait(job['id'], ['failed'])
+    await user.open(f"/jobs/{job['id']}")
+    await user.should_see("Failed in stage 'process': RuntimeError: simulated failure at item 5 (attempt 1)")
+    await user.should_see('Traceback')
+    user.find(marker='action-retry').click()
+    await eventually(lambda: service.get(job['id'])['status'] == 'completed')
+    await user.should_see('completed')
+
+
+async def test_pause_and_cancel_buttons(user: User, service):
+    job = service.submit('demo', {'items': 500, 'item_seconds': 0.02}, name='controlled')
+    service.wait(job['id'], ['running'])
+    await user.open(f"/jobs/{job['id']}")
+    user.find(marker='action-pause').click()
+    await eventually(lambda: service.get(job['id'])['status'] == 'paused')
+    await user.should_see('paused')
+    user.find(marker='action-cancel').click()
+    await eventually(lambda: service.get(job['id'])['status'] == 'cancelled')
+
+
+async def test_remove_returns_to_dashboard(user: User, service):
+    job = service.submit('demo', {'items': 1, 'item_seconds': 0}, name='short lived')
+    service.wait(job['id'], ['completed'])
+    await user.open(f"/jobs/{job['id']}")
+    user.find(marker='action-remove').click()
+    await user.should_see('Dashboard')
+    await eventually(lambda: service.list()['total'] == 0)
+
+
+async def test_unknown_job(user: User):
+    await user.open('/jobs/4242')
+    await user.should_see('There is no job #4242.')
+    await user.open('/jobs/abc')
+    await user.should_see('There is no job #abc.')

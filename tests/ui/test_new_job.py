@@ -1,0 +1,64 @@
+"""The new-job form, generated from each kind's params model, with the simulated user."""
+
+from __future__ import annotations
+
+from nicegui import ui
+from nicegui.testing import User
+
+
+async def test_form_is_generated_from_the_params_model(user: User):
+    await user.open('/new?kind=demo')
+    await user.should_see('Demo job')
+    await user.should_see('Items')
+    await user.should_see('Item seconds')
+    await user.should_see('Fail at item')
+    items = user.find('Items').elements.pop()
+    assert items.value == 100
+
+
+async def test_start_a_demo_job_from_the_form(user: User, service):
+    await user.open('/new?kind=demo')
+    user.find('Items').elements.pop().value = 3
+    user.find('Item seconds').elements.pop().value = 0
+    user.find('Name (optional)').type('from the form')
+    user.find('Start job').click()
+    await user.should_see('Progress over time')  # the job page opens
+    listing = service.list()
+    assert listing['total'] == 1
+    job = listing['items'][0]
+    assert job['name'] == 'from the form' and job['params']['items'] == 3
+
+
+async def test_bad_value_shows_the_message_and_creates_nothing(user: User, service):
+    await user.open('/new?kind=demo')
+    user.find('Items').elements.pop().value = -5
+    user.find('Start job').click()
+    await user.should_see('Please correct the fields marked in red.')
+    assert user.find('Items').elements.pop().error == 'Input should be greater than or equal to 1'
+    assert service.list()['total'] == 0
+
+
+async def test_command_with_missing_folder_is_refused_inline(user: User, service):
+    await user.open('/new?kind=command')
+    user.find('Command *').type('ls')
+    user.find('Working folder').type('/no/such/folder')
+    user.find('Start job').click()
+    await user.should_see('Please correct the fields marked in red.')
+    assert 'does not exist' in user.find('Working folder').elements.pop().error
+    assert service.list()['total'] == 0
+
+
+async def test_invalid_json_field_is_reported(user: User, service):
+    await user.open('/new?kind=command')
+    user.find('Command *').type('true')
+    user.find(ui.textarea).elements.pop().value = '{"A": '
+    user.find('Start job').click()
+    await user.should_see('not valid JSON')
+    assert service.list()['total'] == 0
+
+
+async def test_switching_kind_redraws_the_form(user: User):
+    await user.open('/new')
+    await user.should_see('Shell command')
+    user.find(marker='kind-demo').click()
+    await user.should_see('Item seconds')
