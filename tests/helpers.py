@@ -41,11 +41,11 @@ def free_port() -> int:
 class AppProcess:
     """The real app (`python app.py`) in a subprocess on 127.0.0.1, with an httpx client."""
 
-    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None, port: int | None = None) -> None:
         self.data_dir = data_dir
         self.args = args
         self.env = env or {}
-        self.port = free_port()
+        self.port = port or free_port()
         self.proc: subprocess.Popen[bytes] | None = None
         self.client = httpx.Client(base_url=f'http://127.0.0.1:{self.port}', timeout=10)
         self.log_path = data_dir.parent / f'app-{self.port}.log'

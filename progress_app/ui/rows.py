@@ -42,7 +42,7 @@ def timing_text(job: dict[str, Any]) -> str:
     status = job['status']
     if status == 'running':
         parts = [fmt.speed(job['speed'], job['unit']), fmt.eta(job['eta_seconds'])]
-        return ' · '.join(p for p in parts if p != '—') or 'starting…'
+        return ' · '.join(p for p in parts if p != '—') or ('starting…' if job['elapsed_seconds'] < 2 else '')
     if status == 'queued':
         return f"#{job['queue_position']} in queue" if job.get('queue_position') else 'waiting'
     if status == 'paused':

@@ -45,7 +45,8 @@ class StageStepper:
             for i, stage in enumerate(stages):
                 icon, color = STATE_LOOK.get(stage['state'], STATE_LOOK['pending'])
                 share = stage['weight'] / total
-                with ui.card().tight().classes('px-3 py-2 min-w-[140px]').style('flex: 1 1 0'):
+                with ui.card().tight().props('flat bordered').classes('px-3 py-2 min-w-[140px]').style(
+                        'flex: 1 1 0'):
                     with ui.row().classes('items-center gap-2 no-wrap'):
                         spin = ' animate-spin' if stage['state'] == 'running' else ''
                         ui.icon(icon, color=color, size='sm').classes(spin)

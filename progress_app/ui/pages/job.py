@@ -184,7 +184,9 @@ class JobPage:
         return {
             'animation': False, 'grid': {'left': 40, 'right': 16, 'top': 16, 'bottom': 30},
             'tooltip': {'trigger': 'axis'},
-            'xAxis': {'type': 'time'}, 'yAxis': {'type': 'value', 'min': 0, 'max': 100},
+            'xAxis': {'type': 'time', 'splitLine': {'show': False}},
+            'yAxis': {'type': 'value', 'min': 0, 'max': 100,
+                      'splitLine': {'lineStyle': {'color': 'rgba(128, 128, 128, 0.25)'}}},
             'series': [{'type': 'line', 'name': 'Progress %', 'showSymbol': False, 'data': self.points,
                         'areaStyle': {'opacity': 0.15}}],
         }

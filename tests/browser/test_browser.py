@@ -1,0 +1,101 @@
+"""What only a browser shows: the bar moving live, buttons doing their job, reconnecting after a restart."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from tests.browser.conftest import screenshot
+from tests.helpers import AppProcess, wait_until
+
+
+def percent_on(page) -> float:
+    text = page.locator('text=/^\\d+\\.\\d %$/').first.inner_text()
+    return float(text.split()[0])
+
+
+def test_start_from_the_form_and_watch_the_bar_reach_100(app_process, page):
+    app = app_process()
+    page.goto(f'{app.url}/new?kind=demo')
+    page.get_by_label('Items', exact=True).fill('40')
+    page.get_by_label('Item seconds').fill('0.05')
+    page.get_by_label('Name (optional)').fill('browser run')
+    page.get_by_role('button', name='Start job').click()
+    page.wait_for_url(re.compile(r'/jobs/\d+$'))
+    seen = set()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        value = percent_on(page)
+        seen.add(value)
+        if value >= 100:
+            break
+        page.wait_for_timeout(100)
+    assert max(seen) == 100.0
+    assert len([v for v in seen if 0 < v < 100]) >= 3, f'the bar should be seen moving, saw {sorted(seen)}'
+    bar = page.locator('.q-linear-progress').first
+    assert float(bar.get_attribute('aria-valuenow')) == 1.0
+
+
+def test_pause_and_resume_from_the_dashboard(app_process, page):
+    app = app_process()
+    job = app.submit('demo', {'items': 1000, 'item_seconds': 0.02}, name='pause me')
+    wait_until(lambda: app.job(job['id'])['status'] == 'running')
+    page.goto(app.url)
+    row = page.locator('tr', has_text='pause me')
+    row.get_by_role('button').filter(has=page.locator('text=pause')).first.click()
+    wait_until(lambda: app.job(job['id'])['status'] == 'paused')
+    row.locator('.q-badge', has_text='paused').wait_for()
+    frozen = app.job(job['id'])['current']
+    page.wait_for_timeout(300)
+    assert app.job(job['id'])['current'] == frozen
+    row.get_by_role('button').filter(has=page.locator('text=play_arrow')).first.click()
+    wait_until(lambda: app.job(job['id'])['status'] == 'running')
+    wait_until(lambda: app.job(job['id'])['current'] > frozen)
+    row.locator('.q-badge', has_text='running').wait_for()
+
+
+def test_job_page_reconnects_after_a_restart_and_shows_the_job_going_on(tmp_path, page):
+    first = AppProcess(tmp_path / 'data').start()
+    try:
+        job = first.submit('demo', {'items': 300, 'item_seconds': 0.03}, name='survivor')
+        wait_until(lambda: first.job(job['id'])['progress'] > 15)
+        page.goto(f"{first.url}/jobs/{job['id']}")
+        page.locator('text=survivor').first.wait_for()
+        before = percent_on(page)
+        first.kill()
+        page.locator('#connection-dot[data-state="offline"]').wait_for()
+        second = AppProcess(tmp_path / 'data', port=first.port).start()
+        try:
+            page.locator('#connection-dot[data-state="live"]').wait_for(timeout=30_000)
+            wait_until(lambda: second.job(job['id'])['status'] == 'running' and second.job(job['id'])['attempts'] == 2)
+            wait_until(lambda: percent_on(page) > before + 5, timeout=20, message='the page to show progress again')
+            page.locator('.q-badge', has_text='running').first.wait_for()
+        finally:
+            second.kill()
+            second.client.close()
+    finally:
+        first.kill()
+        first.client.close()
+
+
+def test_screenshots_light_and_dark(app_process, browser):
+    app = app_process()
+    running = app.submit('demo', {'items': 2000, 'item_seconds': 0.05}, name='Transcode holiday.mp4')
+    app.submit('demo', {'items': 20, 'item_seconds': 0}, name='Resize 20 photos')
+    app.submit('demo', {'items': 30, 'item_seconds': 0, 'fail_at_item': 12}, name='Checksum backup')
+    app.submit('command', {'command': 'sleep 30'}, name='Nightly rsync')
+    wait_until(lambda: app.job(running['id'])['progress'] > 12)
+    for scheme in ('light', 'dark'):
+        context = browser.new_context(viewport={'width': 1400, 'height': 900}, color_scheme=scheme)
+        page = context.new_page()
+        page.goto(app.url)
+        page.locator('tr', has_text='Transcode holiday.mp4').wait_for()
+        page.wait_for_timeout(800)
+        assert screenshot(page, f'dashboard-{scheme}').stat().st_size > 10_000
+        page.goto(f"{app.url}/jobs/{running['id']}")
+        page.locator('text=Progress over time').wait_for()
+        page.wait_for_timeout(1500)
+        assert screenshot(page, f'job-{scheme}').stat().st_size > 10_000
+        dark = page.evaluate('document.body.classList.contains("body--dark")')
+        assert dark == (scheme == 'dark')
+        context.close()
