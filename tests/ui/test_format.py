@@ -1,0 +1,80 @@
+"""Pure formatting of numbers and rows for people."""
+
+from __future__ import annotations
+
+import pytest
+
+from progress_app.ui import format as fmt
+from progress_app.ui import rows
+
+
+@pytest.mark.parametrize(('seconds', 'text'), [
+    (None, '—'), (0.25, '250 ms'), (1, '1 s'), (45.4, '45 s'), (60, '1 min'), (192, '3 min 12 s'),
+    (3600, '1 h'), (7500, '2 h 5 min'), (86400 * 3 + 3600 * 4, '3 d 4 h'), (-5, '0 ms'), (float('inf'), '—'),
+])
+def test_duration(seconds, text):
+    assert fmt.duration(seconds) == text
+
+
+@pytest.mark.parametrize(('rate', 'unit', 'text'), [
+    (1_234_567, 'bytes', '1.2 MB/s'), (12.34, 'files', '12.3 files/s'), (0.25, 'frames', '4.0 s/frame'),
+    (None, 'items', '—'), (0, 'items', '—'), (2.5, '%', '2.5 %/s'), (1500, 'items', '1,500 items/s'),
+])
+def test_speed(rate, unit, text):
+    assert fmt.speed(rate, unit) == text
+
+
+@pytest.mark.parametrize(('current', 'total', 'unit', 'text'), [
+    (42, 100, 'items', '42 / 100 items'), (17, None, 'items', '17 items'),
+    (1_200_000, 3_400_000, 'bytes', '1.2 MB / 3.4 MB'), (12.5, 100, '%', '12.5 %'), (999, None, 'bytes', '999 B'),
+])
+def test_count(current, total, unit, text):
+    assert fmt.count(current, total, unit) == text
+
+
+def test_eta():
+    assert fmt.eta(None) == '—'
+    assert fmt.eta(0.4) == 'almost done'
+    assert fmt.eta(192) == '3 min 12 s left'
+
+
+def snapshot(**changes):
+    job = {'id': 7, 'name': 'n', 'kind': 'demo', 'status': 'running', 'progress': 45.0, 'stage': 'analyse',
+           'stage_index': 1, 'stages': [{'name': s} for s in ('parse', 'analyse', 'integrate', 'format')],
+           'message': 'working', 'current': 3, 'total': 10, 'unit': 'files', 'speed': 2.0, 'eta_seconds': 12,
+           'elapsed_seconds': 30, 'started_at': 'x', 'error': None, 'has_output': False, 'queue_position': None,
+           'run_at': None}
+    return job | changes
+
+
+def test_row_texts_and_actions():
+    row = rows.row(snapshot(), {'demo': 'science'}, {'running': 'blue-7'})
+    assert row['stage_text'] == '2/4 · analyse'
+    assert row['timing'] == '2 files/s · 12 s left'
+    assert row['counts'] == '3 / 10 files'
+    assert row['actions'] == ['pause', 'cancel', 'remove']
+    assert row['percent'] == '45 %'
+
+
+@pytest.mark.parametrize(('status', 'extra', 'expected'), [
+    ('queued', {}, ['pause', 'cancel', 'remove']),
+    ('paused', {}, ['resume', 'cancel', 'remove']),
+    ('failed', {}, ['retry', 'remove']),
+    ('cancelled', {}, ['retry', 'remove']),
+    ('completed', {'has_output': True}, ['download', 'remove']),
+    ('completed', {'has_output': False}, ['remove']),
+    ('scheduled', {}, ['cancel', 'remove']),
+])
+def test_actions_follow_the_status(status, extra, expected):
+    assert rows.actions(snapshot(status=status, **extra)) == expected
+
+
+def test_not_pausable_kind_has_no_pause_while_running():
+    assert 'pause' not in rows.actions(snapshot(), pausable=False)
+
+
+def test_failed_row_shows_the_error_and_percent_never_rounds_up_to_100_early():
+    row = rows.row(snapshot(status='failed', error='boom', message='item 3'), {}, {})
+    assert row['message'] == 'boom'
+    assert rows.row(snapshot(progress=99.97), {}, {})['percent'] == '99 %'
+    assert rows.row(snapshot(status='queued', queue_position=3), {}, {})['timing'] == '#3 in queue'
