@@ -20,6 +20,9 @@ from progress_app.store.engine import init_schema
 from progress_app.ui.pages import dashboard, job, new_job
 
 
+NATIVE_WINDOW = (1280, 860)
+
+
 def build(settings: Settings) -> JobService:
     """Create the engine and service, register routes and pages, and start/stop the engine with the server."""
     engine = Engine(settings)
@@ -63,5 +66,6 @@ def main(argv: list[str] | None = None) -> None:
             print(f'app.py: error: {exc}', file=sys.stderr)
             raise SystemExit(2) from None
     ui.run(host=settings.host, port=settings.port, title='Progress App', native=settings.native,
+           window_size=NATIVE_WINDOW if settings.native else None,
            show=not settings.no_browser and not settings.native, reload=False, fastapi_docs=True,
            show_welcome_message=True, favicon='⏳')

@@ -116,7 +116,7 @@ class Dashboard:
         with ui.row().classes('w-full gap-3'):
             for status, label in (('running', 'Running'), ('queued', 'Queued'), ('paused', 'Paused'),
                                   ('scheduled', 'Scheduled'), ('completed', 'Completed'), ('failed', 'Failed')):
-                with ui.card().tight().classes('cursor-pointer min-w-[130px] grow').on(
+                with ui.card().tight().classes('cursor-pointer min-w-[112px] grow basis-0').on(
                         'click', lambda s=label: self._set(filter=s)):
                     with ui.row().classes('items-center gap-3 p-3 no-wrap'):
                         ui.icon(STATUS_ICONS[status], size='md').classes(f'text-{STATUS_COLORS[status]}')
