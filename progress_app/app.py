@@ -9,16 +9,18 @@ import os
 import sys
 
 from nicegui import app, ui
+from nicegui.storage import Storage
 
 from progress_app.api import actions, jobs, streams
 from progress_app.api import errors as api_errors
+from progress_app.api.auth import Auth, AuthMiddleware, storage_secret
 from progress_app.config import Settings, settings_or_exit
 from progress_app.errors import ProgressAppError
 from progress_app.runtime.engine import Engine
 from progress_app.runtime.service import JobService
 from progress_app.store.engine import init_schema
-from progress_app.ui.pages import dashboard, job, new_job
-
+from progress_app.ui.pages import dashboard, history, job, login, new_job
+from progress_app.ui.pages import settings as settings_page
 
 NATIVE_WINDOW = (1280, 860)
 
@@ -28,6 +30,11 @@ def build(settings: Settings) -> JobService:
     engine = Engine(settings)
     service = JobService(engine)
     app.state.service = service
+    auth = Auth(settings.password, service.tokens)
+    app.state.auth = auth
+    if auth.enabled:
+        app.add_middleware(AuthMiddleware, auth=auth)
+    login.create(auth)
     app.include_router(jobs.router)
     app.include_router(actions.router)
     app.include_router(streams.router)
@@ -35,6 +42,8 @@ def build(settings: Settings) -> JobService:
     dashboard.create(service)
     job.create(service)
     new_job.create(service)
+    history.create(service)
+    settings_page.create(service)
 
     # Synchronous on purpose: NiceGUI runs async start-up handlers as background tasks, so requests could
     # otherwise reach the engine before recovery has finished.
@@ -65,7 +74,9 @@ def main(argv: list[str] | None = None) -> None:
         except (ProgressAppError, OSError) as exc:
             print(f'app.py: error: {exc}', file=sys.stderr)
             raise SystemExit(2) from None
+    Storage.path = (settings.data_dir / '.nicegui').resolve()  # browser sessions live in the data dir too
     ui.run(host=settings.host, port=settings.port, title='Progress App', native=settings.native,
+           storage_secret=storage_secret(settings.data_dir) if settings.password else None,
            window_size=NATIVE_WINDOW if settings.native else None,
            show=not settings.no_browser and not settings.native, reload=False, fastapi_docs=True,
            show_welcome_message=True, favicon='⏳')

@@ -70,7 +70,7 @@ class AppProcess:
         if self.proc.poll() is not None:
             raise AssertionError(f'the app exited with {self.proc.returncode}; its log:\n{self.output()}')
         try:
-            return self.client.get('/api/health').status_code == 200
+            return self.client.get('/api/health').status_code in (200, 401)  # 401: up, behind a password
         except httpx.TransportError:
             return False
 

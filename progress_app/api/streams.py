@@ -17,6 +17,7 @@ from fastapi import APIRouter, Header, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 from nicegui import run
 
+from progress_app.api.auth import websocket_allowed
 from progress_app.api.jobs import JobId, Service
 from progress_app.runtime.bus import Message, Subscription
 from progress_app.runtime.service import JobService
@@ -127,6 +128,8 @@ async def websocket(ws: WebSocket) -> None:
     """All jobs' live events as JSON; send `{"type": "subscribe_job", "job_id": N}` to follow one job only,
     `{"type": "subscribe_all"}`, `{"type": "get_queue_stats"}` or `{"type": "get_active_jobs"}`."""
     service: JobService = ws.app.state.service
+    if not await websocket_allowed(ws, ws.app.state.auth):  # HTTP middleware does not guard WebSocket routes
+        return
     await ws.accept()
     sub = service.engine.bus.subscribe(maxsize=2000)
     lock = asyncio.Lock()  # replies and live events share the socket

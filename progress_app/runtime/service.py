@@ -20,6 +20,7 @@ from progress_app.runtime.job import Job, iso
 from progress_app.runtime.logfile import read_log
 from progress_app.runtime.preferences import Preferences, effective
 from progress_app.runtime.recovery import job_from_row
+from progress_app.runtime.tokens import TokenStore
 
 MAX_NAME = 200
 PRIORITY_RANGE = (-1000, 1000)
@@ -33,6 +34,7 @@ PAUSE_WAIT_SECONDS = 2.0
 class JobService:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.tokens = TokenStore(engine.repo)
         self._lock = threading.Lock()
         engine.service = self  # type: ignore[attr-defined]
 

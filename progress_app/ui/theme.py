@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from nicegui import ui
+from nicegui import app, ui
 
 from progress_app.runtime.service import JobService
 from progress_app.ui.components import notifications
@@ -67,11 +67,19 @@ def frame(service: JobService, title: str, current: str) -> Iterator[None]:
         ui.space()
         ui.html('<span id="connection-dot" data-state="unknown" title="Connecting…"></span>').classes('mr-2')
         notifications.bell()
+        if service.engine.settings.password:
+            ui.button(icon='logout', on_click=_log_out).props(
+                'flat round dense color=white aria-label="Log out"').tooltip('Log out')
         ui.button(icon='add', text='New job', on_click=lambda: ui.navigate.to('/new')).props(
             'unelevated no-caps color=white text-color=primary').classes('ml-2')
     notifications.listen(service)
     with ui.column().classes('w-full max-w-[1400px] mx-auto p-4 gap-4'):
         yield
+
+
+def _log_out() -> None:
+    app.storage.user.clear()
+    ui.navigate.to('/login')
 
 
 def status_badge(status: str) -> ui.badge:

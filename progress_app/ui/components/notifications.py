@@ -27,7 +27,8 @@ def _is_ending(message: Message) -> bool:
 def bell() -> None:
     """A header button that asks the browser for permission to show desktop notifications."""
     ui.button(icon='notifications', on_click=lambda: ui.run_javascript(_PERMISSION_JS)).props(
-        'flat round dense color=white').tooltip('Desktop notifications when a job ends (asks your browser)')
+        'flat round dense color=white aria-label="Desktop notifications"').tooltip(
+        'Desktop notifications when a job ends (asks your browser)')
 
 
 def listen(service: JobService) -> None:

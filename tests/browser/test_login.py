@@ -1,0 +1,52 @@
+"""The login page in a real browser: wrong passwords, throttling, and getting in."""
+
+from __future__ import annotations
+
+PASSWORD = 'open sesame'
+
+
+def test_login_throttles_guesses_then_lets_the_owner_in(app_process, browser):
+    app = app_process('--password', PASSWORD)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f'{app.url}/jobs/1')
+    page.wait_for_url('**/login?next=/jobs/1')
+    field = page.get_by_label('Password')
+    for left in (4, 3, 2, 1):
+        field.fill(f'guess {left}')
+        field.press('Enter')
+        page.get_by_text(f'Wrong password. {left} more tr').wait_for()
+    field.fill('last guess')
+    field.press('Enter')
+    page.get_by_text('Further tries have to wait a minute.').wait_for()
+    field.fill(PASSWORD)
+    field.press('Enter')
+    page.get_by_text('Too many failed attempts').wait_for()
+    assert '/login' in page.url
+
+    other = browser.new_context()  # another browser on the same machine is throttled the same way (by address)
+    page2 = other.new_page()
+    page2.goto(f'{app.url}/login')
+    page2.get_by_label('Password').fill(PASSWORD)
+    page2.get_by_label('Password').press('Enter')
+    page2.get_by_text('Too many failed attempts').wait_for()
+    other.close()
+    context.close()
+
+
+def test_login_with_the_password_opens_the_page_asked_for(app_process, browser):
+    app = app_process('--password', PASSWORD)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f'{app.url}/new')
+    page.wait_for_url('**/login?next=/new')
+    page.get_by_label('Password').fill(PASSWORD)
+    page.get_by_role('button', name='Log in').click()
+    page.wait_for_url('**/new')
+    page.get_by_text('What to run').wait_for()
+    # The logged-in browser may use the API too (downloads, log).
+    assert page.request.get(f'{app.url}/api/jobs').status == 200
+    page.get_by_role('button', name='Log out').click()
+    page.wait_for_url('**/login')
+    assert page.request.get(f'{app.url}/api/jobs').status == 401
+    context.close()
