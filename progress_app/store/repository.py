@@ -162,7 +162,7 @@ class Repository:
                         func.row_number().over(partition_by=JOB.c.kind, order_by=elapsed).label('rank'),
                         func.count().over(partition_by=JOB.c.kind).label('size')
                         ).where(*where, JOB.c.status == 'completed').subquery()
-        picks = {p: (ranked.c.size - 1) * p // 100 + 1 for p in (50, 95)}
+        picks = {p: (ranked.c.size * p + 99) // 100 for p in (50, 95)}  # nearest rank: ceil(p % of size)
         with self.engine.connect() as connection:
             groups = connection.execute(
                 select(bucket, JOB.c.kind, JOB.c.status, func.count(), func.sum(elapsed), func.max(elapsed))
@@ -172,7 +172,7 @@ class Repository:
         quantiles: dict[str, dict[str, float]] = {}
         for name, rank, size, value in ranks:
             for p in (50, 95):
-                if rank == (size - 1) * p // 100 + 1:
+                if rank == (size * p + 99) // 100:
                     quantiles.setdefault(name, {})[f'p{p}'] = value
         return {'groups': [{'n': int(n), 'kind': name, 'status': status, 'count': count, 'sum': total or 0.0,
                             'max': longest or 0.0} for n, name, status, count, total, longest in groups],
