@@ -11,7 +11,7 @@ import sys
 from nicegui import app, ui
 from nicegui.storage import Storage
 
-from progress_app.api import actions, jobs, streams
+from progress_app.api import actions, jobs, schedules, streams
 from progress_app.api import errors as api_errors
 from progress_app.api.auth import Auth, AuthMiddleware, storage_secret
 from progress_app.config import Settings, settings_or_exit
@@ -38,6 +38,7 @@ def build(settings: Settings) -> JobService:
     app.include_router(jobs.router)
     app.include_router(actions.router)
     app.include_router(streams.router)
+    app.include_router(schedules.router)
     api_errors.install(app)
     dashboard.create(service)
     job.create(service)

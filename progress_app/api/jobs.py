@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from tzlocal import get_localzone
 
 from progress_app import __version__
-from progress_app.api.schemas import Health, JobCreate, JobList, JobOut, KindOut
+from progress_app.api.schemas import Health, JobCreate, JobList, JobOut, KindOut, ScheduleOut
 from progress_app.domain.status import Status
 from progress_app.errors import InvalidParams, KindNotFound
 from progress_app.runtime.service import JobService
@@ -34,13 +36,28 @@ def kinds(service: Service) -> list[dict[str, Any]]:
     return service.kinds()
 
 
-@router.post('/jobs', response_model=JobOut, status_code=201, tags=['jobs'],
+@router.post('/jobs', response_model=JobOut | ScheduleOut, status_code=201, tags=['jobs'],
              responses={400: {'description': 'The body is not readable JSON'}})
 def submit(body: JobCreate, service: Service) -> dict[str, Any]:
+    """Start a job now, at `run_at`, or `after` another job; with `cron`, create a schedule (returned instead)."""
     try:
-        return service.submit(body.kind, body.params, name=body.name, priority=body.priority)
+        if body.cron is not None:
+            if body.run_at is not None or body.after is not None:
+                raise InvalidParams([{'loc': ['cron'], 'msg': 'give cron alone, without run_at or after',
+                                      'type': 'value_error'}])
+            return service.engine.schedules.create({'kind': body.kind, 'params': body.params, 'name': body.name,
+                                                    'priority': body.priority, 'cron': body.cron})
+        return service.submit(body.kind, body.params, name=body.name, priority=body.priority,
+                              run_at=epoch(body.run_at), after=body.after)
     except KindNotFound as exc:
         raise InvalidParams([{'loc': ['kind'], 'msg': str(exc), 'type': 'unknown_kind'}]) from None
+
+
+def epoch(moment: datetime | None) -> float | None:
+    """Seconds since the epoch; a time without a zone is the app's local time."""
+    if moment is None:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=get_localzone())).timestamp()
 
 
 @router.get('/jobs', response_model=JobList, tags=['jobs'])

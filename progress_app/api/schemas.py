@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,6 +16,13 @@ class JobCreate(BaseModel):
     params: Annotated[dict[str, Any], Field(description="The kind's parameters (see its params_schema)")] = {}
     name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
     priority: Annotated[int, Field(ge=-1000, le=1000, description='Higher runs first')] = 0
+    run_at: Annotated[datetime | None, Field(strict=False, description='Start at this ISO time (without a zone: '
+                                                                       "the app's local time); until then the job is "
+                                                                       'scheduled')] = None
+    after: Annotated[int | None, Field(ge=1, le=2**53, description='Start when this job completes; cancelled if it '
+                                                                  'fails or is cancelled')] = None
+    cron: Annotated[str | None, Field(description="Run on this crontab line instead (creates a schedule): "
+                                                  "'0 3 * * *'")] = None
 
 
 class StageOut(BaseModel):
@@ -99,3 +107,19 @@ class QueueStats(BaseModel):
     failed: int
     cancelled: int
     total_processed: int
+
+
+class ScheduleOut(BaseModel):
+    id: str
+    name: str
+    kind: str | None
+    params: dict[str, Any]
+    priority: int
+    cron: str | None
+    interval_seconds: float | None
+    run_at: str | None
+    next_run_at: str | None
+    paused: bool
+    trigger: str
+    last_run_at: str | None
+    created_at: str | None

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
-import uuid
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from progress_app.config import Settings
@@ -19,6 +21,7 @@ from progress_app.kinds.plugins import PluginProblem, load_plugins
 from progress_app.kinds.registry import Registry, registry
 from progress_app.runtime import process
 from progress_app.runtime.bus import EventBus
+from progress_app.runtime.deferred import Deferred
 from progress_app.runtime.dispatcher import Dispatcher
 from progress_app.runtime.job import Job
 from progress_app.runtime.lifecycle import Lifecycle
@@ -27,6 +30,8 @@ from progress_app.runtime.recorder import Recorder
 from progress_app.runtime.recovery import recover
 from progress_app.runtime.runner import ENGINES, Runner
 from progress_app.runtime.sampler import Sampler
+from progress_app.runtime.schedules import STORE as SCHEDULES
+from progress_app.runtime.schedules import Schedules
 from progress_app.store.engine import create_db_engine, init_schema
 from progress_app.store.repository import Repository
 
@@ -41,7 +46,8 @@ class Engine:
         builtin.register()
         self.settings = settings
         self.kinds = kinds
-        self.key = uuid.uuid4().hex
+        # Stable across restarts: schedules stored in the database name the engine they belong to by this key.
+        self.key = hashlib.sha256(settings.db_url.encode()).hexdigest()[:16]
         self.jobs: dict[int, Job] = {}  # unfinished jobs
         self.recent: OrderedDict[int, Job] = OrderedDict()  # finished ones, newest last
         self.bus = EventBus()
@@ -49,10 +55,14 @@ class Engine:
         self.recorder = Recorder(self.repo, lambda: self.jobs.values())
         self.sampler = Sampler(lambda: self.jobs.values(), self.bus)
         self.scheduler = BackgroundScheduler(executors={'default': ThreadPoolExecutor(POOL_THREADS)},
+                                             jobstores={'default': MemoryJobStore(), SCHEDULES: SQLAlchemyJobStore(
+                                                 engine=self.repo.engine, tablename='apscheduler_jobs')},
                                              job_defaults={'coalesce': True, 'misfire_grace_time': None},
                                              timezone='UTC')
         self.dispatcher = Dispatcher(self.scheduler, self.key, settings.workers)
         self.runner = Runner(self)
+        self.deferred = Deferred(self)
+        self.schedules = Schedules(self)
         self.lifecycle: Lifecycle
         self.plugin_kinds: list[str] = []
         self.plugin_problems: list[PluginProblem] = []
@@ -81,6 +91,8 @@ class Engine:
         for job in sorted(recovered.jobs, key=lambda j: j.id):
             if job.status is Status.QUEUED:
                 self.dispatcher.enqueue(job.id, job.priority)
+            elif job.status is Status.SCHEDULED:
+                self.deferred.arm(job)
         self.dispatcher.open()
         self.started = True
         if recovered.interrupted:
@@ -130,3 +142,4 @@ class Engine:
 
     def _on_move(self, job: Job) -> None:
         self._track(job)
+        self.deferred.on_move(job)

@@ -23,6 +23,12 @@ from progress_app.runtime.recovery import job_from_row
 from progress_app.runtime.tokens import TokenStore
 
 MAX_NAME = 200
+
+
+def format_late(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f'{hours} h {minutes} min' if hours else f'{minutes} min {secs} s' if minutes else f'{secs} s'
 PRIORITY_RANGE = (-1000, 1000)
 STOP_WAIT_SECONDS = 5.0
 FINISHED = ('completed', 'failed', 'cancelled')
@@ -166,8 +172,11 @@ class JobService:
 
     # -- changing ----------------------------------------------------------------------------------------------
     def submit(self, kind: str, params: Mapping[str, Any] | None = None, *, name: str | None = None,
-               priority: int = 0, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """Validate and store a new job (durably, status queued) and queue it. Raises InvalidParams/KindNotFound."""
+               priority: int = 0, options: Mapping[str, Any] | None = None, run_at: float | None = None,
+               after: int | None = None, schedule_id: str | None = None,
+               late_seconds: float | None = None) -> dict[str, Any]:
+        """Validate and store a new job (durably) and queue it — or, with `run_at` (epoch seconds) or `after`
+        (another job's id), keep it `scheduled` until then. Raises InvalidParams or KindNotFound."""
         job_kind = self.engine.kinds.get(kind)
         clean = job_kind.validate(params)
         problems = []
@@ -180,30 +189,53 @@ class JobService:
             stages = job_kind.stages_for(clean)
         except ValueError as exc:
             problems.append({'loc': ['params', 'stages'], 'msg': str(exc), 'type': 'value_error'})
+        problems.extend(self._deferral_problems(run_at, after))
         if problems:
             raise InvalidParams(problems)
         opts = {**(options or {}), 'stages_declared': job_kind.stages_declared}
+        if after is not None:
+            opts['after'] = after
+        status = Status.SCHEDULED if run_at is not None or after is not None else Status.QUEUED
         now = time.time()
-        values = {'name': (name or job_kind.title).strip(), 'kind': kind, 'status': Status.QUEUED.value,
-                  'priority': priority, 'params': clean, 'options': opts,
-                  'stages': [[s.name, s.weight] for s in stages], 'stage_states': ['pending'] * len(stages),
-                  'created_at': now}
+        values = {'name': (name or job_kind.title).strip(), 'kind': kind, 'status': status.value,
+                  'priority': priority, 'params': clean, 'options': opts, 'run_at': run_at,
+                  'schedule_id': schedule_id, 'stages': [[s.name, s.weight] for s in stages],
+                  'stage_states': ['pending'] * len(stages), 'created_at': now}
         lifecycle = self.engine.lifecycle
         first: list[Event] = []
+        context = {k: v for k, v in (('schedule_id', schedule_id), ('late_seconds', late_seconds),
+                                     ('run_at', run_at), ('after', after)) if v is not None}
 
         def first_events(new_id: int) -> list[Event]:
-            first[:] = [lifecycle.new_event(new_id, 1, EventType.CREATED, kind=kind, params=clean),
-                        lifecycle.new_event(new_id, 2, EventType.QUEUED)]
+            first[:] = [lifecycle.new_event(new_id, 1, EventType.CREATED, kind=kind, params=clean, **context)]
+            if status is Status.QUEUED:
+                first.append(lifecycle.new_event(new_id, 2, EventType.QUEUED))
             return first
 
         job_id = self.engine.repo.create_job(values, first_events)
-        job = Job(id=job_id, name=values['name'], kind=kind, status=Status.QUEUED, priority=priority, params=clean,
-                  stages=stages, created_at=now, options=opts, last_seq=2)
+        job = Job(id=job_id, name=values['name'], kind=kind, status=status, priority=priority, params=clean,
+                  stages=stages, created_at=now, options=opts, last_seq=len(first))
+        job.run_at, job.schedule_id = run_at, schedule_id
+        if late_seconds:
+            job.progress.message = f'started {format_late(late_seconds)} late: the app was not running on time'
         self.engine._track(job)
-        self.engine.dispatcher.enqueue(job_id, priority)
+        if status is Status.SCHEDULED:
+            self.engine.deferred.arm(job)
+        else:
+            self.engine.dispatcher.enqueue(job_id, priority)
         for event in first:
             self.engine.bus.publish_state(job, event)
         return self.get(job_id)
+
+    def _deferral_problems(self, run_at: float | None, after: int | None) -> list[dict[str, Any]]:
+        if run_at is not None and after is not None:
+            return [{'loc': ['after'], 'msg': 'give either run_at or after, not both', 'type': 'value_error'}]
+        if after is not None:
+            try:
+                self.job(after)
+            except NotFound:
+                return [{'loc': ['after'], 'msg': f'job {after} does not exist', 'type': 'value_error'}]
+        return []
 
     def pause(self, job_id: int, wait: float = PAUSE_WAIT_SECONDS) -> dict[str, Any]:
         job = self.job(job_id)
@@ -250,6 +282,7 @@ class JobService:
             transition(job.status, Status.CANCELLED, 'cancel')
             if not job.in_worker:
                 self.engine.dispatcher.discard(job.id)
+                self.engine.deferred.disarm(job.id)
                 self.engine.lifecycle.move(job, Status.CANCELLED, EventType.CANCELLED, action='cancel',
                                            values={'finished_at': time.time()})
                 return self.get(job_id)
@@ -283,6 +316,7 @@ class JobService:
         if job.status in (Status.RUNNING, Status.PAUSED) and job.in_worker:
             self.cancel(job_id)
         self.engine.dispatcher.discard(job_id)
+        self.engine.deferred.disarm(job_id)
         self.engine.repo.delete_job(job_id)
         self.engine.forget(job_id)
         settings = self.engine.settings

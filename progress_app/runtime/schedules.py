@@ -1,0 +1,170 @@
+"""Schedules: a job definition (kind, params, name, priority) plus an APScheduler trigger — a cron expression, an
+interval, or one time. They live in APScheduler's SQLAlchemyJobStore on the app's own database, so they survive
+restarts; a run missed while the app was down runs once at the next start (coalesced) and the job it creates
+says how late it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+from apscheduler.job import Job as SchedulerJob
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from tzlocal import get_localzone
+
+from progress_app.domain.cron import crontab_fields
+from progress_app.errors import InvalidParams, NotFound
+from progress_app.runtime.runner import ENGINES
+
+if TYPE_CHECKING:
+    from progress_app.runtime.engine import Engine
+
+FIRE = 'progress_app.runtime.schedules:fire'
+STORE = 'schedules'
+LATE_SECONDS = 5.0
+
+
+class ScheduleSpec(BaseModel):
+    """A schedule as the API and the UI give it: what to run, and exactly one of cron / interval / run_at."""
+
+    model_config = ConfigDict(extra='forbid', strict=True)
+
+    kind: Annotated[str, Field(min_length=1, max_length=100)]
+    params: dict[str, Any] = {}
+    name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    priority: Annotated[int, Field(ge=-1000, le=1000)] = 0
+    cron: Annotated[str | None, Field(description="Crontab line in the app's local time: '30 2 * * 1-5'")] = None
+    interval_seconds: Annotated[float | None, Field(ge=1, le=366 * 86400)] = None
+    run_at: Annotated[datetime | None, Field(strict=False, description='ISO time; without a zone: local')] = None
+
+    @field_validator('cron')
+    @classmethod
+    def _cron_parses(cls, value: str | None) -> str | None:
+        if value is not None:
+            CronTrigger(**crontab_fields(value), timezone=get_localzone())  # raises ValueError with the reason
+        return value
+
+    @model_validator(mode='after')
+    def _one_trigger(self) -> ScheduleSpec:
+        given = [n for n in ('cron', 'interval_seconds', 'run_at') if getattr(self, n) is not None]
+        if len(given) != 1:
+            raise ValueError('give exactly one of cron, interval_seconds or run_at' + (
+                f' (got {", ".join(given)})' if given else ''))
+        return self
+
+    def trigger(self) -> BaseTrigger:
+        zone = get_localzone()
+        if self.cron is not None:
+            return CronTrigger(**crontab_fields(self.cron), timezone=zone)
+        if self.interval_seconds is not None:
+            return IntervalTrigger(seconds=self.interval_seconds, timezone=zone)
+        assert self.run_at is not None
+        run_at = self.run_at if self.run_at.tzinfo else self.run_at.replace(tzinfo=zone)
+        return DateTrigger(run_date=run_at)
+
+    def job_fields(self) -> dict[str, Any]:
+        return {'kind': self.kind, 'params': self.params, 'name': self.name, 'priority': self.priority}
+
+
+def fire(engine_key: str, schedule_id: str, job: dict[str, Any], due: float | None = None,
+         **_bookkeeping: Any) -> None:
+    """Run by APScheduler (by this name, from its database) when a schedule is due. The schedule's own record
+    (definition, created_at, last_run_at) rides along in the same kwargs and is not needed here."""
+    engine = ENGINES.get(engine_key)
+    if engine is not None:
+        engine.schedules.run(schedule_id, job, due)
+
+
+class Schedules:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @property
+    def _scheduler(self):
+        return self.engine.scheduler
+
+    def create(self, spec: dict[str, Any] | ScheduleSpec) -> dict[str, Any]:
+        spec = validate(spec)
+        kind = self.engine.kinds.get(spec.kind)
+        kind.validate(spec.params)  # the job it makes must be valid before the schedule is stored
+        schedule_id = uuid.uuid4().hex[:12]
+        trigger = spec.trigger()
+        now = datetime.now(UTC)
+        first = trigger.get_next_fire_time(None, now)
+        if first is None or first < now:
+            raise InvalidParams([{'loc': ['run_at'], 'msg': 'that time has passed', 'type': 'value_error'}])
+        self._scheduler.add_job(FIRE, trigger, args=[self.engine.key, schedule_id], id=schedule_id,
+                                name=spec.name or kind.title, jobstore=STORE, misfire_grace_time=None,
+                                coalesce=True, max_instances=1,
+                                kwargs={'job': spec.job_fields(), 'due': first.timestamp(),
+                                        'created_at': time.time(), 'definition': spec.model_dump(mode='json')})
+        return self.get(schedule_id)
+
+    def run(self, schedule_id: str, job: dict[str, Any], due: float | None) -> None:
+        """Create the scheduled job; remember when the next run is due, to tell lateness next time."""
+        late = time.time() - due if due is not None else 0.0
+        entry = self._scheduler.get_job(schedule_id, STORE)
+        if entry is not None and entry.next_run_time is not None:
+            entry.modify(kwargs={**entry.kwargs, 'due': entry.next_run_time.timestamp(), 'last_run_at': time.time()})
+        self.engine.service.submit(job['kind'], job['params'], name=job['name'], priority=job['priority'],
+                                   schedule_id=schedule_id, late_seconds=late if late > LATE_SECONDS else None)
+
+    def list(self) -> list[dict[str, Any]]:
+        return [describe(entry) for entry in self._scheduler.get_jobs(STORE)]
+
+    def get(self, schedule_id: str) -> dict[str, Any]:
+        return describe(self._entry(schedule_id))
+
+    def pause(self, schedule_id: str) -> dict[str, Any]:
+        self._entry(schedule_id).pause()
+        return self.get(schedule_id)
+
+    def resume(self, schedule_id: str) -> dict[str, Any]:
+        self._entry(schedule_id).resume()
+        return self.get(schedule_id)
+
+    def remove(self, schedule_id: str) -> None:
+        self._entry(schedule_id)
+        with contextlib.suppress(JobLookupError):
+            self._scheduler.remove_job(schedule_id, STORE)
+
+    def _entry(self, schedule_id: str) -> SchedulerJob:
+        entry = self._scheduler.get_job(schedule_id, STORE)
+        if entry is None:
+            raise NotFound(f'schedule {schedule_id} does not exist')
+        return entry
+
+
+def validate(spec: dict[str, Any] | ScheduleSpec) -> ScheduleSpec:
+    if isinstance(spec, ScheduleSpec):
+        return spec
+    try:
+        return ScheduleSpec.model_validate(spec)
+    except ValidationError as exc:
+        raise InvalidParams([{'loc': list(e['loc']), 'msg': e['msg'].removeprefix('Value error, '),
+                              'type': e['type']} for e in exc.errors()]) from None
+
+
+def describe(entry: SchedulerJob) -> dict[str, Any]:
+    definition = entry.kwargs.get('definition', {})
+    return {
+        'id': entry.id, 'name': entry.name, 'kind': definition.get('kind'), 'params': definition.get('params', {}),
+        'priority': definition.get('priority', 0), 'cron': definition.get('cron'),
+        'interval_seconds': definition.get('interval_seconds'), 'run_at': definition.get('run_at'),
+        'next_run_at': entry.next_run_time.astimezone(UTC).isoformat() if entry.next_run_time else None,
+        'paused': entry.next_run_time is None, 'trigger': str(entry.trigger),
+        'last_run_at': _iso(entry.kwargs.get('last_run_at')), 'created_at': _iso(entry.kwargs.get('created_at')),
+    }
+
+
+def _iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, UTC).isoformat() if ts else None

@@ -1,0 +1,63 @@
+"""Schedules and deferred jobs over HTTP, against the real app."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tests.helpers import wait_until
+
+QUICK = {'items': 1, 'item_seconds': 0}
+
+
+def test_schedule_lifecycle(app):
+    created = app.client.post('/api/schedules', json={'kind': 'demo', 'params': QUICK, 'cron': '0 3 * * *',
+                                                      'name': 'nightly'})
+    assert created.status_code == 201, created.text
+    schedule = created.json()
+    assert schedule['name'] == 'nightly' and schedule['next_run_at'] and schedule['paused'] is False
+    sid = schedule['id']
+    assert sid in [s['id'] for s in app.client.get('/api/schedules').json()]
+    assert app.client.post(f'/api/schedules/{sid}/pause').json()['paused'] is True
+    assert app.client.post(f'/api/schedules/{sid}/resume').json()['paused'] is False
+    assert app.client.delete(f'/api/schedules/{sid}').status_code == 204
+    assert app.client.get(f'/api/schedules/{sid}').status_code == 404
+    assert app.client.delete(f'/api/schedules/{sid}').status_code == 404
+
+
+def test_interval_schedule_runs_jobs_with_its_id(app):
+    schedule = app.client.post('/api/schedules', json={'kind': 'demo', 'params': QUICK,
+                                                       'interval_seconds': 1}).json()
+    try:
+        jobs = wait_until(lambda: [j for j in app.client.get('/api/jobs', params={'limit': 200}).json()['items']
+                                   if j['schedule_id'] == schedule['id']], timeout=15)
+        assert jobs[0]['kind'] == 'demo'
+    finally:
+        app.client.delete(f"/api/schedules/{schedule['id']}")
+
+
+def test_bad_schedules_are_422(app):
+    for body, says in (({'kind': 'demo'}, 'exactly one'), ({'kind': 'demo', 'cron': 'often'}, '5 fields'),
+                       ({'kind': 'nope', 'cron': '* * * * *'}, 'unknown job kind'),
+                       ({'kind': 'demo', 'interval_seconds': 60, 'params': {'items': 0}}, 'greater than')):
+        response = app.client.post('/api/schedules', json=body)
+        assert response.status_code == 422, response.text
+        assert says in response.text
+
+
+def test_post_job_with_run_at_is_scheduled_and_with_cron_makes_a_schedule(app):
+    soon = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    job = app.client.post('/api/jobs', json={'kind': 'demo', 'params': QUICK, 'run_at': soon}).json()
+    assert job['status'] == 'scheduled'
+    wait_until(lambda: app.job(job['id'])['status'] == 'completed', timeout=15)
+    made = app.client.post('/api/jobs', json={'kind': 'demo', 'params': QUICK, 'cron': '15 4 * * 1'})
+    assert made.status_code == 201 and made.json()['cron'] == '15 4 * * 1'
+    app.client.delete(f"/api/schedules/{made.json()['id']}")
+
+
+def test_post_job_after_another(app):
+    first = app.submit('demo', {'items': 10, 'item_seconds': 0.02})
+    second = app.client.post('/api/jobs', json={'kind': 'demo', 'params': QUICK, 'after': first['id']}).json()
+    assert second['status'] == 'scheduled'
+    wait_until(lambda: app.job(second['id'])['status'] == 'completed', timeout=15)
+    missing = app.client.post('/api/jobs', json={'kind': 'demo', 'after': 10**9})
+    assert missing.status_code == 422 and 'does not exist' in missing.text
