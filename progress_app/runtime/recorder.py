@@ -107,7 +107,7 @@ class Recorder:
                 published.append((job, event))
         if updates or events:
             events.sort(key=lambda e: e.id)
-            self._repo.save_many(updates, events)
+            self._repo.save_many(updates, events, live_only=True)
             for job, event in published:
                 self._publish(job, event)
             self._written.update(written)

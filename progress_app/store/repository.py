@@ -1,21 +1,22 @@
 """The repository: every database read and write of the app, each in its own short unit of work.
 
-Writes go through SQLAlchemy Core on a plain connection, serialised by one lock per process. SQLite allows one
-writer at a time anyway; without the lock a writer that finds the file locked sleeps in SQLite's busy handler
-(1, 2, 5, 10 … ms) instead of being woken when the lock is free. Core rather than ORM-enabled `update()` because
-the ORM version walks the session's identity map and re-resolves columns on every call, which made a status
-change cost several times the SQL it runs (bench/throughput.py). Readers take no lock: WAL lets them read while
-one connection writes.
+Writes go through SQLAlchemy Core on one long-lived connection, serialised by a lock (bench/throughput.py):
+- SQLite allows one writer at a time anyway; without the lock a writer that finds the file locked sleeps in
+  SQLite's busy handler (1, 2, 5, 10 … ms) instead of being woken when the lock is free;
+- ORM-enabled `update()` walks the session's identity map and re-resolves columns on every call, several times
+  the cost of the SQL it runs; checking a connection out of the pool and back costs about as much as the UPDATE.
+Readers take no lock and use pooled sessions: WAL lets them read while the writer writes.
 """
 
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Integer, bindparam, cast, delete, func, insert, update
+from sqlalchemy import Connection, Engine, Integer, bindparam, cast, delete, event, func, insert, update
 from sqlmodel import Session, col, select
 
 from progress_app.domain.events import Event
@@ -30,6 +31,9 @@ SETTING = SettingRow.__table__  # type: ignore[attr-defined]
 JSON_DEFAULTS = {'params': {}, 'options': {}, 'stages': [], 'stage_states': []}  # columns without a SQL default
 # One cached statement for every job update: the SET clause is the parameters' keys (all but `job_id_`).
 UPDATE_JOB = update(JOB).where(JOB.c.id == bindparam('job_id_'))
+# Write-behind snapshots only touch jobs still running or paused: a snapshot taken just before a job ended must
+# never overwrite the final row that its status change committed.
+UPDATE_LIVE_JOB = UPDATE_JOB.where(JOB.c.status.in_(('running', 'paused')))
 
 
 def _event_rows(events: Iterable[Event]) -> list[dict[str, Any]]:
@@ -41,16 +45,37 @@ def _row_event(row: JobEventRow) -> dict[str, Any]:
     return {'id': row.id, 'job_id': row.job_id, 'seq': row.seq, 'at': row.at, 'type': row.type, 'data': row.data}
 
 
+class _Writer:
+    """The connection this process writes through, opened on first use and closed with the engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.lock = threading.Lock()
+        self.connection: Connection | None = None
+
+    def close(self, *_: Any) -> None:
+        with self.lock:
+            if self.connection is not None:
+                self.connection.close()
+                self.connection = None
+
+
 class Repository:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._write_lock = threading.Lock()
+        writer = self._writer = _Writer(engine)
+        event.listen(engine, 'engine_disposed', writer.close)  # Engine.dispose() returns it to the pool first
+        weakref.finalize(self, writer.close)  # a repository dropped without dispose() must not leak it
 
     @contextmanager
     def _writing(self) -> Iterator[Connection]:
-        """One write transaction, committed when the block ends, under this process's write lock."""
-        with self._write_lock, self.engine.begin() as connection:
-            yield connection
+        """One write transaction, committed when the block ends (rolled back on an error), one at a time."""
+        writer = self._writer
+        with writer.lock:
+            if writer.connection is None:
+                writer.connection = self.engine.connect()
+            with writer.connection.begin():
+                yield writer.connection
 
     def create_job(self, values: dict[str, Any], make_events: Callable[[int], list[Event]]) -> int:
         """Insert a job and its first events in one transaction; returns the new id."""
@@ -68,10 +93,12 @@ class Repository:
             if events:
                 connection.execute(insert(EVENT), _event_rows(events))
 
-    def save_many(self, updates: dict[int, dict[str, Any]], events: Sequence[Event] = ()) -> None:
-        """Write-behind batch: many jobs' snapshots and events in one transaction.
+    def save_many(self, updates: dict[int, dict[str, Any]], events: Sequence[Event] = (), *,
+                  live_only: bool = False) -> None:
+        """A batch of many jobs' rows and events in one transaction.
 
-        Rows of jobs removed in the meantime are skipped, so one late write never fails the whole batch.
+        Rows of jobs removed in the meantime are skipped, so one late write never fails the whole batch. With
+        `live_only` (the recorder's snapshots), rows of jobs that have ended meanwhile are left as they are.
         """
         ids = set(updates) | {e.job_id for e in events}
         if not ids:
@@ -83,7 +110,7 @@ class Repository:
                 if job_id in existing:
                     batches.setdefault(tuple(values), []).append({**values, 'job_id_': job_id})
             for rows in batches.values():
-                connection.execute(UPDATE_JOB, rows)
+                connection.execute(UPDATE_LIVE_JOB if live_only else UPDATE_JOB, rows)
             event_rows = _event_rows(e for e in events if e.job_id in existing)
             if event_rows:
                 connection.execute(insert(EVENT), event_rows)
@@ -189,15 +216,16 @@ class Repository:
 
     def active_jobs(self) -> list[dict[str, Any]]:
         """Every unfinished job with the last sequence number of its history (for recovery)."""
-        with Session(self.engine) as session:
-            rows = session.exec(select(JobRow).where(col(JobRow.status).in_(ACTIVE_STATUSES))).all()
+        active = JOB.c.status.in_(ACTIVE_STATUSES)
+        with self.engine.connect() as connection:  # Core: start-up waits for this, ORM objects are not needed
+            rows = [dict(row._mapping) for row in connection.execute(select(JOB).where(active))]
             if not rows:
                 return []
-            seqs = dict(session.exec(
-                select(JobEventRow.job_id, func.max(JobEventRow.seq))
-                .where(col(JobEventRow.job_id).in_([r.id for r in rows]))
-                .group_by(col(JobEventRow.job_id))).all())
-            return [r.model_dump() | {'last_seq': seqs.get(r.id, 0)} for r in rows]
+            seqs = dict(connection.execute(  # a subquery, not a list of ids: no limit on bound parameters
+                select(EVENT.c.job_id, func.max(EVENT.c.seq))
+                .where(EVENT.c.job_id.in_(select(JOB.c.id).where(active)))
+                .group_by(EVENT.c.job_id)).all())
+            return [row | {'last_seq': seqs.get(row['id'], 0)} for row in rows]
 
     def delete_job(self, job_id: int) -> bool:
         with self._writing() as connection:

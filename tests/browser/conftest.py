@@ -17,8 +17,10 @@ CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--
                  '--disable-component-update', '--disable-sync', '--no-first-run']
 
 
-@pytest.fixture(scope='session')
+@pytest.fixture(scope='module')
 def browser() -> Iterator:
+    """Per module: Playwright's sync API runs an event loop in this thread while it is open, which would stop
+    pytest-asyncio from running the async UI tests that come after."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f'{CHROMIUM} is not installed (apt-get install chromium); .ci/run installs it')
     from playwright.sync_api import sync_playwright

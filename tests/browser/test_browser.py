@@ -57,7 +57,7 @@ def test_pause_and_resume_from_the_dashboard(app_process, page):
 def test_job_page_reconnects_after_a_restart_and_shows_the_job_going_on(tmp_path, page):
     first = AppProcess(tmp_path / 'data').start()
     try:
-        job = first.submit('demo', {'items': 300, 'item_seconds': 0.03}, name='survivor')
+        job = first.submit('demo', {'items': 600, 'item_seconds': 0.03}, name='survivor')
         wait_until(lambda: first.job(job['id'])['progress'] > 15)
         page.goto(f"{first.url}/jobs/{job['id']}")
         page.locator('text=survivor').first.wait_for()
@@ -67,8 +67,8 @@ def test_job_page_reconnects_after_a_restart_and_shows_the_job_going_on(tmp_path
         second = AppProcess(tmp_path / 'data', port=first.port).start()
         try:
             page.locator('#connection-dot[data-state="live"]').wait_for(timeout=30_000)
-            wait_until(lambda: second.job(job['id'])['status'] == 'running' and second.job(job['id'])['attempts'] == 2)
-            wait_until(lambda: percent_on(page) > before + 5, timeout=20, message='the page to show progress again')
+            wait_until(lambda: second.job(job['id'])['attempts'] == 2, timeout=30)
+            wait_until(lambda: percent_on(page) > before + 5, timeout=40, message='the page to show progress again')
             page.locator('.q-badge', has_text='running').first.wait_for()
         finally:
             second.kill()

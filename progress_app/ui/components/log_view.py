@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import run, ui
 
+from progress_app.errors import NotFound
 from progress_app.runtime.service import JobService
 
 MAX_LINES = 2000
@@ -23,10 +24,14 @@ class LogView:
             self.follow = ui.switch('Follow', value=True, on_change=lambda _: self._release()).props('dense')
             ui.button(icon='download', on_click=self._download).props('flat round dense').tooltip('Download the log')
         self.log = ui.log(max_lines=MAX_LINES).classes('w-full h-80 mono text-xs')
-        ui.timer(POLL_SECONDS, self.poll)
+        self.timer = ui.timer(POLL_SECONDS, self.poll)
 
     async def poll(self) -> None:
-        read = await run.io_bound(self.service.log, self.job_id, self.offset)
+        try:
+            read = await run.io_bound(self.service.log, self.job_id, self.offset)
+        except NotFound:  # the job was removed while the page was open
+            self.timer.deactivate()
+            return
         if read is None:  # the page is going away
             return
         text, self.offset = read
