@@ -195,3 +195,15 @@ async def test_page_redraws_when_a_job_finishes(user: User, service: JobService)
     await user.should_see('No finished jobs yet')
     service.submit('demo', {'items': 1, 'item_seconds': 0}, name='late')
     await rows_until(user, lambda rows: [r['name'] for r in rows] == ['late'])
+
+
+async def test_a_long_history_is_counted_per_week(user: User, service: JobService):
+    quick = {'items': 1, 'item_seconds': 0}
+    await finish(service, 'demo', quick, name='long ago', finished_at=noon(200), elapsed=1)
+    await finish(service, 'demo', quick, name='today', finished_at=noon(0), elapsed=1)
+    history = service.history(None)
+    assert history['bucket'] == 'week' and 28 <= len(history['starts']) <= 31
+    # weeks start on Monday at local midnight (give or take an hour across a DST change)
+    assert all(datetime.fromtimestamp(start + 7200).strftime('%a') == 'Mon' for start in history['starts'])
+    assert history['counts']['completed'][0] == 1 and history['counts']['completed'][-1] == 1
+    assert sum(history['counts']['completed']) == 2

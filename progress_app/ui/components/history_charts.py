@@ -5,11 +5,15 @@ Colours and text are chosen to read on both the light and the dark theme.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
 OUTCOME_COLORS = {'completed': '#43a047', 'failed': '#e53935', 'cancelled': '#9e9e9e'}
-DURATION_COLORS = {'p50': '#90caf9', 'mean': '#1e88e5', 'p95': '#0d47a1'}
+DURATION_COLORS = {'p50': '#90caf9', 'mean': '#42a5f5', 'p95': '#1565c0'}
+# Axis steps people count in: seconds, then minutes, hours and days.
+DURATION_STEPS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 3 * 3600, 6 * 3600,
+                  12 * 3600, 86400, 2 * 86400, 7 * 86400)
 DURATION_NAMES = {'p50': 'Median', 'mean': 'Average', 'p95': '95th percentile'}
 TEXT = '#8a94a6'
 GRID_LINE = 'rgba(128, 128, 128, 0.18)'
@@ -18,6 +22,7 @@ GRID_LINE = 'rgba(128, 128, 128, 0.18)'
 DURATION_JS = '''<script>
 window.progressDuration = (s) => {
   if (s === null || s === undefined || !isFinite(s)) return '—';
+  if (s === 0) return '0';
   if (s < 1) return Math.round(s * 1000) + ' ms';
   s = Math.round(s);
   const d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60), x = s % 60;
@@ -93,15 +98,23 @@ def success_by_kind(history: dict[str, Any], empty_text: str) -> dict[str, Any]:
 def duration_by_kind(history: dict[str, Any], empty_text: str) -> dict[str, Any]:
     """Grouped horizontal bars: median, average and p95 of the active running time of each kind's completed jobs."""
     kinds = [k for k in history['kinds'] if k['completed']]
+    longest = max((value for k in kinds for value in (k['p95'], k['mean']) if value), default=0.0)
+    step = duration_step(longest)
     options = _base(not kinds, empty_text) | {
-        'grid': {'left': 8, 'right': 24, 'top': 36, 'bottom': 24, 'containLabel': True},
-        'xAxis': _axis('value', axisLabel={'color': TEXT, ':formatter': 'v => window.progressDuration(v)'}),
+        'grid': {'left': 8, 'right': 40, 'top': 36, 'bottom': 24, 'containLabel': True},
+        'xAxis': _axis('value', interval=step, max=max(1, math.ceil(longest / step)) * step,
+                       axisLabel={'color': TEXT, ':formatter': 'v => window.progressDuration(v)'}),
         'yAxis': _axis('category', data=[k['kind'] for k in kinds], inverse=True, splitLine={'show': False}),
         'series': [{'type': 'bar', 'name': name, 'data': [_round(k[key]) for k in kinds], 'barMaxWidth': 14,
                     'itemStyle': {'color': DURATION_COLORS[key]}} for key, name in DURATION_NAMES.items()],
     }
     options['tooltip'][':valueFormatter'] = 'v => window.progressDuration(v)'
     return options
+
+
+def duration_step(longest: float, ticks: int = 5) -> float:
+    """An axis step that reads well as a duration ('1 min', '5 min', not '1 min 40 s'), about `ticks` of them."""
+    return next((step for step in DURATION_STEPS if longest / step <= ticks), DURATION_STEPS[-1])
 
 
 def _round(value: float | None) -> float | None:

@@ -64,6 +64,22 @@ ACTIONS_SLOT = r'''
     <q-tooltip>Open</q-tooltip></q-btn>
 </q-td>'''
 
+# NiceGUI 3.18 renders a string slot template as a new Vue component type on every render, so each refresh
+# unmounted and rebuilt every templated cell (zauberzeug/nicegui#6284; fix pending in #6287): with 25 rows that
+# kept Chromium's renderer 60-90 % of a core busy and the page seconds behind (bench/ui_latency.py). One
+# definition per template lets Vue patch the cells instead. This module script runs after NiceGUI has put Vue on
+# globalThis and before it creates the app.
+STABLE_SLOTS_JS = '''<script type="module">
+const vue = globalThis.Vue, definitions = new Map();
+globalThis.Vue = {...vue, h: (type, ...rest) => {
+  if (type && typeof type === 'object' && typeof type.template === 'string' && !type.render && !type.setup) {
+    if (!definitions.has(type.template)) definitions.set(type.template, vue.markRaw(type));
+    type = definitions.get(type.template);
+  }
+  return vue.h(type, ...rest);
+}};
+</script>'''
+
 
 class Dashboard:
     def __init__(self, service: JobService) -> None:
@@ -78,6 +94,7 @@ class Dashboard:
         self.total = 0
 
     def build(self) -> None:
+        ui.add_body_html(STABLE_SLOTS_JS)
         self._stats()
         with ui.row().classes('w-full items-center gap-3'):
             ui.toggle(list(FILTERS), value=self.filter, on_change=lambda e: self._set(filter=e.value)).props(

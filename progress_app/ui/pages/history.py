@@ -95,11 +95,14 @@ class History:
                 ui.label('History').classes('text-2xl font-semibold')
                 ui.label('Jobs that completed, failed or were cancelled').classes('text-sm muted')
             ui.space()
-            self.range_toggle = ui.toggle(list(RANGES), value=self.range, on_change=lambda e: self._set(range=e.value))
-            self.range_toggle.props('no-caps dense unelevated toggle-color=primary').classes('shadow-sm')
-            self.kind_select = ui.select({None: 'All kinds', **self.kinds}, value=None,
-                                         on_change=lambda e: self._set(kind=e.value))
-            self.kind_select.props('dense outlined options-dense').classes('min-w-[150px]')
+            with ui.row().classes('items-center gap-3') as self.controls:
+                self.range_toggle = ui.toggle(list(RANGES), value=self.range,
+                                              on_change=lambda e: self._set(range=e.value))
+                self.range_toggle.props('no-caps unelevated toggle-color=primary padding="4px 12px"').classes(
+                    'shadow-sm')
+                self.kind_select = ui.select({None: 'All kinds', **self.kinds}, value=None,
+                                             on_change=lambda e: self._set(kind=e.value))
+                self.kind_select.props('dense outlined options-dense').classes('min-w-[150px]')
         with ui.column().classes('w-full items-center q-pa-xl gap-2 muted') as self.empty:
             ui.icon('insights', size='56px')
             ui.label('No finished jobs yet').classes('text-h6')
@@ -123,8 +126,8 @@ class History:
                         'text-xs muted')
                     self.durations = ui.echart({}).classes('w-full')
             self._table()
-        self.content.set_visibility(False)
-        self.empty.set_visibility(False)
+        for part in (self.controls, self.content, self.empty):
+            part.set_visibility(False)
         ui.timer(0, self.refresh, once=True)
         ui.timer(POLL_SECONDS, self._poll)
 
@@ -153,7 +156,7 @@ class History:
                 ui.space()
                 self.status_toggle = ui.toggle(list(STATUS_FILTERS), value=self.status,
                                                on_change=lambda e: self._set(status=e.value))
-                self.status_toggle.props('no-caps dense unelevated toggle-color=primary')
+                self.status_toggle.props('no-caps unelevated toggle-color=primary padding="2px 10px"')
                 ui.input(placeholder='Search name, error or #id', on_change=lambda e: self._set(search=e.value or '')
                          ).props('dense outlined clearable debounce=300 prepend-icon=search').classes('min-w-[240px]')
             self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination=self.pagination).classes(
@@ -203,6 +206,7 @@ class History:
         ever = stats['total_processed'] > 0
         self.empty.set_visibility(not ever)
         self.content.set_visibility(ever)
+        self.controls.set_visibility(ever)
         if ever:
             self._show_history(history)
             self._show_listing(listing)

@@ -55,7 +55,8 @@ class SettingsPage:
                 self._heading('Appearance', 'palette')
                 ui.label('Theme').classes('text-sm muted')
                 self.theme = ui.toggle(THEMES, value=prefs.theme, on_change=lambda e: self.set_theme(e.value))
-                self.theme.props('no-caps unelevated toggle-color=primary').classes('shadow-sm')
+                self.theme.props('no-caps unelevated toggle-color=primary padding="6px 14px"').classes(
+                    'shadow-sm self-start')
                 ui.label('Applied and saved at once, on every page and tab you open from now on.').classes(
                     'text-xs muted')
         self._about()
@@ -68,7 +69,9 @@ class SettingsPage:
             ui.label(text).classes('text-lg font-medium')
 
     def _number(self, label: str, value: float, name: str, hint: str) -> ui.number:
-        field = ui.number(label, value=value).props(f'outlined hint="{hint}"').classes('w-full')
+        with ui.row().classes('w-full items-start gap-4 no-wrap'):
+            field = ui.number(label, value=value).props('outlined').classes('w-72 shrink-0')
+            ui.label(hint).classes('text-sm muted pt-2')
         field.on('update:model-value', lambda: setattr(field, 'error', None))
         if name in self.settings.model_fields_set:
             with ui.row().classes('items-center gap-1 text-xs text-orange-9 no-wrap').mark(f'{name}-override'):
