@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Integer, bindparam, cast, delete, event, func, insert, update
+from sqlalchemy import Connection, Engine, Integer, bindparam, cast, delete, event, func, insert, or_, update
 from sqlmodel import Session, col, select
 
 from progress_app.domain.events import Event
@@ -33,7 +33,8 @@ JSON_DEFAULTS = {'params': {}, 'options': {}, 'stages': [], 'stage_states': []} 
 UPDATE_JOB = update(JOB).where(JOB.c.id == bindparam('job_id_'))
 # Write-behind snapshots only touch jobs still running or paused: a snapshot taken just before a job ended must
 # never overwrite the final row that its status change committed.
-UPDATE_LIVE_JOB = UPDATE_JOB.where(JOB.c.status.in_(('running', 'paused')))
+# Not status.in_(…): an IN list is an 'expanding' parameter, which SQLAlchemy refuses in executemany().
+UPDATE_LIVE_JOB = UPDATE_JOB.where(or_(JOB.c.status == 'running', JOB.c.status == 'paused'))
 
 
 def _event_rows(events: Iterable[Event]) -> list[dict[str, Any]]:

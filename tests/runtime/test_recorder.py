@@ -1,0 +1,38 @@
+"""The write-behind recorder against a real SQLite file."""
+
+from __future__ import annotations
+
+import time
+
+from progress_app.store.engine import create_db_engine
+from progress_app.store.repository import Repository
+from tests.helpers import wait_until
+
+
+def stored(service, job_id: int) -> dict:
+    return Repository(create_db_engine(service.engine.settings.db_url)).get_job(job_id)
+
+
+def test_checkpoints_reach_the_database_within_tens_of_milliseconds(service):
+    job = service.submit('demo', {'items': 400, 'item_seconds': 0.01})
+    live = service.job(job['id'])
+    wait_until(lambda: live.progress.stage == 'process' and live.progress.current >= 20)
+    position = live.track_positions['process#0']
+    started = time.monotonic()
+    wait_until(lambda: (stored(service, job['id'])['checkpoint'] or {}).get('track', {}).get('process#0', 0)
+               >= position, timeout=2)
+    assert time.monotonic() - started < 0.5
+    service.cancel(job['id'])
+
+
+def test_a_stale_snapshot_never_overwrites_a_finished_row(service):
+    job = service.submit('demo', {'items': 50, 'item_seconds': 0.005})
+    live = service.job(job['id'])
+    wait_until(lambda: live.progress.current >= 10)
+    stale = live.progress_values()  # taken while it runs...
+    service.wait(job['id'], ['completed'], timeout=20)
+    # ...and written after it ended, as a recorder cycle racing the final status change would.
+    service.engine.repo.save_many({job['id']: stale}, live_only=True)
+    row = stored(service, job['id'])
+    assert row['status'] == 'completed' and row['progress'] == 1.0
+    assert service.engine.recorder.cycles > 0
