@@ -143,8 +143,7 @@ class BatchParams(BaseModel):
     @field_validator('preset')
     @classmethod
     def _preset_needs_encoding(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and info.data.get('codec') == 'copy':
-            raise ValueError("does not apply to codec 'copy' (the video is not re-encoded)")
+        ffmpeg.check_preset(info.data.get('codec'), value)
         return value
 
     @field_validator('scale')

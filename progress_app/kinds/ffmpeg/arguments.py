@@ -41,6 +41,12 @@ FASTSTART = ('.mp4', '.m4v', '.mov')
 _SCALE = re.compile(r'^(-1|-2|\d{1,5}):(-1|-2|\d{1,5})$')
 
 
+def check_preset(codec: str | None, preset: str | None) -> None:
+    """A preset means nothing when the video is copied, not encoded."""
+    if preset is not None and codec == 'copy':
+        raise ValueError("does not apply to codec 'copy' (the video is not re-encoded)")
+
+
 def check_crf(codec: str, crf: int | None) -> None:
     """ValueError unless `crf` fits the codec ('copy' takes none)."""
     if crf is None:
