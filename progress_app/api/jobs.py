@@ -47,8 +47,9 @@ def submit(body: JobCreate, service: Service) -> dict[str, Any]:
                                       'type': 'value_error'}])
             return service.engine.schedules.create({'kind': body.kind, 'params': body.params, 'name': body.name,
                                                     'priority': body.priority, 'cron': body.cron})
+        options = {} if body.notify is None else {'notify': body.notify}
         return service.submit(body.kind, body.params, name=body.name, priority=body.priority,
-                              run_at=epoch(body.run_at), after=body.after)
+                              run_at=epoch(body.run_at), after=body.after, options=options)
     except KindNotFound as exc:
         raise InvalidParams([{'loc': ['kind'], 'msg': str(exc), 'type': 'unknown_kind'}]) from None
 

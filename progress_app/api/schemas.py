@@ -23,6 +23,8 @@ class JobCreate(BaseModel):
                                                                   'fails or is cancelled')] = None
     cron: Annotated[str | None, Field(description="Run on this crontab line instead (creates a schedule): "
                                                   "'0 3 * * *'")] = None
+    notify: Annotated[bool | None, Field(description='Send a notification when it ends (true), never (false), or '
+                                                     'as the settings say (null)')] = None
 
 
 class StageOut(BaseModel):

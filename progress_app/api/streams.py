@@ -19,11 +19,12 @@ from nicegui import run
 
 from progress_app.api.auth import websocket_allowed
 from progress_app.api.jobs import JobId, Service
-from progress_app.runtime.bus import Message, Subscription
+from progress_app.runtime.bus import Message, Subscription, to_json
 from progress_app.runtime.service import JobService
 
 router = APIRouter(prefix='/api', tags=['streams'])
 KEEPALIVE_SECONDS = 15.0
+BATCH = 500  # messages already queued for a client go out in one write
 SSE_HEADERS = {'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no'}
 
 
@@ -32,7 +33,7 @@ def sse(message: Message, event: str | None = None) -> str:
     if message.get('event') and message['type'] == 'job_update':
         lines.append(f"id: {message['event']['id']}")
     lines.append(f"event: {event or message['type']}")
-    lines.append(f'data: {json.dumps(message, separators=(",", ":"))}')
+    lines.append(f'data: {to_json(message)}')
     return '\n'.join(lines) + '\n\n'
 
 
@@ -93,15 +94,16 @@ async def all_events(service: Service, request: Request,
         try:
             for message in missed:
                 yield sse(message)
-            while not await request.is_disconnected():
+            while not await request.is_disconnected():  # once per batch: it costs more than a message
                 message = await _next(sub)
                 if message is None:
                     yield ': keep-alive\n\n'
                     continue
-                event = message.get('event')
-                if replayed and event and event['id'] in replayed:
-                    continue  # stored before we read the history, and published after we subscribed: sent once
-                yield sse(message)
+                # Skip what was stored before we read the history and published after we subscribed: sent once.
+                text = ''.join(sse(m) for m in (message, *sub.drain(BATCH))
+                               if not (replayed and m.get('event') and m['event']['id'] in replayed))
+                if text:
+                    yield text
         finally:
             sub.close()
 
@@ -152,7 +154,7 @@ async def _send_all(ws: WebSocket, sub: Subscription, lock: asyncio.Lock) -> Non
     try:
         async for message in sub:
             async with lock:
-                await ws.send_json(message)
+                await ws.send_text(to_json(message))
     except (WebSocketDisconnect, RuntimeError):
         pass
 

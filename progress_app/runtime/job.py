@@ -6,6 +6,7 @@ through `Lifecycle`, under `lock`. Nothing here touches the database or the UI.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import subprocess
 import threading
@@ -18,6 +19,7 @@ from progress_app.domain.progress import Meter, Progress, Stage, StageState
 from progress_app.domain.status import Status
 
 
+@functools.lru_cache(maxsize=8192)  # snapshots format the same few timestamps many times a second
 def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, UTC).isoformat().replace('+00:00', 'Z') if ts is not None else None
 

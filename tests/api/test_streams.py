@@ -133,11 +133,8 @@ def test_websocket_errors_keep_the_connection_open(app):
         app.client.post(f"/api/jobs/{job['id']}/cancel")
 
 
-def test_a_stalled_client_does_not_delay_another(app):
-    # The stalled client has a tiny receive buffer and never reads, so the server's sends to it back up at once.
-    stalled_sock = socket.socket()
-    stalled_sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
-    stalled_sock.connect(('127.0.0.1', app.port))
+def listen_while_flooding(app, stalled=None) -> list[float]:
+    """Delays (event creation → arrival) seen by a healthy WebSocket client while 8 busy jobs run."""
     delays: list[float] = []
     stop = threading.Event()
 
@@ -151,7 +148,7 @@ def test_a_stalled_client_does_not_delay_another(app):
                 if message['type'] == 'job_update' and message.get('event'):
                     delays.append(time.time() - message['event']['at'])
 
-    def flood(stalled) -> None:  # ask for big replies it never reads, so the server's sends to it must back up
+    def flood() -> None:  # big replies the stalled client never reads: the server's sends to it back up
         with contextlib.suppress(ConnectionClosed, OSError):
             for _ in range(300):
                 if stop.is_set():
@@ -160,23 +157,36 @@ def test_a_stalled_client_does_not_delay_another(app):
 
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
-    with connect(ws_url(app), sock=stalled_sock) as stalled:
-        flooder = threading.Thread(target=flood, args=(stalled,), daemon=True)
-        try:
-            jobs = [app.submit('t_tick', {'ticks': 200, 'seconds': 0.001}) for _ in range(8)]
+    flooder = threading.Thread(target=flood, daemon=True)
+    try:
+        jobs = [app.submit('t_tick', {'ticks': 200, 'seconds': 0.001}) for _ in range(8)]
+        if stalled is not None:
             flooder.start()
-            for job in jobs:
-                wait_until(lambda job=job: app.job(job['id'])['status'] == 'completed', timeout=30)
-        finally:
-            stop.set()
-            listener.join(5)
-            stalled.close_socket()
-            flooder.join(5)
+        for job in jobs:
+            wait_until(lambda job=job: app.job(job['id'])['status'] == 'completed', timeout=60)
+    finally:
+        stop.set()
+        listener.join(5)
     assert len(delays) > 40
-    # The 100 ms budget holds for nine events in ten even on a loaded 2-core machine; a blocked loop would
-    # delay all of them by seconds (the stalled client's replies back up for the whole run).
-    assert statistics.quantiles(delays, n=10)[8] < 0.1, sorted(delays)[-5:]
-    assert max(delays) < 1.0, sorted(delays)[-5:]
+    return delays
+
+
+def test_a_stalled_client_does_not_delay_another(app):
+    alone = listen_while_flooding(app)
+    # The stalled client has a tiny receive buffer and never reads, so the server's sends to it back up at once.
+    stalled_sock = socket.socket()
+    stalled_sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 2048)
+    stalled_sock.connect(('127.0.0.1', app.port))
+    with connect(ws_url(app), sock=stalled_sock) as stalled:
+        try:
+            beside = listen_while_flooding(app, stalled)
+        finally:
+            stalled.close_socket()
+    p90 = statistics.quantiles(alone, n=10)[8], statistics.quantiles(beside, n=10)[8]
+    # What the stalled client adds stays within 100 ms (on a busy machine the baseline itself may be higher);
+    # a loop blocked by it would add seconds.
+    assert p90[1] - p90[0] < 0.1, (p90, sorted(beside)[-5:])
+    assert max(beside) < max(alone) + 1.0
 
 
 @pytest.mark.parametrize('path', ['/api/jobs/1/stream', '/api/events/stream'])
