@@ -20,6 +20,7 @@ from progress_app.runtime.engine import Engine
 from progress_app.runtime.service import JobService
 from progress_app.store.engine import init_schema
 from progress_app.ui.pages import dashboard, history, job, login, new_job
+from progress_app.ui.pages import schedules as schedules_page
 from progress_app.ui.pages import settings as settings_page
 
 NATIVE_WINDOW = (1280, 860)
@@ -44,6 +45,7 @@ def build(settings: Settings) -> JobService:
     job.create(service)
     new_job.create(service)
     history.create(service)
+    schedules_page.create(service)
     settings_page.create(service)
 
     # Synchronous on purpose: NiceGUI runs async start-up handlers as background tasks, so requests could

@@ -25,6 +25,7 @@ from progress_app.runtime.deferred import Deferred
 from progress_app.runtime.dispatcher import Dispatcher
 from progress_app.runtime.job import Job
 from progress_app.runtime.lifecycle import Lifecycle
+from progress_app.runtime.notify import Notifier
 from progress_app.runtime.preferences import effective
 from progress_app.runtime.recorder import Recorder
 from progress_app.runtime.recovery import recover
@@ -62,6 +63,7 @@ class Engine:
         self.dispatcher = Dispatcher(self.scheduler, self.key, settings.workers)
         self.runner = Runner(self)
         self.deferred = Deferred(self)
+        self.notifier = Notifier(self)
         self.schedules = Schedules(self)
         self.lifecycle: Lifecycle
         self.plugin_kinds: list[str] = []
@@ -143,3 +145,4 @@ class Engine:
     def _on_move(self, job: Job) -> None:
         self._track(job)
         self.deferred.on_move(job)
+        self.notifier.on_move(job)

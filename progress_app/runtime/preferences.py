@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from progress_app.config import Settings
 
 Theme = Literal['auto', 'light', 'dark']
+NotifyOn = Literal['completed', 'failed', 'both', 'none']
 
 
 class Preferences(BaseModel):
@@ -21,6 +22,11 @@ class Preferences(BaseModel):
     workers: Annotated[int, Field(ge=1, le=256, title='Jobs that run at once')] = 4
     retention_days: Annotated[float, Field(gt=0, le=36500, title='Keep finished jobs for (days)')] = 30
     theme: Annotated[Theme, Field(title='Theme')] = 'auto'
+    # Apprise URLs; checked against Apprise by JobService.update_preferences (not here: reading must stay cheap)
+    notify_urls: Annotated[list[str], Field(title='Notification URLs')] = []
+    # Failures by default: a completion is worth a message when asked for (per job, or by choosing 'both').
+    notify_on: Annotated[NotifyOn, Field(title='Notify when a job')] = 'failed'
+    allow_commands: Annotated[bool, Field(title='Allow the command kind')] = True
 
 
 def effective(settings: Settings, stored: dict[str, Any]) -> Preferences:

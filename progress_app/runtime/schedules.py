@@ -94,6 +94,7 @@ class Schedules:
 
     def create(self, spec: dict[str, Any] | ScheduleSpec) -> dict[str, Any]:
         spec = validate(spec)
+        self.engine.service.check_kind_allowed(spec.kind)
         kind = self.engine.kinds.get(spec.kind)
         kind.validate(spec.params)  # the job it makes must be valid before the schedule is stored
         schedule_id = uuid.uuid4().hex[:12]

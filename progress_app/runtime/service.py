@@ -18,6 +18,7 @@ from progress_app.runtime.downloads import Download, output_download
 from progress_app.runtime.engine import Engine
 from progress_app.runtime.job import Job, iso
 from progress_app.runtime.logfile import read_log
+from progress_app.runtime.notify import clean_urls, send
 from progress_app.runtime.preferences import Preferences, effective
 from progress_app.runtime.recovery import job_from_row
 from progress_app.runtime.tokens import TokenStore
@@ -35,6 +36,8 @@ FINISHED = ('completed', 'failed', 'cancelled')
 HISTORY_SORTS = ('finished_at', 'elapsed', 'name', 'kind', 'status', 'attempts')
 MAX_BUCKETS = 120
 PAUSE_WAIT_SECONDS = 2.0
+COMMANDS_OFF = ('shell commands are switched off in settings ("Allow the command kind"); switch them on there '
+                'to run this job')
 
 
 class JobService:
@@ -159,7 +162,10 @@ class JobService:
         return effective(self.engine.settings, self.engine.repo.get_settings())
 
     def update_preferences(self, **changes: Any) -> Preferences:
-        """Validate, store and apply changed preferences; raises InvalidParams naming the bad field."""
+        """Validate, store and apply changed preferences; raises InvalidParams naming the bad field (and, for
+        `notify_urls`, each URL that Apprise does not accept)."""
+        if isinstance(changes.get('notify_urls'), list | tuple):
+            changes['notify_urls'] = clean_urls(changes['notify_urls'])
         try:
             updated = Preferences(**(self.preferences().model_dump() | changes))
         except ValidationError as exc:
@@ -170,6 +176,23 @@ class JobService:
         self.engine.dispatcher.set_limit(updated.workers)
         return updated
 
+    def check_kind_allowed(self, kind: str) -> None:
+        """Raise InvalidParams at `kind` when it is the command kind and settings switched that off."""
+        if kind == 'command' and not self.preferences().allow_commands:
+            raise InvalidParams([{'loc': ['kind'], 'msg': COMMANDS_OFF, 'type': 'value_error'}])
+
+    def send_test_notification(self, urls: list[str] | None = None) -> int:
+        """Send a test message to `urls` (default: the saved ones); returns how many URLs it went to. Raises
+        InvalidParams for a URL Apprise does not accept, NotificationFailed with Apprise's reason otherwise."""
+        targets = clean_urls(self.preferences().notify_urls if urls is None else urls)
+        send(targets, 'Progress App test notification',
+             'Notifications from Progress App reach you here when jobs complete or fail.')
+        return len(targets)
+
+    def last_notification_error(self) -> dict[str, Any] | None:
+        """`{at, message, job_id}` of the latest job notification that could not be delivered, or None."""
+        return self.engine.notifier.last_error()
+
     # -- changing ----------------------------------------------------------------------------------------------
     def submit(self, kind: str, params: Mapping[str, Any] | None = None, *, name: str | None = None,
                priority: int = 0, options: Mapping[str, Any] | None = None, run_at: float | None = None,
@@ -177,6 +200,7 @@ class JobService:
                late_seconds: float | None = None) -> dict[str, Any]:
         """Validate and store a new job (durably) and queue it — or, with `run_at` (epoch seconds) or `after`
         (another job's id), keep it `scheduled` until then. Raises InvalidParams or KindNotFound."""
+        self.check_kind_allowed(kind)
         job_kind = self.engine.kinds.get(kind)
         clean = job_kind.validate(params)
         problems = []

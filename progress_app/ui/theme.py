@@ -18,7 +18,8 @@ STATUS_ICONS = {
     'scheduled': 'schedule', 'queued': 'hourglass_empty', 'running': 'play_circle', 'paused': 'pause_circle',
     'completed': 'check_circle', 'failed': 'error', 'cancelled': 'cancel',
 }
-NAV = (('/', 'Dashboard', 'dashboard'), ('/history', 'History', 'insights'), ('/settings', 'Settings', 'tune'))
+NAV = (('/', 'Dashboard', 'dashboard'), ('/history', 'History', 'insights'),
+       ('/schedules', 'Schedules', 'event_repeat'), ('/settings', 'Settings', 'tune'))
 
 # Shows whether the page's live connection to the server is up (NiceGUI keeps a socket.io connection).
 _CONNECTION_JS = '''

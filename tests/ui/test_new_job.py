@@ -62,3 +62,12 @@ async def test_switching_kind_redraws_the_form(user: User):
     await user.should_see('Shell command')
     user.find(marker='kind-demo').click()
     await user.should_see('Item seconds')
+
+
+async def test_notify_me_is_kept_with_the_job(user: User, service):
+    await user.open('/new?kind=demo')
+    user.find('Items').elements.pop().value = 1
+    user.find('Notify me when it ends').click()
+    user.find('Start job').click()
+    await user.should_see('Progress over time')
+    assert service.list()['items'][0]['options']['notify'] is True

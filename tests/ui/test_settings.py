@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from progress_app.config import parse_settings
 from progress_app.runtime.engine import Engine
 from progress_app.runtime.service import JobService
 from progress_app.ui.pages.settings import database_url
+from tests.runtime.test_notify import Endpoint, closed_port
 
 BROKEN_PLUGIN = '''from progress_app import job_kind
 
@@ -155,3 +156,53 @@ def user_setup_plugins(data_dir: Path) -> None:
 def test_database_url_hides_the_password():
     assert database_url('postgresql://me:s3cret@db.local:5432/progress') == 'postgresql://me:***@db.local:5432/progress'
     assert database_url('sqlite:////data/progress.db') == 'sqlite:////data/progress.db'
+APPRISE_RETRIES = 150  # ~15 s: the first use of Apprise loads its plugins, slow on a busy machine
+
+
+@pytest.fixture
+def endpoint() -> Iterator[Endpoint]:
+    endpoint = Endpoint()
+    yield endpoint
+    endpoint.server.shutdown()
+    endpoint.server.server_close()
+
+
+def urls_field(user: User) -> ui.textarea:
+    return user.find('Notification URLs, one a line').elements.pop()
+
+
+async def test_notification_urls_are_checked_and_saved(user: User, service: JobService, endpoint: Endpoint):
+    await user.open('/settings')
+    await user.should_see('Notifications')
+    urls_field(user).value = f'{endpoint.url}\nnosuchservice://me'
+    user.find('Send one when').elements.pop().value = 'both'
+    user.find('Save notifications').click()
+    await user.should_see("'nosuchservice://me' is not a valid Apprise URL", retries=APPRISE_RETRIES)
+    assert service.preferences().notify_urls == []
+    urls_field(user).value = f'{endpoint.url}\n\n'
+    user.find('Save notifications').click()
+    await user.should_see('Notification settings saved', retries=APPRISE_RETRIES)
+    assert (service.preferences().notify_urls, service.preferences().notify_on) == ([endpoint.url], 'both')
+    assert stored_preferences().notify_urls == [endpoint.url]
+
+
+async def test_a_test_notification_shows_success_or_the_error(user: User, endpoint: Endpoint):
+    await user.open('/settings')
+    await user.should_see('Send test notification')
+    urls_field(user).value = endpoint.url
+    user.find('Send test notification').click()
+    await user.should_see('Test notification sent to 1 URL', retries=APPRISE_RETRIES)
+    assert endpoint.titles() == ['Progress App test notification']
+    urls_field(user).value = f'json://127.0.0.1:{closed_port()}/'
+    user.find('Send test notification').click()
+    await user.should_see('Not sent: A Connection error occurred', retries=APPRISE_RETRIES)
+
+
+async def test_the_last_failed_notification_is_shown(user: User, service: JobService):
+    service.update_preferences(notify_urls=[f'json://127.0.0.1:{closed_port()}/'], notify_on='both')
+    job = service.submit('demo', {'items': 2, 'item_seconds': 0})
+    await until(service.last_notification_error, timeout=15)
+    assert service.get(job['id'])['status'] == 'completed'
+    await user.open('/settings')
+    await user.should_see(marker='notify-last-error')
+    await user.should_see(f"for job #{job['id']}): A Connection error occurred")

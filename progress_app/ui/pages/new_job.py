@@ -1,4 +1,5 @@
-"""`/new`: pick a kind, fill in the form generated from its parameters, and start the job."""
+"""`/new`: pick a kind, fill in the form generated from its parameters, choose when, and start the job (or create
+a schedule)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from nicegui import run, ui
 from progress_app.errors import InvalidParams, ProgressAppError
 from progress_app.runtime.service import JobService
 from progress_app.ui.components.params_form import FormError, ParamsForm
+from progress_app.ui.components.when import When
 from progress_app.ui.theme import frame
 
 
 class NewJob:
     def __init__(self, service: JobService, kind: str | None) -> None:
         self.service = service
-        self.kinds = {k['name']: k for k in service.kinds()}
+        allow_commands = service.preferences().allow_commands
+        self.kinds = {k['name']: k for k in service.kinds() if allow_commands or k['name'] != 'command'}
         self.kind = kind if kind in self.kinds else next(iter(self.kinds))
         self.form: ParamsForm | None = None
 
@@ -34,6 +37,9 @@ class NewJob:
                         'hint="Shown on the dashboard; the kind\'s title if empty"')
                     self.priority = ui.number('Priority', value=0, min=-1000, max=1000, precision=0).props(
                         'outlined hint="Higher runs first"').classes('w-40')
+                    self.notify = ui.checkbox('Notify me when it ends').classes('pt-2').tooltip(
+                        'Send a notification to the URLs set in Settings, whatever they are set to notify about')
+                self.when = When()
                 self.problems = ui.label().classes('text-negative')
                 with ui.row().classes('w-full justify-end gap-2'):
                     ui.button('Cancel', on_click=lambda: ui.navigate.to('/')).props('flat no-caps')
@@ -76,8 +82,10 @@ class NewJob:
     async def submit(self) -> None:
         assert self.form is not None
         self.problems.text = ''
+        self.when.clear_errors()
         try:
             params = self.form.values()
+            when = self.when.trigger() if self.when.repeating else self.when.submit_args()
         except FormError as exc:
             exc.element.error = str(exc)
             return
@@ -85,9 +93,18 @@ class NewJob:
         priority = int(self.priority.value or 0)
         self.submit_button.props('loading')
         try:
-            job = await run.io_bound(self.service.submit, self.kind, params, name=name, priority=priority)
+            if self.when.repeating:
+                schedule = await run.io_bound(self.service.engine.schedules.create, {
+                    'kind': self.kind, 'params': params, 'name': name, 'priority': priority, **when})
+                if schedule is not None:
+                    ui.notify(f"Schedule {schedule['name']} created", type='positive')
+                    ui.navigate.to('/schedules')
+                return
+            options = {'notify': True} if self.notify.value else None
+            job = await run.io_bound(self.service.submit, self.kind, params, name=name, priority=priority,
+                                     options=options, **when)
         except InvalidParams as exc:
-            loose = self.form.show_errors(exc.errors)
+            loose = self.form.show_errors(self.when.show_errors(exc.errors))
             self.problems.text = '; '.join(loose) or 'Please correct the fields marked in red.'
             return
         except ProgressAppError as exc:
@@ -96,7 +113,8 @@ class NewJob:
         finally:
             self.submit_button.props(remove='loading')
         if job is not None:
-            ui.notify(f"Started {job['name']} (#{job['id']})", type='positive')
+            verb = 'Scheduled' if job['status'] == 'scheduled' else 'Started'
+            ui.notify(f"{verb} {job['name']} (#{job['id']})", type='positive')
             ui.navigate.to(f"/jobs/{job['id']}")
 
 

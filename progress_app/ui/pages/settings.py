@@ -13,6 +13,8 @@ from sqlalchemy.engine import make_url
 from progress_app import __version__
 from progress_app.errors import InvalidParams
 from progress_app.runtime.service import JobService
+from progress_app.ui.components.notify_settings import NotifySettings
+from progress_app.ui.components.tokens import security_section
 from progress_app.ui.theme import frame
 
 THEMES = {'light': 'Light', 'dark': 'Dark', 'auto': 'Same as the system'}
@@ -59,6 +61,8 @@ class SettingsPage:
                     'shadow-sm self-start')
                 ui.label('Applied and saved at once, on every page and tab you open from now on.').classes(
                     'text-xs muted')
+        NotifySettings(self.service).build()
+        security_section(self.service)
         self._about()
         self._plugins()
 

@@ -1,0 +1,149 @@
+"""Apprise notifications when a job ends: to the URLs in the preferences (ntfy, email, Slack, Telegram, …).
+
+Which endings notify is a preference (`notify_on`); a job's own `notify` option wins over it (True: always,
+False: never). Delivery happens in the scheduler's pool, never in the job's thread or under its lock, and a
+failing delivery never touches the job: it is logged and kept as the last notification error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from progress_app.domain.status import Status
+from progress_app.errors import InvalidParams, NotFound, ProgressAppError
+from progress_app.runtime.job import Job
+from progress_app.runtime.preferences import NotifyOn
+from progress_app.runtime.runner import ENGINES
+
+if TYPE_CHECKING:
+    from progress_app.runtime.engine import Engine
+
+log = logging.getLogger(__name__)
+DELIVER = 'progress_app.runtime.notify:deliver'
+LAST_ERROR = 'notify_last_error'  # key in the settings table: {'at', 'message', 'job_id'}
+ENDINGS = {Status.COMPLETED: 'completed', Status.FAILED: 'failed'}
+TYPES = {'completed': 'success', 'failed': 'failure'}  # Apprise's notify types
+# Apprise reports why a URL or a delivery failed only through its logger; capturing that is global, so calls
+# take turns.
+_capture_lock = threading.Lock()
+
+
+class NotificationFailed(ProgressAppError):
+    """No notification could be delivered; the message says why (as Apprise reported it)."""
+
+
+def deliver(engine_key: str, job_id: int, ending: str) -> None:
+    engine = ENGINES.get(engine_key)
+    if engine is not None:
+        engine.notifier.job_ended(job_id, ending)
+
+
+def clean_urls(urls: Iterable[str]) -> list[str]:
+    """The URLs without blanks and repeats; raises InvalidParams naming each one Apprise does not accept."""
+    cleaned = list(dict.fromkeys(url.strip() for url in urls if url.strip()))
+    problems = []
+    for i, url in enumerate(cleaned):
+        with _apprise_says() as output:
+            accepted = _apprise().add(url)
+        if not accepted:
+            reason = output.getvalue().strip().splitlines()
+            problems.append({'loc': ['notify_urls', i], 'type': 'value_error',
+                             'msg': f"'{url}' is not a valid Apprise URL" + (f' ({reason[-1]})' if reason else '')})
+    if problems:
+        raise InvalidParams(problems)
+    return cleaned
+
+
+def send(urls: Sequence[str], title: str, body: str, notify_type: str = 'info') -> None:
+    """Deliver to every URL; raises NotificationFailed if any of them failed."""
+    if not urls:
+        raise NotificationFailed('no notification URLs are set')
+    notifier = _apprise()
+    for url in urls:
+        notifier.add(url)
+    with _apprise_says() as output:
+        delivered = notifier.notify(title=title, body=body, notify_type=notify_type)
+    if not delivered:
+        raise NotificationFailed(' '.join(output.getvalue().split()) or 'the notification was not delivered')
+
+
+def _apprise() -> Any:
+    """Apprise is imported when first needed: importing it and loading its plugins take a second or more."""
+    import apprise
+
+    return apprise.Apprise()
+
+
+@contextlib.contextmanager
+def _apprise_says() -> Iterator[io.StringIO]:
+    """Apprise's warnings and errors, kept out of the app's log: we report them ourselves, with their context."""
+    import apprise
+
+    logger = logging.getLogger('apprise')
+    with _capture_lock, apprise.LogCapture(level=logging.WARNING, fmt='%(message)s') as output:
+        propagate, logger.propagate = logger.propagate, False
+        try:
+            yield output
+        finally:
+            logger.propagate = propagate
+
+
+def wanted(job: Job, ending: str, notify_on: NotifyOn) -> bool:
+    """Whether the job's ending is to be told: its own `notify` option first, then the preference."""
+    choice = job.options.get('notify')
+    if choice is not None:
+        return bool(choice)
+    return notify_on in (ending, 'both')
+
+
+def message(job: Job, ending: str, elapsed: float | None) -> tuple[str, str]:
+    """Title and body of the notification for a job that ended so (completed or failed)."""
+    lines = [f'Job #{job.id} ({job.kind}) {ending}.', f'Duration: {_duration(elapsed)}']
+    if ending == 'failed':
+        stage = f' (in stage {job.error_stage})' if job.error_stage else ''
+        lines.append(f'Error{stage}: {job.error or "unknown"}')
+    return f'{job.name} (#{job.id}) {ending}', '\n'.join(lines)
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return 'unknown'
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f'{hours} h {minutes} min' if hours else f'{minutes} min {secs} s' if minutes else f'{secs} s'
+
+
+class Notifier:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def on_move(self, job: Job) -> None:
+        """Called on every status change, maybe under the job's lock: an ending is sent later, in the pool."""
+        ending = ENDINGS.get(job.status)
+        if ending is not None:  # passed along: by the time it is sent the job may have been retried
+            self.engine.scheduler.add_job(DELIVER, args=[self.engine.key, job.id, ending], misfire_grace_time=None)
+
+    def job_ended(self, job_id: int, ending: str) -> None:
+        service = self.engine.service
+        try:
+            job = service.job(job_id)
+        except NotFound:
+            return
+        prefs = service.preferences()
+        if not prefs.notify_urls or not wanted(job, ending, prefs.notify_on):
+            return
+        title, body = message(job, ending, service.get(job_id)['elapsed_seconds'])
+        try:
+            send(prefs.notify_urls, title, body, TYPES[ending])
+        except Exception as exc:  # a notification never fails the job, whatever went wrong
+            log.warning('notification for job %s failed: %s', job_id, exc)
+            self.engine.repo.put_setting(LAST_ERROR, {'at': time.time(), 'message': str(exc), 'job_id': job_id})
+
+    def last_error(self) -> dict[str, Any] | None:
+        return self.engine.repo.get_settings().get(LAST_ERROR)

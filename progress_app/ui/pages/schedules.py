@@ -1,0 +1,127 @@
+"""`/schedules`: every schedule with when it runs next (local time), pause/resume and delete; one timer keeps the
+list current and redraws it only when something changed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from nicegui import run, ui
+
+from progress_app.errors import ProgressAppError
+from progress_app.runtime.service import JobService
+from progress_app.ui import format as fmt
+from progress_app.ui.theme import frame
+
+REFRESH_SECONDS = 2.0
+HEADINGS = ('Name', 'Kind', 'When', 'Next run', 'State', 'Last run', '')
+
+
+def local_time(iso: str | None) -> str:
+    """An ISO time as '2025-03-01 14:30' in the local time zone; '—' for none."""
+    return datetime.fromisoformat(iso).astimezone().strftime('%Y-%m-%d %H:%M') if iso else '—'
+
+
+def when_text(schedule: dict[str, Any]) -> str:
+    """'cron 30 2 * * 1-5', 'every 15 min' or 'once at 2025-03-01 14:30'."""
+    if schedule.get('cron'):
+        return f"cron {schedule['cron']}"
+    if schedule.get('interval_seconds'):
+        return f"every {fmt.duration(schedule['interval_seconds'])}"
+    if schedule.get('run_at'):
+        return f"once at {local_time(schedule['run_at'])}"
+    return schedule.get('trigger', '')
+
+
+class SchedulesPage:
+    def __init__(self, service: JobService) -> None:
+        self.service = service
+        self.shown: list[dict[str, Any]] | None = None
+
+    def build(self) -> None:
+        with ui.row().classes('w-full items-center'):
+            ui.label('Schedules').classes('text-2xl font-semibold')
+            ui.space()
+            ui.button('New schedule', icon='event_repeat', on_click=lambda: ui.navigate.to('/new')).props(
+                'unelevated no-caps').tooltip('Choose "Repeat" under When in the new-job form')
+        self.body = ui.column().classes('w-full gap-0')
+        self.dialogs = ui.element()  # outside the body, which a refresh clears
+        ui.timer(REFRESH_SECONDS, self.refresh, immediate=True)
+
+    async def refresh(self) -> None:
+        schedules = await run.io_bound(self.service.engine.schedules.list)
+        if schedules is None or schedules == self.shown:  # the page went away, or nothing changed
+            return
+        self.shown = schedules
+        self.body.clear()
+        with self.body:
+            if schedules:
+                self._table(sorted(schedules, key=lambda s: (s['paused'], s['next_run_at'] or '', s['name'])))
+            else:
+                self._empty()
+
+    @staticmethod
+    def _empty() -> None:
+        with ui.column().classes('w-full items-center q-pa-xl gap-2 muted').mark('schedules-empty'):
+            ui.icon('event_repeat', size='48px')
+            ui.label('No schedules yet').classes('text-h6')
+            ui.label('In the new-job form, choose "Repeat" under When to run a job on a cron line or every few '
+                     'minutes.')
+
+    def _table(self, schedules: list[dict[str, Any]]) -> None:
+        with ui.card().classes('w-full').props('flat bordered'):
+            with ui.grid(columns='minmax(140px,2fr) 1fr 2fr 1.3fr auto 1.3fr auto').classes(
+                    'w-full gap-x-4 gap-y-3 items-center'):
+                for heading in HEADINGS:
+                    ui.label(heading).classes('text-xs muted uppercase tracking-wide')
+                for schedule in schedules:
+                    self._row(schedule)
+
+    def _row(self, s: dict[str, Any]) -> None:
+        sid = s['id']
+        ui.label(s['name']).classes('font-medium break-all').mark(f'schedule-{sid}')
+        ui.label(s['kind'] or '—').classes('text-sm')
+        ui.label(when_text(s)).classes('mono text-sm')
+        ui.label(local_time(s['next_run_at']) if not s['paused'] else '—').classes('text-sm').mark(f'next-{sid}')
+        ui.badge('paused' if s['paused'] else 'active', color='orange-8' if s['paused'] else 'green-7').classes(
+            'px-2 py-1').mark(f'state-{sid}')
+        ui.label(local_time(s['last_run_at'])).classes('text-sm muted')
+        with ui.row().classes('gap-1 no-wrap'):
+            if s['paused']:
+                ui.button(icon='play_arrow', on_click=lambda: self._act('resume', sid)).props(
+                    'flat round dense color=primary aria-label="Resume"').tooltip('Resume').mark(f'resume-{sid}')
+            else:
+                ui.button(icon='pause', on_click=lambda: self._act('pause', sid)).props(
+                    'flat round dense color=orange-8 aria-label="Pause"').tooltip('Pause').mark(f'pause-{sid}')
+            ui.button(icon='delete', on_click=lambda: self._confirm_delete(s)).props(
+                'flat round dense color=grey-7 aria-label="Delete"').tooltip('Delete').mark(f'delete-{sid}')
+
+    async def _confirm_delete(self, schedule: dict[str, Any]) -> None:
+        with self.dialogs, ui.dialog() as dialog, ui.card():
+            ui.label(f"Delete the schedule {schedule['name']}?").classes('text-lg')
+            ui.label('It will not start new jobs; jobs it already started are kept.').classes('muted')
+            with ui.row().classes('w-full justify-end'):
+                ui.button('Cancel', on_click=dialog.close).props('flat no-caps')
+                ui.button('Delete', color='negative', on_click=lambda: dialog.submit(True)).props(
+                    'unelevated no-caps').mark('confirm-delete')
+        confirmed = await dialog
+        dialog.delete()
+        if confirmed:
+            await self._act('remove', schedule['id'])
+
+    async def _act(self, action: str, schedule_id: str) -> None:
+        try:
+            await run.io_bound(getattr(self.service.engine.schedules, action), schedule_id)
+        except ProgressAppError as exc:
+            ui.notify(str(exc), type='warning')
+        else:
+            ui.notify({'pause': 'Schedule paused', 'resume': 'Schedule resumed', 'remove': 'Schedule deleted'}[action],
+                      type='info', timeout=2000)
+        await self.refresh()
+
+
+def create(service: JobService) -> None:
+    @ui.page('/schedules')
+    def schedules_page() -> None:
+        with frame(service, 'Schedules', '/schedules'):
+            SchedulesPage(service).build()
