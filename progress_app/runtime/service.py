@@ -359,8 +359,8 @@ class JobService:
 
     def _snapshot(self, job: Job, positions: dict[int, int] | None = None) -> dict[str, Any]:
         if job.status is Status.QUEUED:
-            job.queue_position = (positions if positions is not None else self.engine.dispatcher.positions()
-                                  ).get(job.id)
+            job.queue_position = (positions.get(job.id) if positions is not None
+                                  else self.engine.dispatcher.position(job.id))
         else:
             job.queue_position = None
         if not job.has_output:
