@@ -17,13 +17,13 @@ def percent_on(page) -> float:
 def test_start_from_the_form_and_watch_the_bar_reach_100(app_process, page):
     app = app_process()
     page.goto(f'{app.url}/new?kind=demo')
-    page.get_by_label('Items', exact=True).fill('40')
-    page.get_by_label('Item seconds').fill('0.05')
+    page.get_by_label('Items', exact=True).fill('80')
+    page.get_by_label('Item seconds').fill('0.1')
     page.get_by_label('Name (optional)').fill('browser run')
     page.get_by_role('button', name='Start job').click()
     page.wait_for_url(re.compile(r'/jobs/\d+$'))
     seen = set()
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         value = percent_on(page)
         seen.add(value)
