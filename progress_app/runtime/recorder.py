@@ -33,6 +33,7 @@ class Recorder:
         self._written: dict[int, tuple[int, float, float, str]] = {}  # job id -> checkpoint version, time, …
         self._stop = threading.Event()
         self._flush_lock = threading.Lock()
+        self._snapshot_at = 0.0
         self._thread = threading.Thread(target=self._loop, name='recorder', daemon=True)
         self._make_event: Callable[..., Event] | None = None
         self._publish: Callable[[Job, Event], None] = lambda job, event: None
@@ -79,6 +80,11 @@ class Recorder:
         published: list[tuple[Job, Event]] = []
         written: dict[int, tuple[int, float, float, str]] = {}
         now = time.monotonic()
+        # Snapshots of all running jobs are written together once a second (one transaction, not one per job
+        # at its own second); checkpoints and events go every cycle.
+        due = now - self._snapshot_at >= SNAPSHOT_SECONDS
+        if due:
+            self._snapshot_at = now
         for job in list(self._live_jobs()):
             if job.unsaved_events:
                 with job.lock:
@@ -88,10 +94,11 @@ class Recorder:
                 continue
             version, at, fraction, message = self._written.get(job.id, (0, 0.0, -1.0, ''))
             moved = job.checkpoint_version != version
-            due = now - at >= SNAPSHOT_SECONDS
+            if not (moved or due):
+                continue  # the common case: nothing to compute for this job in this cycle
             current_fraction = job.progress.fraction()
             changed = current_fraction != fraction or job.progress.message != message
-            if not (moved or (due and changed)):
+            if not (moved or changed):
                 continue
             updates[job.id] = job.progress_values(now)
             written[job.id] = (job.checkpoint_version, now if due else at, current_fraction if due else fraction,
