@@ -12,7 +12,6 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-from apscheduler.schedulers.background import BackgroundScheduler
 
 from progress_app.config import Settings
 from progress_app.domain.status import Status
@@ -31,6 +30,7 @@ from progress_app.runtime.recorder import Recorder
 from progress_app.runtime.recovery import recover
 from progress_app.runtime.runner import ENGINES, Runner
 from progress_app.runtime.sampler import Sampler
+from progress_app.runtime.scheduler import Scheduler
 from progress_app.runtime.schedules import STORE as SCHEDULES
 from progress_app.runtime.schedules import Schedules
 from progress_app.store.engine import create_db_engine, init_schema
@@ -55,11 +55,11 @@ class Engine:
         self.repo = Repository(create_db_engine(settings.db_url))
         self.recorder = Recorder(self.repo, lambda: self.jobs.values())
         self.sampler = Sampler(lambda: self.jobs.values(), self.bus)
-        self.scheduler = BackgroundScheduler(executors={'default': ThreadPoolExecutor(POOL_THREADS)},
-                                             jobstores={'default': MemoryJobStore(), SCHEDULES: SQLAlchemyJobStore(
-                                                 engine=self.repo.engine, tablename='apscheduler_jobs')},
-                                             job_defaults={'coalesce': True, 'misfire_grace_time': None},
-                                             timezone='UTC')
+        self.scheduler = Scheduler(executors={'default': ThreadPoolExecutor(POOL_THREADS)},
+                                   jobstores={'default': MemoryJobStore(), SCHEDULES: SQLAlchemyJobStore(
+                                       engine=self.repo.engine, tablename='apscheduler_jobs')},
+                                   job_defaults={'coalesce': True, 'misfire_grace_time': None},
+                                   timezone='UTC')
         self.dispatcher = Dispatcher(self.scheduler, self.key, settings.workers)
         self.runner = Runner(self)
         self.deferred = Deferred(self)
