@@ -19,6 +19,8 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from progress_app.runtime.heartbeat import LoopHeartbeat
+
 if TYPE_CHECKING:
     from progress_app.domain.events import Event
     from progress_app.runtime.job import Job
@@ -173,11 +175,15 @@ class EventBus:
         self._scheduled = False
         self._subscribers: set[Subscription] = set()
         self.delivered = 0
+        self.heartbeat = LoopHeartbeat()
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Call on the loop."""
         self._loop = loop
+        self.heartbeat.start(loop)
 
     def detach(self) -> None:
+        self.heartbeat.stop()
         self._loop = None
 
     def subscribe(self, accept: Callable[[Message], bool] | None = None, maxsize: int = 1000) -> Subscription:

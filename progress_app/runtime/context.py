@@ -34,6 +34,7 @@ class JobContext:
         self._job = job
         self._progress = job.progress
         self._lifecycle = lifecycle
+        self._courtesy = lifecycle.bus.heartbeat.courtesy()
         self._log = log
         self._output_dir = output_root / str(job.id)
         self._track_calls: dict[str | None, int] = {}
@@ -122,9 +123,13 @@ class JobContext:
         self._job.checkpoint_version += 1
 
     def check(self) -> None:
-        """A pause/cancel point: blocks while the job is paused, raises JobCancelled when it is cancelled."""
+        """A pause/cancel point: blocks while the job is paused, raises JobCancelled when it is cancelled.
+
+        Also where a job steps aside for a moment when the event loop is starved of the GIL (see heartbeat.py).
+        """
         if self._job.stop_requested:
             self._lifecycle.honour_requests(self._job)
+        self._courtesy.yield_if_starved()
 
     @property
     def cancelled(self) -> bool:
