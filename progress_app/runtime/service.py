@@ -13,10 +13,10 @@ from pydantic import ValidationError
 from progress_app.domain.events import Event, EventType
 from progress_app.domain.status import Status, transition
 from progress_app.errors import IllegalTransition, InvalidParams, JobNotFound, NotFound
-from progress_app.runtime import process
+from progress_app.runtime import history, process
 from progress_app.runtime.downloads import Download, output_download
 from progress_app.runtime.engine import Engine
-from progress_app.runtime.job import Job, iso
+from progress_app.runtime.job import Job
 from progress_app.runtime.logfile import read_log
 from progress_app.runtime.notify import clean_urls, send
 from progress_app.runtime.preferences import Preferences, effective
@@ -32,9 +32,6 @@ def format_late(seconds: float) -> str:
     return f'{hours} h {minutes} min' if hours else f'{minutes} min {secs} s' if minutes else f'{secs} s'
 PRIORITY_RANGE = (-1000, 1000)
 STOP_WAIT_SECONDS = 5.0
-FINISHED = ('completed', 'failed', 'cancelled')
-HISTORY_SORTS = ('finished_at', 'elapsed', 'name', 'kind', 'status', 'attempts')
-MAX_BUCKETS = 120
 PAUSE_WAIT_SECONDS = 2.0
 COMMANDS_OFF = ('shell commands are switched off in settings ("Allow the command kind"); switch them on there '
                 'to run this job')
@@ -89,56 +86,12 @@ class JobService:
     def finished(self, *, status: Iterable[str] = (), kind: str | None = None, search: str | None = None,
                  since: float | None = None, sort: str = 'finished_at', descending: bool = True, limit: int = 50,
                  offset: int = 0) -> dict[str, Any]:
-        """A page of finished jobs, `{items, total}`, newest first by default. `elapsed_seconds` is the job's
-        active running time (not finished - started, which would count pauses and waits between attempts)."""
-        if sort not in HISTORY_SORTS:
-            raise InvalidParams([{'loc': ['sort'], 'msg': f"must be one of {', '.join(HISTORY_SORTS)}",
-                                  'type': 'value_error'}])
-        rows, total = self.engine.repo.finished_jobs(status=list(status), kind=kind, search=search, since=since,
-                                                     sort=sort, descending=descending, limit=limit, offset=offset)
-        items = [{k: v for k, v in row.items() if k != 'elapsed'} | {
-            'elapsed_seconds': row['elapsed'], 'started_at': iso(row['started_at']),
-            'finished_at': iso(row['finished_at'])} for row in rows]
-        return {'items': items, 'total': total}
+        return history.finished_page(self.engine.repo, status=status, kind=kind, search=search, since=since,
+                                     sort=sort, descending=descending, limit=limit, offset=offset)
 
     def history(self, since: float | None = None, kind: str | None = None, *, bucket: str = 'day',
                 now: float | None = None) -> dict[str, Any]:
-        """What the history charts show about the jobs that finished since `since` (None: all), aggregated by the
-        database: counts per local hour or day and status (days become weeks when there are more than
-        MAX_BUCKETS), and per kind the outcomes, the success rate (completed / (completed + failed); cancelling
-        is the user's choice, not a failure) and the active running time of completed jobs (mean, p50, p95, max).
-        """
-        size = {'hour': 3600, 'day': 86400}[bucket]
-        now = time.time() if now is None else now
-        offset = time.localtime(now).tm_gmtoff  # of today: around a DST change a bucket may be an hour off
-        stats = self.engine.repo.history_stats(since, kind, bucket_seconds=size, utc_offset=offset)
-        groups = stats['groups']
-        first = int((since + offset) // size) if since is not None else min((g['n'] for g in groups), default=0)
-        last = max(int((now + offset) // size), first)
-        if bucket == 'day' and last - first >= MAX_BUCKETS:  # day 0 was a Thursday: +3 makes weeks start on Monday
-            bucket, size, first, last = 'week', 7 * 86400, (first + 3) // 7, (last + 3) // 7
-            groups = [g | {'n': (g['n'] + 3) // 7} for g in groups]
-            offset += 3 * 86400
-        counts = {status: [0] * (last - first + 1) for status in FINISHED}
-        kinds: dict[str, dict[str, Any]] = {}
-        for g in groups:
-            counts[g['status']][g['n'] - first] += g['count']
-            k = kinds.setdefault(g['kind'], {'kind': g['kind'], **dict.fromkeys(FINISHED, 0), 'seconds': 0.0,
-                                             'completed_seconds': 0.0, 'max': None})
-            k[g['status']] += g['count']
-            k['seconds'] += g['sum']
-            if g['status'] == 'completed':
-                k['completed_seconds'] += g['sum']
-                k['max'] = max(k['max'] or 0.0, g['max'])
-        for name, k in kinds.items():
-            k['success_rate'] = _rate(k['completed'], k['failed'])
-            k['mean'] = k.pop('completed_seconds') / k['completed'] if k['completed'] else None
-            k.update({p: stats['quantiles'].get(name, {}).get(p) for p in ('p50', 'p95')})
-        totals = {status: sum(values) for status, values in counts.items()}
-        totals |= {'finished': sum(totals.values()), 'success_rate': _rate(totals['completed'], totals['failed']),
-                   'seconds': sum(k['seconds'] for k in kinds.values())}
-        return {'bucket': bucket, 'starts': [n * size - offset for n in range(first, last + 1)], 'counts': counts,
-                'totals': totals, 'kinds': sorted(kinds.values(), key=lambda k: k['kind'])}
+        return history.report(self.engine.repo, since, kind, bucket=bucket, now=now)
 
     def events(self, job_id: int, since: int = 0) -> list[dict[str, Any]]:
         self.job(job_id)
@@ -366,7 +319,3 @@ class JobService:
         if not job.has_output:
             job.has_output = (self.engine.settings.outputs_dir / str(job.id)).is_dir()
         return job.snapshot()
-
-
-def _rate(completed: int, failed: int) -> float | None:
-    return completed / (completed + failed) if completed + failed else None
