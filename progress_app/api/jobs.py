@@ -46,7 +46,8 @@ def submit(body: JobCreate, service: Service) -> dict[str, Any]:
                 raise InvalidParams([{'loc': ['cron'], 'msg': 'give cron alone, without run_at or after',
                                       'type': 'value_error'}])
             return service.engine.schedules.create({'kind': body.kind, 'params': body.params, 'name': body.name,
-                                                    'priority': body.priority, 'cron': body.cron})
+                                                    'priority': body.priority, 'cron': body.cron,
+                                                    'notify': body.notify})
         options = {} if body.notify is None else {'notify': body.notify}
         return service.submit(body.kind, body.params, name=body.name, priority=body.priority,
                               run_at=epoch(body.run_at), after=body.after, options=options)

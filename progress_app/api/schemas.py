@@ -117,6 +117,7 @@ class ScheduleOut(BaseModel):
     kind: str | None
     params: dict[str, Any]
     priority: int
+    notify: bool | None
     cron: str | None
     interval_seconds: float | None
     run_at: str | None

@@ -45,6 +45,8 @@ class ScheduleSpec(BaseModel):
     cron: Annotated[str | None, Field(description="Crontab line in the app's local time: '30 2 * * 1-5'")] = None
     interval_seconds: Annotated[float | None, Field(ge=1, le=366 * 86400)] = None
     run_at: Annotated[datetime | None, Field(strict=False, description='ISO time; without a zone: local')] = None
+    notify: Annotated[bool | None, Field(description='Notify when each of its jobs ends (true), never (false), or '
+                                                     'as the settings say (null)')] = None
 
     @field_validator('cron')
     @classmethod
@@ -72,7 +74,8 @@ class ScheduleSpec(BaseModel):
         return DateTrigger(run_date=run_at)
 
     def job_fields(self) -> dict[str, Any]:
-        return {'kind': self.kind, 'params': self.params, 'name': self.name, 'priority': self.priority}
+        return {'kind': self.kind, 'params': self.params, 'name': self.name, 'priority': self.priority,
+                'notify': self.notify}
 
 
 def fire(engine_key: str, schedule_id: str, job: dict[str, Any], due: float | None = None,
@@ -116,8 +119,10 @@ class Schedules:
         entry = self._scheduler.get_job(schedule_id, STORE)
         if entry is not None and entry.next_run_time is not None:
             entry.modify(kwargs={**entry.kwargs, 'due': entry.next_run_time.timestamp(), 'last_run_at': time.time()})
+        notify = job.get('notify')  # schedules stored before notify existed have none
         self.engine.service.submit(job['kind'], job['params'], name=job['name'], priority=job['priority'],
-                                   schedule_id=schedule_id, late_seconds=late if late > LATE_SECONDS else None)
+                                   options=None if notify is None else {'notify': notify}, schedule_id=schedule_id,
+                                   late_seconds=late if late > LATE_SECONDS else None)
 
     def list(self) -> list[dict[str, Any]]:
         return [describe(entry) for entry in self._scheduler.get_jobs(STORE)]
@@ -159,8 +164,9 @@ def describe(entry: SchedulerJob) -> dict[str, Any]:
     definition = entry.kwargs.get('definition', {})
     return {
         'id': entry.id, 'name': entry.name, 'kind': definition.get('kind'), 'params': definition.get('params', {}),
-        'priority': definition.get('priority', 0), 'cron': definition.get('cron'),
-        'interval_seconds': definition.get('interval_seconds'), 'run_at': definition.get('run_at'),
+        'priority': definition.get('priority', 0), 'notify': definition.get('notify'),
+        'cron': definition.get('cron'), 'interval_seconds': definition.get('interval_seconds'),
+        'run_at': definition.get('run_at'),
         'next_run_at': entry.next_run_time.astimezone(UTC).isoformat() if entry.next_run_time else None,
         'paused': entry.next_run_time is None, 'trigger': str(entry.trigger),
         'last_run_at': _iso(entry.kwargs.get('last_run_at')), 'created_at': _iso(entry.kwargs.get('created_at')),

@@ -37,7 +37,16 @@ def test_interval_schedule_creates_jobs_that_carry_its_id(service):
     wait_until(lambda: len(jobs_of(service, schedule['id'])) >= 2, timeout=10)
     job = jobs_of(service, schedule['id'])[0]
     assert job['name'] == 'every second'
+    assert 'notify' not in job['options']  # no notify given: the settings decide
     assert service.engine.schedules.get(schedule['id'])['last_run_at'] is not None
+
+
+def test_a_schedules_notify_choice_goes_to_every_job_it_creates(service):
+    schedule = service.engine.schedules.create({'kind': 'demo', 'params': QUICK, 'interval_seconds': 1,
+                                                'notify': True})
+    assert schedule['notify'] is True
+    job = wait_until(lambda: jobs_of(service, schedule['id']), timeout=10)[0]
+    assert job['options']['notify'] is True
 
 
 def test_pause_resume_and_remove(service):

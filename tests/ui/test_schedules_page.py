@@ -102,10 +102,12 @@ async def test_form_creates_a_cron_schedule(user: User, service: JobService):
     user.find('Name (optional)').type('weekday demo')
     user.find('Repeat').click()
     element(user, ui.input, 'Cron line').value = '30 2 * * 1-5'
+    user.find('Notify me when it ends').click()
     user.find('Start job').click()
     await until(lambda: len(service.engine.schedules.list()) == 1)
     schedule = service.engine.schedules.list()[0]
     assert schedule['name'] == 'weekday demo' and schedule['cron'] == '30 2 * * 1-5'
+    assert schedule['notify'] is True  # every job it creates will notify
     assert schedule['kind'] == 'demo' and not schedule['paused']
     await user.should_see('cron 30 2 * * 1-5', retries=50)  # the schedules page opened
     assert service.list()['total'] == 0
@@ -119,6 +121,7 @@ async def test_form_creates_an_interval_schedule(user: User, service: JobService
     user.find('Start job').click()
     await until(lambda: len(service.engine.schedules.list()) == 1)
     assert service.engine.schedules.list()[0]['interval_seconds'] == 900
+    assert service.engine.schedules.list()[0]['notify'] is None  # not ticked: the settings decide
 
 
 async def test_bad_cron_shows_the_message_and_creates_nothing(user: User, service: JobService):

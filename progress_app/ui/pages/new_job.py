@@ -93,14 +93,16 @@ class NewJob:
         priority = int(self.priority.value or 0)
         self.submit_button.props('loading')
         try:
+            notify = True if self.notify.value else None  # unticked: as the settings say
             if self.when.repeating:
                 schedule = await run.io_bound(self.service.engine.schedules.create, {
-                    'kind': self.kind, 'params': params, 'name': name, 'priority': priority, **when})
+                    'kind': self.kind, 'params': params, 'name': name, 'priority': priority, 'notify': notify,
+                    **when})
                 if schedule is not None:
                     ui.notify(f"Schedule {schedule['name']} created", type='positive')
                     ui.navigate.to('/schedules')
                 return
-            options = {'notify': True} if self.notify.value else None
+            options = None if notify is None else {'notify': notify}
             job = await run.io_bound(self.service.submit, self.kind, params, name=name, priority=priority,
                                      options=options, **when)
         except InvalidParams as exc:
