@@ -125,4 +125,5 @@ class ScheduleOut(BaseModel):
     paused: bool
     trigger: str
     last_run_at: str | None
+    last_error: Annotated[str | None, Field(description='Why its last run started no job (none: it did)')] = None
     created_at: str | None

@@ -7,6 +7,7 @@ says how late it was.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 import uuid
 from datetime import UTC, datetime
@@ -22,11 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tzlocal import get_localzone
 
 from progress_app.domain.cron import crontab_fields
-from progress_app.errors import InvalidParams, NotFound
+from progress_app.errors import InvalidParams, NotFound, ProgressAppError
 from progress_app.runtime.runner import ENGINES
 
 if TYPE_CHECKING:
     from progress_app.runtime.engine import Engine
+
+log = logging.getLogger(__name__)
 
 FIRE = 'progress_app.runtime.schedules:fire'
 STORE = 'schedules'
@@ -114,15 +117,22 @@ class Schedules:
         return self.get(schedule_id)
 
     def run(self, schedule_id: str, job: dict[str, Any], due: float | None) -> None:
-        """Create the scheduled job; remember when the next run is due, to tell lateness next time."""
+        """Create the scheduled job; remember when the next run is due, to tell lateness next time, and why no
+        job was created if the app refused it (the command kind switched off since, a plugin's kind gone)."""
         late = time.time() - due if due is not None else 0.0
+        notify = job.get('notify')  # schedules stored before notify existed have none
+        problem = None
+        try:
+            self.engine.service.submit(job['kind'], job['params'], name=job['name'], priority=job['priority'],
+                                       options=None if notify is None else {'notify': notify},
+                                       schedule_id=schedule_id, late_seconds=late if late > LATE_SECONDS else None)
+        except ProgressAppError as exc:
+            problem = str(exc)
+            log.warning('schedule %s started no job: %s', schedule_id, problem)
         entry = self._scheduler.get_job(schedule_id, STORE)
         if entry is not None and entry.next_run_time is not None:
-            entry.modify(kwargs={**entry.kwargs, 'due': entry.next_run_time.timestamp(), 'last_run_at': time.time()})
-        notify = job.get('notify')  # schedules stored before notify existed have none
-        self.engine.service.submit(job['kind'], job['params'], name=job['name'], priority=job['priority'],
-                                   options=None if notify is None else {'notify': notify}, schedule_id=schedule_id,
-                                   late_seconds=late if late > LATE_SECONDS else None)
+            entry.modify(kwargs={**entry.kwargs, 'due': entry.next_run_time.timestamp(), 'last_run_at': time.time(),
+                                 'last_error': problem})
 
     def list(self) -> list[dict[str, Any]]:
         return [describe(entry) for entry in self._scheduler.get_jobs(STORE)]
@@ -169,7 +179,8 @@ def describe(entry: SchedulerJob) -> dict[str, Any]:
         'run_at': definition.get('run_at'),
         'next_run_at': entry.next_run_time.astimezone(UTC).isoformat() if entry.next_run_time else None,
         'paused': entry.next_run_time is None, 'trigger': str(entry.trigger),
-        'last_run_at': _iso(entry.kwargs.get('last_run_at')), 'created_at': _iso(entry.kwargs.get('created_at')),
+        'last_run_at': _iso(entry.kwargs.get('last_run_at')), 'last_error': entry.kwargs.get('last_error'),
+        'created_at': _iso(entry.kwargs.get('created_at')),
     }
 
 

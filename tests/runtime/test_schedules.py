@@ -161,3 +161,18 @@ def test_cancelling_a_scheduled_job_disarms_it(service):
     job = service.submit('demo', QUICK, run_at=time.time() + 0.5)
     assert service.cancel(job['id'])['status'] == 'cancelled'
     assert service.engine.scheduler.get_job(f"release-{job['id']}") is None
+
+
+def test_a_run_the_app_refuses_is_reported_on_the_schedule_and_the_next_one_still_comes(service):
+    schedules = service.engine.schedules
+    schedule = schedules.create({'kind': 'command', 'params': {'command': 'true'}, 'interval_seconds': 1})
+    service.update_preferences(allow_commands=False)
+    refused = wait_until(lambda: schedules.get(schedule['id'])['last_error'], timeout=10)
+    assert 'switched off' in refused
+    first_refusal = schedules.get(schedule['id'])['last_run_at']
+    created_before = len(jobs_of(service, schedule['id']))  # a run may have come before the switch
+
+    service.update_preferences(allow_commands=True)
+    wait_until(lambda: len(jobs_of(service, schedule['id'])) > created_before, timeout=10)
+    after = wait_until(lambda: (s := schedules.get(schedule['id']))['last_error'] is None and s, timeout=10)
+    assert after['last_run_at'] > first_refusal and not after['paused']

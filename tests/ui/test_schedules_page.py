@@ -164,3 +164,14 @@ async def test_commands_switched_off_are_refused(user: User, service: JobService
 
     service.update_preferences(allow_commands=True)
     assert service.submit('command', {'command': 'true'})['kind'] == 'command'
+
+
+async def test_a_run_that_started_no_job_is_shown_with_the_reason(user: User, service: JobService):
+    schedules = service.engine.schedules
+    schedule = schedules.create({'kind': 'command', 'params': {'command': 'true'}, 'interval_seconds': 1,
+                                 'name': 'tick'})
+    service.update_preferences(allow_commands=False)
+    await until(lambda: schedules.get(schedule['id'])['last_error'])
+    await user.open('/schedules')
+    await user.should_see(marker=f"error-{schedule['id']}")
+    await user.should_see('started no job: kind: shell commands are switched off', retries=20)

@@ -85,7 +85,11 @@ class SchedulesPage:
         ui.label(local_time(s['next_run_at']) if not s['paused'] else '—').classes('text-sm').mark(f'next-{sid}')
         ui.badge('paused' if s['paused'] else 'active', color='orange-8' if s['paused'] else 'green-7').classes(
             'px-2 py-1').mark(f'state-{sid}')
-        ui.label(local_time(s['last_run_at'])).classes('text-sm muted')
+        with ui.column().classes('gap-0'):
+            ui.label(local_time(s['last_run_at'])).classes('text-sm muted')
+            if s.get('last_error'):
+                ui.label(f"started no job: {s['last_error']}").classes('text-xs text-negative').mark(
+                    f'error-{sid}')
         with ui.row().classes('gap-1 no-wrap'):
             if s['paused']:
                 ui.button(icon='play_arrow', on_click=lambda: self._act('resume', sid)).props(
