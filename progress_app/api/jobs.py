@@ -24,6 +24,7 @@ def get_service(request: Request) -> JobService:
 Service = Annotated[JobService, Depends(get_service)]
 JobId = Annotated[int, Path(ge=1, le=2**53, description='The job id')]
 NOT_FOUND = {404: {'description': 'No such job'}}
+UNREADABLE = {400: {'description': 'The body is not readable JSON'}}
 
 
 @router.get('/health', response_model=Health, tags=['meta'])
@@ -37,7 +38,7 @@ def kinds(service: Service) -> list[dict[str, Any]]:
 
 
 @router.post('/jobs', response_model=JobOut | ScheduleOut, status_code=201, tags=['jobs'],
-             responses={400: {'description': 'The body is not readable JSON'}})
+             responses=UNREADABLE)
 def submit(body: JobCreate, service: Service) -> dict[str, Any]:
     """Start a job now, at `run_at`, or `after` another job; with `cron`, create a schedule (returned instead)."""
     try:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 
-from progress_app.api.jobs import Service
+from progress_app.api.jobs import UNREADABLE, Service
 from progress_app.api.schemas import ScheduleOut
 from progress_app.errors import InvalidParams, KindNotFound
 from progress_app.runtime.schedules import ScheduleSpec
@@ -16,7 +16,7 @@ ScheduleId = Annotated[str, Path(min_length=1, max_length=64, pattern=r'^[0-9a-f
 MISSING = {404: {'description': 'No such schedule'}}
 
 
-@router.post('/schedules', response_model=ScheduleOut, status_code=201)
+@router.post('/schedules', response_model=ScheduleOut, status_code=201, responses=UNREADABLE)
 def create(body: ScheduleSpec, service: Service) -> dict[str, Any]:
     """`{kind, params, name?, priority?}` and exactly one of `cron`, `interval_seconds`, `run_at`."""
     try:

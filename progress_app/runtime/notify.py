@@ -126,7 +126,10 @@ class Notifier:
     def on_move(self, job: Job) -> None:
         """Called on every status change, maybe under the job's lock: an ending is sent later, in the pool."""
         ending = ENDINGS.get(job.status)
-        if ending is not None:  # passed along: by the time it is sent the job may have been retried
+        service = getattr(self.engine, 'service', None)  # an engine driven without a JobService has no settings
+        # Without URLs nothing can be sent: no hand-off to the pool at every job's end.
+        if ending is not None and service is not None and service.preferences().notify_urls:
+            # the ending is passed along: by the time it is sent the job may have been retried
             self.engine.scheduler.add_job(DELIVER, args=[self.engine.key, job.id, ending], misfire_grace_time=None)
 
     def job_ended(self, job_id: int, ending: str) -> None:

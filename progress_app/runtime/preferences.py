@@ -17,7 +17,7 @@ NotifyOn = Literal['completed', 'failed', 'both', 'none']
 
 
 class Preferences(BaseModel):
-    model_config = ConfigDict(extra='forbid', validate_assignment=True)
+    model_config = ConfigDict(extra='forbid', frozen=True)  # one instance is shared until the next change
 
     workers: Annotated[int, Field(ge=1, le=256, title='Jobs that run at once')] = 4
     retention_days: Annotated[float, Field(gt=0, le=36500, title='Keep finished jobs for (days)')] = 30

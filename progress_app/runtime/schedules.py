@@ -96,7 +96,7 @@ class Schedules:
 
     @property
     def _scheduler(self):
-        return self.engine.scheduler
+        return self.engine.calendar
 
     def create(self, spec: dict[str, Any] | ScheduleSpec) -> dict[str, Any]:
         spec = validate(spec)

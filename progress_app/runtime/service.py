@@ -42,6 +42,7 @@ class JobService:
         self.engine = engine
         self.tokens = TokenStore(engine.repo)
         self._lock = threading.Lock()
+        self._preferences: Preferences | None = None
         engine.service = self  # type: ignore[attr-defined]
 
     # -- reading -----------------------------------------------------------------------------------------------
@@ -112,7 +113,10 @@ class JobService:
         return getattr(self.preferences(), name)
 
     def preferences(self) -> Preferences:
-        return effective(self.engine.settings, self.engine.repo.get_settings())
+        """Read on every submit and job end, so kept in memory; only update_preferences changes them."""
+        if self._preferences is None:
+            self._preferences = effective(self.engine.settings, self.engine.repo.get_settings())
+        return self._preferences
 
     def update_preferences(self, **changes: Any) -> Preferences:
         """Validate, store and apply changed preferences; raises InvalidParams naming the bad field (and, for
@@ -126,6 +130,7 @@ class JobService:
                                  for e in exc.errors()]) from None
         for name in changes:
             self.engine.repo.put_setting(name, getattr(updated, name))
+        self._preferences = updated
         self.engine.dispatcher.set_limit(updated.workers)
         return updated
 

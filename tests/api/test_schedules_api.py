@@ -42,6 +42,9 @@ def test_bad_schedules_are_422(app):
         response = app.client.post('/api/schedules', json=body)
         assert response.status_code == 422, response.text
         assert says in response.text
+    unreadable = app.client.post('/api/schedules', content=b'\xff\x17%', headers={'content-type': 'application/json'})
+    assert unreadable.status_code == 400 and unreadable.json()['detail']  # documented in the OpenAPI document
+    assert app.client.get('/api/schedules').json() == []
 
 
 def test_post_job_with_run_at_is_scheduled_and_with_cron_makes_a_schedule(app):
