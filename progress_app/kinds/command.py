@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from progress_app.kinds.output_progress import parse_line
+from progress_app.kinds.output_progress import parse_line, status_text
 from progress_app.kinds.registry import job_kind
 
 if TYPE_CHECKING:
@@ -140,10 +140,12 @@ def command(ctx: JobContext, command: str | list[str], shell: bool = False, cwd:
     def on_line(line: str, _stream: str) -> None:
         reading = parse_line(line, pattern)
         tail.add(line, is_progress=reading is not None and reading.current is not None)
+        if reading is not None and reading.message:
+            ctx.message(reading.message)
+        elif text := status_text(line):  # what the program says it is doing: its latest line
+            ctx.message(text)
         if reading is None:
             return
-        if reading.message:
-            ctx.message(reading.message)
         if reading.current is not None and reading.total:
             ctx.set_total(reading.total, reading.unit)
             ctx.set_current(reading.current)

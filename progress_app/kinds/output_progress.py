@@ -63,6 +63,17 @@ def parse_line(line: str, pattern: re.Pattern[str] | None = None) -> Reading | N
     return None
 
 
+def status_text(line: str) -> str:
+    """A line as the job's status message ('Now'): without colour codes and surrounding space; a tqdm bar gives
+    its description ('Downloading'), a JSON line nothing (it says its message explicitly, or has none)."""
+    text = _ANSI.sub('', line).strip()
+    if text.startswith('{'):
+        return ''
+    if m := _TQDM.search(text):
+        return text[:m.start()].strip().rstrip(':').rstrip()
+    return text
+
+
 def _tqdm_unit(unit: str | None, *, scaled: bool) -> str | None:
     if scaled and unit and len(unit) > 1 and unit[0] in _SCALE:
         unit = unit[1:]  # '2.34MB/s' with unit_scale: the unit is 'B'

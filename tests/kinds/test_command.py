@@ -188,6 +188,19 @@ print(json.dumps({'message': 'writing the report'}))
     assert done['message'] == 'writing the report'
 
 
+def test_the_latest_output_line_is_the_status_message(service):
+    code = '''
+import json
+print('rendering page 1/2')
+print(json.dumps({'progress': 0.75}))
+print('\\x1b[32mwriting the PDF\\x1b[0m   ')
+'''
+    job = service.submit('command', {'command': python(code)})
+    done = service.wait(job['id'], ['completed', 'failed'], timeout=10)
+    assert done['status'] == 'completed', done['error']
+    assert done['message'] == 'writing the PDF'  # colour codes and spaces gone; the JSON line left it alone
+
+
 def test_custom_regex_reads_progress_live(service):
     code = '''
 import time

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from progress_app.kinds.output_progress import Reading, parse_line
+from progress_app.kinds.output_progress import Reading, parse_line, status_text
 
 
 def reading(line: str, pattern: str | None = None) -> tuple | None:
@@ -140,3 +140,15 @@ def test_custom_regex_reports_nothing(line, pattern):
 
 def test_reading_is_a_plain_value():
     assert parse_line('3/10') == Reading(3.0, 10.0)
+
+
+@pytest.mark.parametrize(('line', 'expected'), [
+    ('rendered 42%', 'rendered 42%'),
+    ('  \x1b[1mcopying a.jpg\x1b[0m \n', 'copying a.jpg'),
+    ('Downloading:  45%|████▌     | 45/100 [00:01<00:01, 30.00it/s]', 'Downloading'),
+    ('45%|████▌     | 45/100 [00:01<00:01, 30.00it/s]', ''),
+    ('{"progress": 0.5}', ''),
+    ('   ', ''),
+])
+def test_status_text_is_what_the_line_says_the_program_is_doing(line, expected):
+    assert status_text(line) == expected

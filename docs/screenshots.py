@@ -1,0 +1,61 @@
+"""Make the README's screenshots from a real run: `.venv/bin/python docs/screenshots.py` (needs the test extra and
+Debian's chromium). Starts the app on a throw-away data dir, gives it real work — a video transcode of a generated
+clip, a shell command that prints percentages, a checksum batch, demo jobs (one fails), one scheduled for later —
+and photographs the dashboard (light) and the running transcode's page (dark) in headless Chromium."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.helpers import AppProcess, wait_until  # noqa: E402
+from tests.kinds.media import make_video  # noqa: E402
+
+COUNTDOWN = "import time\nfor i in range(0, 101, 2):\n    print(f'rendered {i}%', flush=True)\n    time.sleep(1)"
+
+
+def give_it_work(app: AppProcess, media: Path) -> int:
+    clip = make_video(media / 'holiday.mp4', seconds=120, size='640x360')
+    video = app.submit('video', {'input': str(clip), 'codec': 'vp9', 'crf': 40},
+                       name='Transcode holiday.mp4 to VP9')
+    app.submit('command', {'command': [sys.executable, '-c', COUNTDOWN]}, name='Render monthly report')
+    app.submit('batch', {'source': str(ROOT / 'progress_app'), 'operation': 'checksum'}, name='Checksum sources')
+    failing = app.submit('demo', {'items': 30, 'item_seconds': 0.05, 'fail_at_item': 12}, name='Import contacts')
+    app.submit('demo', {'items': 2000, 'item_seconds': 0.05}, name='Index photo library')
+    later = (datetime.now() + timedelta(hours=2)).replace(microsecond=0).isoformat()
+    app.submit('demo', {'items': 500}, name='Nightly cleanup', run_at=later)
+    wait_until(lambda: app.job(failing['id'])['status'] == 'failed', 30)
+    return video['id']
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix='progress-screens-') as tmp:
+        app = AppProcess(Path(tmp) / 'data').start()
+        try:
+            job_id = give_it_work(app, Path(tmp))
+            time.sleep(8)  # let the jobs get somewhere: speed, ETA and the progress chart need a few samples
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path='/usr/bin/chromium')
+                for path, scheme, height in (('/', 'light', 900), (f'/jobs/{job_id}', 'dark', 1200)):
+                    page = browser.new_context(viewport={'width': 1400, 'height': height},
+                                               color_scheme=scheme).new_page()
+                    page.goto(app.url + path)
+                    page.wait_for_timeout(4000)
+                    name = 'dashboard.png' if path == '/' else 'job-dark.png'
+                    page.screenshot(path=str(ROOT / 'docs' / name))
+                    print('wrote', ROOT / 'docs' / name)
+                browser.close()
+        finally:
+            app.stop()
+
+
+if __name__ == '__main__':
+    main()
