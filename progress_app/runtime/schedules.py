@@ -127,7 +127,7 @@ class Schedules:
                                        options=None if notify is None else {'notify': notify},
                                        schedule_id=schedule_id, late_seconds=late if late > LATE_SECONDS else None)
         except ProgressAppError as exc:
-            problem = str(exc)
+            problem = str(exc).removeprefix('kind: ')  # the kind is in the schedule's row already
             log.warning('schedule %s started no job: %s', schedule_id, problem)
         entry = self._scheduler.get_job(schedule_id, STORE)
         if entry is not None and entry.next_run_time is not None:

@@ -110,6 +110,7 @@ async def test_form_creates_a_cron_schedule(user: User, service: JobService):
     assert schedule['notify'] is True  # every job it creates will notify
     assert schedule['kind'] == 'demo' and not schedule['paused']
     await user.should_see('cron 30 2 * * 1-5', retries=50)  # the schedules page opened
+    await user.should_see(marker=f"notify-{schedule['id']}")  # the bell: its jobs will notify
     assert service.list()['total'] == 0
 
 
@@ -174,4 +175,4 @@ async def test_a_run_that_started_no_job_is_shown_with_the_reason(user: User, se
     await until(lambda: schedules.get(schedule['id'])['last_error'])
     await user.open('/schedules')
     await user.should_see(marker=f"error-{schedule['id']}")
-    await user.should_see('started no job: kind: shell commands are switched off', retries=20)
+    await user.should_see('The last run started no job: shell commands are switched off', retries=20)

@@ -79,17 +79,17 @@ class SchedulesPage:
 
     def _row(self, s: dict[str, Any]) -> None:
         sid = s['id']
-        ui.label(s['name']).classes('font-medium break-all').mark(f'schedule-{sid}')
+        with ui.row().classes('items-center gap-1 no-wrap'):
+            ui.label(s['name']).classes('font-medium break-all').mark(f'schedule-{sid}')
+            if s.get('notify'):
+                ui.icon('notifications_active', size='16px').classes('muted').tooltip(
+                    'Notifies when each of its jobs ends').mark(f'notify-{sid}')
         ui.label(s['kind'] or '—').classes('text-sm')
         ui.label(when_text(s)).classes('mono text-sm')
         ui.label(local_time(s['next_run_at']) if not s['paused'] else '—').classes('text-sm').mark(f'next-{sid}')
         ui.badge('paused' if s['paused'] else 'active', color='orange-8' if s['paused'] else 'green-7').classes(
             'px-2 py-1').mark(f'state-{sid}')
-        with ui.column().classes('gap-0'):
-            ui.label(local_time(s['last_run_at'])).classes('text-sm muted')
-            if s.get('last_error'):
-                ui.label(f"started no job: {s['last_error']}").classes('text-xs text-negative').mark(
-                    f'error-{sid}')
+        ui.label(local_time(s['last_run_at'])).classes('text-sm muted')
         with ui.row().classes('gap-1 no-wrap'):
             if s['paused']:
                 ui.button(icon='play_arrow', on_click=lambda: self._act('resume', sid)).props(
@@ -99,6 +99,11 @@ class SchedulesPage:
                     'flat round dense color=orange-8 aria-label="Pause"').tooltip('Pause').mark(f'pause-{sid}')
             ui.button(icon='delete', on_click=lambda: self._confirm_delete(s)).props(
                 'flat round dense color=grey-7 aria-label="Delete"').tooltip('Delete').mark(f'delete-{sid}')
+        if s.get('last_error'):  # under the row, across all columns
+            with ui.row().classes('items-center gap-2 no-wrap text-negative text-sm').style(
+                    'grid-column: 1 / -1; margin-top: -6px').mark(f'error-{sid}'):
+                ui.icon('error_outline', size='18px')
+                ui.label(f"The last run started no job: {s['last_error']}")
 
     async def _confirm_delete(self, schedule: dict[str, Any]) -> None:
         with self.dialogs, ui.dialog() as dialog, ui.card():
