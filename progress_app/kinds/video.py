@@ -47,8 +47,8 @@ class VideoParams(BaseModel):
                          ] = 'transcode'
     codec: Annotated[VideoCodec, Field(description="Video codec of the output; 'copy' keeps the video as it is")
                      ] = 'h264'
-    crf: Annotated[int | None, Field(description='Quality: lower is better and bigger (h264/h265 0–51, default '
-                                                 '23/28; vp9 0–63, default 31)')] = None
+    crf: Annotated[int | None, Field(title='Quality (CRF)', description='Lower is better and bigger (h264/h265 '
+                                     '0–51, default 23/28; vp9 0–63, default 31)')] = None
     preset: Annotated[Preset | None, Field(description='Encoder speed: faster presets give bigger files (default '
                                                        'medium)')] = None
     scale: Annotated[str | None, Field(description="New size 'WIDTH:HEIGHT'; -2 keeps the aspect ratio, e.g. "
@@ -57,7 +57,7 @@ class VideoParams(BaseModel):
     text: Annotated[str | None, Field(max_length=200, description='Watermark text')] = None
     image: Annotated[str | None, Field(description='Watermark image (PNG with transparency works best)')] = None
     position: Annotated[Position, Field(description='Where the watermark goes')] = 'bottom-right'
-    opacity: Annotated[float, Field(gt=0, le=1, description='Watermark opacity, from 0 to 1')] = 0.7
+    opacity: Annotated[float, Field(gt=0, le=1, description='Watermark opacity: 1 is solid')] = 0.7
     font_size: Annotated[int | None, Field(ge=6, le=1000, description='Text height in pixels (default: 1/12 of '
                                                                       'the frame height)')] = None
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from nicegui import ui
 from nicegui.testing import User
+
+from progress_app.ui.components.params_form import limits_text
 
 
 async def test_form_is_generated_from_the_params_model(user: User):
@@ -14,6 +17,25 @@ async def test_form_is_generated_from_the_params_model(user: User):
     await user.should_see('Fail at item')
     items = user.find('Items').elements.pop()
     assert items.value == 100
+    assert items.props['hint'] == 'Items to process (1–10,000,000)'  # the model's bounds, in words
+
+
+async def test_a_field_uses_the_title_its_kind_gave_it(user: User):
+    await user.open('/new?kind=video')
+    await user.should_see('Quality (CRF)')
+    await user.should_not_see('Crf')
+
+
+@pytest.mark.parametrize(('spec', 'text'), [
+    ({'minimum': 1, 'maximum': 100}, '1–100'),
+    ({'minimum': 1}, 'at least 1'),
+    ({'exclusiveMinimum': 0, 'maximum': 1}, 'more than 0, at most 1'),
+    ({'exclusiveMaximum': 5}, 'less than 5'),
+    ({'minimum': 0.5, 'maximum': 86400.0}, '0.5–86400'),
+    ({}, ''),
+])
+def test_number_bounds_read_as_words(spec, text):
+    assert limits_text(spec) == text
 
 
 async def test_start_a_demo_job_from_the_form(user: User, service):

@@ -42,6 +42,19 @@ def _label(name: str, prop: dict[str, Any], required: bool) -> str:
     return title + (' *' if required else '')
 
 
+def limits_text(spec: dict[str, Any]) -> str:
+    """A number field's bounds in words: '1–100', 'at least 1', 'more than 0, at most 1'; '' for none."""
+    def number(value: float) -> str:
+        return f'{value:,}' if isinstance(value, int) else f'{value:g}'
+
+    low, high = spec.get('minimum'), spec.get('maximum')
+    if low is not None and high is not None:
+        return f'{number(low)}–{number(high)}'
+    words = {'minimum': 'at least', 'exclusiveMinimum': 'more than', 'maximum': 'at most',
+             'exclusiveMaximum': 'less than'}
+    return ', '.join(f'{said} {number(spec[key])}' for key, said in words.items() if spec.get(key) is not None)
+
+
 class ParamsForm:
     def __init__(self, schema: dict[str, Any]) -> None:
         self.fields: list[Field] = []
@@ -64,8 +77,7 @@ class ParamsForm:
             high = spec.get('maximum', spec.get('exclusiveMaximum'))
             element = ui.number(label=label, value=default, min=low, max=high,
                                 precision=0 if kind == 'integer' else None, step=1 if kind == 'integer' else None)
-            limits = ' · '.join(x for x in (f'from {low}' if low is not None else '',
-                                            f'to {high}' if high is not None else '') if x)
+            limits = limits_text(spec)
             element.props(f'outlined hint="{hint}{" (" + limits + ")" if limits else ""}"').classes('w-full')
             return Field(name, element, lambda: self._number(element.value, kind, nullable))
         if kind == 'boolean':
