@@ -204,8 +204,9 @@ def batch(ctx: JobContext, **values: Any) -> dict[str, Any]:
     earlier = journal.load()
     records = {item.name: earlier[item.name] for item in items if item.name in earlier}
     by_bytes = params.operation in BY_BYTES and total_bytes > 0
+    covered, unit = (total_bytes, 'bytes') if by_bytes else (len(items), _unit(params))
     with ctx.stage(work):
-        ctx.set_total(total_bytes if by_bytes else len(items), 'bytes' if by_bytes else _unit(params))
+        ctx.set_total(covered, unit)
         if records:
             ctx.log(f'resuming: {len(records)} of {len(items)} files were finished before, they are not done again')
         try:
@@ -220,6 +221,7 @@ def batch(ctx: JobContext, **values: Any) -> dict[str, Any]:
             raise BatchFailed(f"all {_files(len(rows))} failed; the first, '{rows[0]['item']}': {rows[0]['error']}")
 
     with ctx.stage('report'):
+        ctx.set_total(covered, unit)  # the report covers every file: "12 / 12 images" once done
         summary = _summary(params, dest, rows)
         ops.write_report(output_dir, summary, rows)
         if params.operation == 'checksum':
@@ -227,6 +229,7 @@ def batch(ctx: JobContext, **values: Any) -> dict[str, Any]:
         ctx.message(f'{len(rows) - len(failed)} of {len(rows)} files {verb} · {len(failed)} failed (see report.csv)'
                     if failed else f'{_files(len(rows))} {verb}')
         ctx.log(f"{summary['ok']} ok, {summary['failed']} failed; report in report.csv and report.json")
+        ctx.set_current(covered)
     result = {'operation': params.operation, 'items': len(rows)}
     result |= {key: summary[key] for key in ('ok', 'failed', 'bytes', 'dest')}
     result |= {'warnings': len(failed), 'report': 'report.csv',

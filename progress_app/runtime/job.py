@@ -90,8 +90,10 @@ class Job:
         """The job as the API shows it (DESIGN.md, 'Job JSON')."""
         now = time.monotonic() if now is None else now
         p = self.progress
+        ended = self.finished_at if self.status.is_terminal else None  # a stage cut short ended with its job
         stages = [{'name': s.name, 'weight': s.weight, 'state': p.stage_states[i].value,
-                   'started_at': iso(self.stage_started.get(i)), 'finished_at': iso(self.stage_finished.get(i))}
+                   'started_at': iso(self.stage_started.get(i)),
+                   'finished_at': iso(self.stage_finished.get(i, ended if i in self.stage_started else None))}
                   for i, s in enumerate(p.stages)]
         running = self.status is Status.RUNNING
         return {

@@ -134,6 +134,7 @@ def test_image_resize_fits_the_box_turns_photos_upright_and_converts(service, tm
 
     assert done['status'] == 'completed', done['error']
     assert done['unit'] == 'images'
+    assert (done['current'], done['total']) == (4, 4)  # once done, its counters say what the batch covered
     files = outputs(service, done) / 'files'
     assert files_under(files) == ['phone.jpg', 'small.jpg', 'tall.jpg', 'wide.jpg']
     sizes = {}

@@ -125,6 +125,9 @@ def test_failure_records_error_stage_and_traceback_then_retry_resumes(service):
     assert failed['error_stage'] == 'process'
     assert 'Traceback' in failed['traceback'] and 'demo.py' in failed['traceback']
     assert [s['state'] for s in failed['stages']] == ['done', 'failed', 'pending']
+    # the failed stage's time stops when the job ended (its duration does not keep growing on the job page)
+    assert [s['finished_at'] is not None for s in failed['stages']] == [True, True, False]
+    assert failed['stages'][1]['finished_at'] == failed['finished_at']
     assert 'simulated failure' in service.log(job['id'])[0]
     percent_at_failure = failed['progress']
 

@@ -184,7 +184,9 @@ class JobPage:
         return {
             'animation': False, 'grid': {'left': 40, 'right': 16, 'top': 16, 'bottom': 30},
             'tooltip': {'trigger': 'axis'},
-            'xAxis': {'type': 'time', 'splitLine': {'show': False}},
+            # a job of a few seconds gets millisecond ticks: '12:40:24.020', not ECharts' '12:40:24 020'
+            'xAxis': {'type': 'time', 'splitLine': {'show': False},
+                      'axisLabel': {'formatter': {'millisecond': '{HH}:{mm}:{ss}.{SSS}'}}},
             'yAxis': {'type': 'value', 'min': 0, 'max': 100,
                       'splitLine': {'lineStyle': {'color': 'rgba(128, 128, 128, 0.25)'}}},
             'series': [{'type': 'line', 'name': 'Progress %', 'showSymbol': False, 'data': self.points,
