@@ -36,7 +36,6 @@ _CSS = '''
 #connection-dot[data-state="live"] { background: #43a047; box-shadow: 0 0 0 3px rgba(67,160,71,.25); }
 #connection-dot[data-state="offline"] { background: #e53935; animation: pulse 1s infinite; }
 @keyframes pulse { 50% { opacity: .3; } }
-.status-running .q-badge { animation: pulse 1.6s ease-in-out infinite; }
 .nav-link.active { background: rgba(255,255,255,.18); }
 .mono { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
 .q-table td { vertical-align: middle; }

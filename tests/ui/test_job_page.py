@@ -60,6 +60,7 @@ async def test_pause_and_cancel_buttons(user: User, service):
     user.find(marker='action-pause').click()
     await eventually(lambda: service.get(job['id'])['status'] == 'paused')
     await user.should_see('paused')
+    await user.should_see('of the work · paused')  # the stage it stopped in, without a clock that runs on
     user.find(marker='action-cancel').click()
     await eventually(lambda: service.get(job['id'])['status'] == 'cancelled')
 

@@ -11,7 +11,7 @@ from progress_app.ui import format as fmt
 
 STATE_LOOK = {  # state: (icon, colour)
     'pending': ('radio_button_unchecked', 'grey-5'), 'running': ('autorenew', 'blue-7'),
-    'done': ('check_circle', 'green-7'), 'failed': ('error', 'red-7'),
+    'done': ('check_circle', 'green-7'), 'failed': ('error', 'red-7'), 'paused': ('pause_circle', 'orange-8'),
 }
 
 
@@ -24,8 +24,16 @@ def _seconds(start: str | None, end: str | None) -> float | None:
 
 
 def stage_time(stage: dict[str, Any]) -> str:
+    if stage['state'] in ('pending', 'paused'):  # a paused stage's wall-clock time would count the pause
+        return ''
     seconds = _seconds(stage.get('started_at'), stage.get('finished_at'))
-    return fmt.duration(seconds) if seconds is not None and stage['state'] != 'pending' else ''
+    return fmt.duration(seconds) if seconds is not None else ''
+
+
+def shown_stages(job: dict[str, Any]) -> list[dict[str, Any]]:
+    """The stages as the stepper shows them: in a paused job, the stage it stopped in is 'paused'."""
+    paused = job['status'] == 'paused'
+    return [s | {'state': 'paused'} if paused and s['state'] == 'running' else s for s in job['stages']]
 
 
 class StageStepper:
@@ -34,7 +42,7 @@ class StageStepper:
         self._key: Any = None
 
     def update(self, job: dict[str, Any]) -> None:
-        stages = job['stages']
+        stages = shown_stages(job)
         total = sum(s['weight'] for s in stages) or 1
         key = [(s['name'], s['state'], stage_time(s)) for s in stages]
         if key == self._key:
