@@ -35,7 +35,7 @@ def build(settings: Settings) -> JobService:
     app.state.auth = auth
     if auth.enabled:
         app.add_middleware(AuthMiddleware, auth=auth)
-    login.create(auth)
+    login.create(auth, service)
     app.include_router(jobs.router)
     app.include_router(actions.router)
     app.include_router(streams.router)

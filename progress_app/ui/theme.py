@@ -48,14 +48,19 @@ def apply_theme(theme: str) -> None:
     ui.dark_mode({'auto': None, 'light': False, 'dark': True}[theme])
 
 
+def look(service: JobService) -> None:
+    """The app's colours, styles and the user's theme, on any page (the login page has no frame)."""
+    ui.colors(primary='#1e63d6', secondary='#5b6b82', accent='#7c4dff', positive='#2e7d32', negative='#c62828')
+    ui.add_css(_CSS)
+    apply_theme(service.preferences().theme)
+
+
 @contextmanager
 def frame(service: JobService, title: str, current: str) -> Iterator[None]:
     """Header, navigation and a centred content column; yields inside the column."""
     ui.page_title(f'{title} · Progress App')
-    ui.colors(primary='#1e63d6', secondary='#5b6b82', accent='#7c4dff', positive='#2e7d32', negative='#c62828')
-    ui.add_css(_CSS)
+    look(service)
     ui.add_body_html(f'<script>{_CONNECTION_JS}</script>')
-    apply_theme(service.preferences().theme)
     with ui.header().classes('items-center gap-2 px-4 py-2 bg-primary'):
         with ui.link(target='/').classes('flex items-center gap-2 no-underline text-white'):
             ui.icon('hourglass_top', size='sm')

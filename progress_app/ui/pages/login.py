@@ -6,6 +6,8 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, context, ui
 
 from progress_app.api.auth import Auth, logged_in
+from progress_app.runtime.service import JobService
+from progress_app.ui.theme import look
 
 
 def safe_next(target: str | None) -> str:
@@ -15,7 +17,7 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def create(auth: Auth) -> None:
+def create(auth: Auth, service: JobService) -> None:
     @ui.page('/login')
     def login(next: str | None = None) -> RedirectResponse | None:
         target = safe_next(next)
@@ -23,6 +25,7 @@ def create(auth: Auth) -> None:
             return RedirectResponse(target)
         client = context.client.request.client.host if context.client.request.client else '?'
         ui.page_title('Log in · Progress App')
+        look(service)  # light, dark or the system's, as in the settings
 
         def attempt() -> None:
             ok, wait, left = auth.check_password(client, password.value or '')
