@@ -39,10 +39,16 @@ JOURNAL = 'journal.jsonl'
 OUTPUTS = 'files'
 """Where the outputs go inside the job's output folder when no `dest` is given."""
 LISTED_FAILURES = 20
-ONLY_FOR = {'width': 'image_resize', 'height': 'image_resize', 'text': 'image_watermark',
-            'font_size': 'image_watermark', 'crf': 'video_transcode', 'preset': 'video_transcode',
-            'scale': 'video_transcode'}
-"""Options without a default that only one operation uses: giving one to another operation is a mistake."""
+
+
+def _for(*operations: str) -> dict[str, Any]:
+    """An option of these operations only: the new-job form shows it for them (see params_form.py), and one
+    without a default given to another operation is refused as a mistake."""
+    return {'json_schema_extra': {'x-shown-when': {'operation': list(operations)}}}
+
+
+RESIZE, WATERMARK, VIDEOS = _for('image_resize'), _for('image_watermark'), _for('video_transcode')
+IMAGES = _for('image_resize', 'image_watermark')
 
 
 class BatchFailed(Exception):
@@ -61,27 +67,32 @@ class BatchParams(BaseModel):
     dest: Annotated[str | None, Field(title='Destination folder',
                                       description="Where the outputs go (default: the job's output folder, "
                                                   'downloadable); not inside the source folder')] = None
-    width: Annotated[int | None, Field(ge=1, le=20000, description='Resize: the largest width in pixels')] = None
-    height: Annotated[int | None, Field(ge=1, le=20000, description='Resize: the largest height in pixels')] = None
-    keep_aspect: Annotated[bool, Field(description='Resize: keep the proportions (fit within width × height)')] = True
-    enlarge: Annotated[bool, Field(description='Resize: also enlarge smaller images')] = False
+    # Each operation's own options; the new-job form shows those of the chosen operation only.
+    width: Annotated[int | None, Field(ge=1, le=20000, description='Resize: the largest width in pixels',
+                                       **RESIZE)] = None
+    height: Annotated[int | None, Field(ge=1, le=20000, description='Resize: the largest height in pixels',
+                                        **RESIZE)] = None
+    keep_aspect: Annotated[bool, Field(description='Resize: keep the proportions (fit within width × height)',
+                                       **RESIZE)] = True
+    enlarge: Annotated[bool, Field(description='Resize: also enlarge smaller images', **RESIZE)] = False
     format: Annotated[OutputFormat, Field(title='Image format', description="Images: the output format ('same': "
-                                                                            "as the input)")] = 'same'
-    quality: Annotated[int, Field(ge=1, le=100, description='Images: JPEG/WebP quality')] = 90
-    text: Annotated[str | None, Field(max_length=200, description='Watermark: the text')] = None
-    position: Annotated[Position, Field(description='Watermark: where the text goes')] = 'bottom-right'
-    opacity: Annotated[float, Field(gt=0, le=1, description='Watermark: 1 is opaque')] = 0.5
-    font_size: Annotated[int | None, Field(ge=6, le=1000, description='Watermark: text height in pixels '
-                                                                      "(default: 5 % of the image's shorter side)")
-                         ] = None
-    codec: Annotated[VideoCodec, Field(description="Videos: the output's video codec ('copy' keeps the video)")
-                     ] = 'h264'
-    crf: Annotated[int | None, Field(description='Videos: quality, lower is better and bigger (h264/h265 0–51, '
-                                                 'default 23/28; vp9 0–63, default 31)')] = None
-    preset: Annotated[Preset | None, Field(description='Videos: encoder speed (default medium)')] = None
+                                                                            "as the input)", **IMAGES)] = 'same'
+    quality: Annotated[int, Field(ge=1, le=100, description='Images: JPEG/WebP quality', **IMAGES)] = 90
+    text: Annotated[str | None, Field(max_length=200, description='Watermark: the text', **WATERMARK)] = None
+    position: Annotated[Position, Field(description='Watermark: where the text goes', **WATERMARK)] = 'bottom-right'
+    opacity: Annotated[float, Field(gt=0, le=1, description='Watermark: 1 is opaque', **WATERMARK)] = 0.5
+    font_size: Annotated[int | None, Field(ge=6, le=1000, description='Watermark: text height in pixels (default: '
+                                                                      "5 % of the image's shorter side)",
+                                           **WATERMARK)] = None
+    codec: Annotated[VideoCodec, Field(description="Videos: the output's video codec ('copy' keeps the video)",
+                                       **VIDEOS)] = 'h264'
+    crf: Annotated[int | None, Field(title='Quality (CRF)', description='Videos: lower is better and bigger '
+                                     '(h264/h265 0–51, default 23/28; vp9 0–63, default 31)', **VIDEOS)] = None
+    preset: Annotated[Preset | None, Field(description='Videos: encoder speed (default medium)', **VIDEOS)] = None
     scale: Annotated[str | None, Field(description="Videos: new size 'WIDTH:HEIGHT', -2 keeps the aspect ratio "
-                                                   "('1280:-2')")] = None
-    audio: Annotated[Audio, Field(description='Videos: copy the audio, re-encode it to AAC, or drop it')] = 'aac'
+                                                   "('1280:-2')", **VIDEOS)] = None
+    audio: Annotated[Audio, Field(description='Videos: copy the audio, re-encode it to AAC, or drop it',
+                                  **VIDEOS)] = 'aac'
 
     @field_validator('dest', 'text', 'scale', mode='before')
     @classmethod
@@ -155,9 +166,13 @@ class BatchParams(BaseModel):
 
     @model_validator(mode='after')
     def _operation_can_run(self) -> BatchParams:
-        for name, operation in ONLY_FOR.items():
-            if getattr(self, name) is not None and self.operation != operation:
-                raise ValueError(f'{name} applies to the operation {operation} only, not to {self.operation}')
+        for name, field in type(self).model_fields.items():
+            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+            operations: list[str] = extra.get('x-shown-when', {}).get('operation', [])  # type: ignore[union-attr]
+            if field.default is None and getattr(self, name) is not None and operations \
+                    and self.operation not in operations:
+                raise ValueError(f"{name} applies to the operation {' and '.join(operations)} only, "
+                                 f'not to {self.operation}')
         if self.operation == 'image_resize':
             if self.width is None and self.height is None:
                 raise ValueError('image_resize needs a width, a height or both')

@@ -93,3 +93,22 @@ async def test_notify_me_is_kept_with_the_job(user: User, service):
     user.find('Start job').click()
     await user.should_see('Progress over time')
     assert service.list()['items'][0]['options']['notify'] is True
+
+
+async def test_a_batch_shows_and_sends_the_options_of_the_chosen_operation_only(user: User, service, tmp_path):
+    (tmp_path / 'a.png').write_bytes(b'not really a picture')
+    await user.open('/new?kind=batch')
+    await user.should_see('Source folder')
+    await user.should_not_see('Width')  # no operation chosen yet: no operation's options
+    user.find('Source folder').type(str(tmp_path))
+    operation = next(e for e in user.find(ui.select).elements if e.props.get('label') == 'Operation *')
+    operation.value = 'image_resize'
+    await user.should_see('Width')
+    await user.should_not_see('Quality (CRF)')
+    user.find('Width').elements.pop().value = 64
+    operation.value = 'checksum'  # the width typed for a resize must not go along with a checksum
+    await user.should_not_see('Width')
+    user.find('Start job').click()
+    await user.should_see('Progress over time')
+    job = service.list()['items'][0]
+    assert job['params']['operation'] == 'checksum' and job['params']['width'] is None

@@ -1,6 +1,10 @@
 """A form generated from a kind's params JSON schema (the pydantic model): one widget per field, with its
 default, description and limits; `values()` returns what to submit, `show_errors()` puts the server's validation
-messages under the fields they concern."""
+messages under the fields they concern.
+
+A property with `"x-shown-when": {"operation": ["image_resize", ...]}` in its schema is shown (and submitted)
+only while the field named there has one of those values: a kind with several modes shows the options of one.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ class Field:
     name: str
     element: Any
     read: Callable[[], Any]
+    shown: Callable[[], bool] = lambda: True
 
 
 def _resolve(prop: dict[str, Any]) -> tuple[dict[str, Any], bool]:
@@ -59,9 +64,20 @@ class ParamsForm:
     def __init__(self, schema: dict[str, Any]) -> None:
         self.fields: list[Field] = []
         required = set(schema.get('required', []))
+        properties = schema.get('properties', {})
         with ui.column().classes('w-full gap-3'):
-            for name, prop in schema.get('properties', {}).items():
+            for name, prop in properties.items():
                 self.fields.append(self._field(name, prop, name in required))
+        by_name = {f.name: f for f in self.fields}
+        for field in self.fields:
+            for name, allowed in (properties[field.name].get('x-shown-when') or {}).items():
+                if name in by_name:
+                    self._show_when(field, by_name[name].element, list(allowed))
+
+    @staticmethod
+    def _show_when(field: Field, controller: Any, allowed: list[Any]) -> None:
+        field.shown = lambda: controller.value in allowed
+        field.element.bind_visibility_from(controller, 'value', backward=lambda value: value in allowed)
 
     def _field(self, name: str, prop: dict[str, Any], required: bool) -> Field:
         spec, nullable = _resolve(prop)
@@ -117,6 +133,8 @@ class ParamsForm:
             self._set_error(field.element, None)
         out = {}
         for field in self.fields:
+            if not field.shown():  # another mode's option: not this job's business
+                continue
             value = field.read()
             if value is not UNSET:
                 out[field.name] = value
