@@ -24,7 +24,7 @@ from progress_app.kinds import batch_ops as ops
 from progress_app.kinds import ffmpeg
 from progress_app.kinds.ffmpeg import Audio, Preset, VideoCodec
 from progress_app.kinds.images import OutputFormat, Position, output_suffix
-from progress_app.kinds.registry import job_kind
+from progress_app.kinds.registry import job_kind, shown_only_for, shown_when
 
 if TYPE_CHECKING:
     from progress_app.runtime.context import JobContext
@@ -40,15 +40,12 @@ OUTPUTS = 'files'
 """Where the outputs go inside the job's output folder when no `dest` is given."""
 LISTED_FAILURES = 20
 
-
-def _for(*operations: str) -> dict[str, Any]:
-    """An option of these operations only: the new-job form shows it for them (see params_form.py), and one
-    without a default given to another operation is refused as a mistake."""
-    return {'json_schema_extra': {'x-shown-when': {'operation': list(operations)}}}
-
-
-RESIZE, WATERMARK, VIDEOS = _for('image_resize'), _for('image_watermark'), _for('video_transcode')
-IMAGES = _for('image_resize', 'image_watermark')
+# The options of some operations only: the new-job form shows them for those (see params_form.py), and one without
+# a default given to another operation is refused as a mistake.
+RESIZE = shown_when('operation', 'image_resize')
+WATERMARK = shown_when('operation', 'image_watermark')
+VIDEOS = shown_when('operation', 'video_transcode')
+IMAGES = shown_when('operation', 'image_resize', 'image_watermark')
 
 
 class BatchFailed(Exception):
@@ -167,8 +164,7 @@ class BatchParams(BaseModel):
     @model_validator(mode='after')
     def _operation_can_run(self) -> BatchParams:
         for name, field in type(self).model_fields.items():
-            extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-            operations: list[str] = extra.get('x-shown-when', {}).get('operation', [])  # type: ignore[union-attr]
+            operations = shown_only_for(field, 'operation')
             if field.default is None and getattr(self, name) is not None and operations \
                     and self.operation not in operations:
                 raise ValueError(f"{name} applies to the operation {' and '.join(operations)} only, "

@@ -213,6 +213,22 @@ def params_model_from_signature(func: Callable[..., Any], model_name: str) -> ty
     return model
 
 
+SHOWN_WHEN = 'x-shown-when'
+
+
+def shown_when(field: str, *values: Any) -> dict[str, Any]:
+    """`Field(..., **shown_when('operation', 'watermark'))`: an option the new-job form shows (and sends) only
+    while the field `field` has one of `values` — a kind with several modes shows the options of one."""
+    return {'json_schema_extra': {SHOWN_WHEN: {field: list(values)}}}
+
+
+def shown_only_for(info: Any, field: str) -> list[Any]:
+    """The values of `field` that the pydantic FieldInfo `info` is shown for ([]: always shown)."""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    condition = extra.get(SHOWN_WHEN)
+    return list(condition.get(field, [])) if isinstance(condition, dict) else []
+
+
 def job_kind(name: str, *, title: str | None = None, description: str | None = None, stages: StagesFor = None,
              params: type[BaseModel] | None = None, pausable: bool = True, restart: Restart = 'resume',
              icon: str = 'work', target: Registry | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

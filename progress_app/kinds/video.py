@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from progress_app.kinds import ffmpeg
 from progress_app.kinds.ffmpeg import Audio, Position, Preset, VideoCodec
-from progress_app.kinds.registry import job_kind
+from progress_app.kinds.registry import job_kind, shown_when
 
 if TYPE_CHECKING:
     from progress_app.runtime.context import JobContext
@@ -34,6 +34,10 @@ MARGIN_FRACTION = 0.03
 """A corner watermark sits this share of the frame's smaller side away from the edges."""
 FONT_FRACTION = 1 / 12
 """The default text height as a share of the frame height."""
+
+
+TRANSCODE = shown_when('operation', 'transcode')  # the form shows these options for that operation only
+WATERMARK = shown_when('operation', 'watermark')
 
 
 class VideoParams(BaseModel):
@@ -52,14 +56,15 @@ class VideoParams(BaseModel):
     preset: Annotated[Preset | None, Field(description='Encoder speed: faster presets give bigger files (default '
                                                        'medium)')] = None
     scale: Annotated[str | None, Field(description="New size 'WIDTH:HEIGHT'; -2 keeps the aspect ratio, e.g. "
-                                                   "'1280:-2'")] = None
+                                                   "'1280:-2'", **TRANSCODE)] = None
     audio: Annotated[Audio, Field(description='Keep the audio as it is, re-encode it to AAC, or drop it')] = 'aac'
-    text: Annotated[str | None, Field(max_length=200, description='Watermark text')] = None
-    image: Annotated[str | None, Field(description='Watermark image (PNG with transparency works best)')] = None
-    position: Annotated[Position, Field(description='Where the watermark goes')] = 'bottom-right'
-    opacity: Annotated[float, Field(gt=0, le=1, description='Watermark opacity: 1 is solid')] = 0.7
+    text: Annotated[str | None, Field(max_length=200, description='Watermark text', **WATERMARK)] = None
+    image: Annotated[str | None, Field(description='Watermark image (PNG with transparency works best)',
+                                        **WATERMARK)] = None
+    position: Annotated[Position, Field(description='Where the watermark goes', **WATERMARK)] = 'bottom-right'
+    opacity: Annotated[float, Field(gt=0, le=1, description='Watermark opacity: 1 is solid', **WATERMARK)] = 0.7
     font_size: Annotated[int | None, Field(ge=6, le=1000, description='Text height in pixels (default: 1/12 of '
-                                                                      'the frame height)')] = None
+                                                                      'the frame height)', **WATERMARK)] = None
 
     @field_validator('output', 'scale', 'text', 'image', mode='before')
     @classmethod

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 import pytest
 from pydantic import BaseModel, Field
 
-from progress_app import JobContext, job_kind
+from progress_app import JobContext, job_kind, shown_when
 from progress_app.errors import InvalidParams, KindNotFound, KindRegistrationError
 from progress_app.kinds.registry import JobKind, Registry, registry
 from progress_app.store.engine import create_db_engine
@@ -57,6 +57,18 @@ def test_params_model_from_signature(kinds):
     # The function gets the params typed and complete, from the stored (JSON) form.
     assert kind.call(None, clean) == {'folder': '/p', 'width': 640, 'quality': 1.0, 'mode': 'fill', 'suffix': '_s',
                                       'extensions': ['jpg', 'png'], 'tags': ('a',)}
+
+
+def test_an_option_of_one_mode_says_so_in_the_schema_the_form_reads(kinds):
+    def scan(ctx: JobContext, mode: Literal['quick', 'deep'] = 'quick',
+             depth: Annotated[int, Field(ge=1, **shown_when('mode', 'deep'))] = 3) -> None:
+        """Scan."""
+
+    job_kind('scan', target=kinds)(scan)
+    schema = kinds.get('scan').params_model.model_json_schema()
+    assert schema['properties']['depth']['x-shown-when'] == {'mode': ['deep']}
+    assert 'x-shown-when' not in schema['properties']['mode']
+    assert kinds.get('scan').validate({'mode': 'deep', 'depth': 5}) == {'mode': 'deep', 'depth': 5}
 
 
 @pytest.mark.parametrize(('params', 'where', 'says'), [
