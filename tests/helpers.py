@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -30,6 +31,16 @@ def wait_until(condition: Callable[[], T], timeout: float = 10.0, interval: floa
             text = message() if callable(message) else message
             raise AssertionError(f'timed out after {timeout} s waiting for {text}')
         time.sleep(interval)
+
+
+async def until(condition: Callable[[], T], timeout: float = 10.0) -> T:
+    """`wait_until` for tests on the app's own event loop (NiceGUI's simulated user): await, never block it."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f'timed out after {timeout} s waiting for the condition')
+        await asyncio.sleep(0.02)
+    return value
 
 
 def free_port() -> int:

@@ -15,6 +15,7 @@ from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
 from progress_app.runtime.service import JobService
+from tests.helpers import until
 
 PLUGIN = """
 from progress_app import JobContext, job_kind
@@ -40,15 +41,6 @@ def noon(days_ago: int) -> float:
 def midnight(days_ago: int) -> float:
     return datetime.combine(date.today() - timedelta(days=days_ago), clock()).timestamp()
 
-
-async def until(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
-    """Poll without blocking the event loop the app runs on."""
-    deadline = time.monotonic() + timeout
-    while not (value := condition()):
-        if time.monotonic() > deadline:
-            raise AssertionError('condition not met in time')
-        await asyncio.sleep(0.02)
-    return value
 
 
 async def finish(service: JobService, kind: str, params: dict, *, name: str, finished_at: float, elapsed: float,

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
-
-async def eventually(check, timeout: float = 10.0) -> None:
-    """Await until `check()` is truthy, letting the page's timers run meanwhile."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError('condition not met in time')
-        await asyncio.sleep(0.05)
+from tests.helpers import until
 
 
 def texts(user: User) -> str:
@@ -29,16 +19,16 @@ async def test_live_progress_log_and_completion(user: User, service):
     await user.should_see('watch me')
     await user.should_see('1. prepare')
     await user.should_see('2. process')
-    await eventually(lambda: 'item ' in texts(user))
-    await eventually(lambda: service.get(job['id'])['status'] == 'completed')
+    await until(lambda: 'item ' in texts(user))
+    await until(lambda: service.get(job['id'])['status'] == 'completed')
     await user.should_see('100.0 %')
     await user.should_see('done in')
     with user.client:
         log = next(iter(ElementFilter(kind=ui.log)))
-    await eventually(lambda: any('completed' in str(line.text) for line in log.default_slot.children))
+    await until(lambda: any('completed' in str(line.text) for line in log.default_slot.children))
     with user.client:
         events = next(iter(ElementFilter(kind=ui.table))).rows
-    await eventually(lambda: events or True)
+    await until(lambda: events or True)
     await user.should_see('Result')
 
 
@@ -49,7 +39,7 @@ async def test_failed_job_shows_error_stage_and_retry(user: User, service):
     await user.should_see("Failed in stage 'process': RuntimeError: simulated failure at item 5 (attempt 1)")
     await user.should_see('Traceback')
     user.find(marker='action-retry').click()
-    await eventually(lambda: service.get(job['id'])['status'] == 'completed')
+    await until(lambda: service.get(job['id'])['status'] == 'completed')
     await user.should_see('completed')
 
 
@@ -58,11 +48,11 @@ async def test_pause_and_cancel_buttons(user: User, service):
     service.wait(job['id'], ['running'])
     await user.open(f"/jobs/{job['id']}")
     user.find(marker='action-pause').click()
-    await eventually(lambda: service.get(job['id'])['status'] == 'paused')
+    await until(lambda: service.get(job['id'])['status'] == 'paused')
     await user.should_see('paused')
     await user.should_see('of the work · paused')  # the stage it stopped in, without a clock that runs on
     user.find(marker='action-cancel').click()
-    await eventually(lambda: service.get(job['id'])['status'] == 'cancelled')
+    await until(lambda: service.get(job['id'])['status'] == 'cancelled')
 
 
 async def test_remove_returns_to_dashboard(user: User, service):
@@ -71,7 +61,7 @@ async def test_remove_returns_to_dashboard(user: User, service):
     await user.open(f"/jobs/{job['id']}")
     user.find(marker='action-remove').click()
     await user.should_see('Dashboard')
-    await eventually(lambda: service.list()['total'] == 0)
+    await until(lambda: service.list()['total'] == 0)
 
 
 async def test_unknown_job(user: User):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Callable
 from datetime import datetime
 
 import pytest
@@ -14,17 +12,10 @@ from nicegui.testing import User
 from progress_app.errors import InvalidParams
 from progress_app.runtime.service import JobService
 from progress_app.ui.pages.schedules import local_time, when_text
+from tests.helpers import until
 
 DEMO = {'items': 2, 'item_seconds': 0}
 
-
-async def until(condition: Callable[[], object], timeout: float = 10.0) -> None:
-    """Poll without blocking the event loop the app runs on."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError('condition not met in time')
-        await asyncio.sleep(0.02)
 
 
 def element(user: User, kind: type, label: str):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +13,7 @@ from progress_app.config import parse_settings
 from progress_app.runtime.engine import Engine
 from progress_app.runtime.service import JobService
 from progress_app.ui.pages.settings import database_url
+from tests.helpers import until
 from tests.runtime.test_notify import Endpoint, closed_port
 
 BROKEN_PLUGIN = '''from progress_app import job_kind
@@ -36,14 +35,6 @@ def saved_workers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without a start-up value for workers, the saved one is in effect (request before `user`)."""
     monkeypatch.delenv('PROGRESS_APP_WORKERS')
 
-
-async def until(condition: Callable[[], object], timeout: float = 10.0) -> None:
-    """Poll without blocking the event loop the app runs on."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError('condition not met in time')
-        await asyncio.sleep(0.02)
 
 
 def field(user: User, label: str) -> ui.number:

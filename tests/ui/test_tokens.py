@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
-
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
 from progress_app.runtime.service import JobService
-
-
-async def until(condition: Callable[[], object], timeout: float = 10.0) -> None:
-    """Poll without blocking the event loop the app runs on."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError('condition not met in time')
-        await asyncio.sleep(0.02)
+from tests.helpers import until
 
 
 def shown_secret(user: User) -> str:
