@@ -9,6 +9,7 @@ from progress_app.config import Settings
 from progress_app.runtime.engine import Engine
 from progress_app.runtime.service import JobService
 from tests.helpers import AppProcess
+from tests.notify_endpoint import Endpoint
 
 
 @pytest.fixture
@@ -47,3 +48,12 @@ def app_process(tmp_path: Path) -> Iterator:
     for proc in procs:
         proc.kill()
         proc.client.close()
+
+
+@pytest.fixture
+def endpoint() -> Iterator[Endpoint]:
+    """A local HTTP server that keeps the notifications Apprise posts to `endpoint.url`."""
+    endpoint = Endpoint()
+    yield endpoint
+    endpoint.server.shutdown()
+    endpoint.server.server_close()

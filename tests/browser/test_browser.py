@@ -99,18 +99,3 @@ def test_screenshots_light_and_dark(app_process, browser):
         dark = page.evaluate('document.body.classList.contains("body--dark")')
         assert dark == (scheme == 'dark')
         context.close()
-
-
-def test_the_login_page_follows_the_theme_too(app_process, browser):
-    app = app_process(env={'PROGRESS_APP_PASSWORD': 'correct horse'})
-    context = browser.new_context(color_scheme='dark')
-    page = context.new_page()
-    page.goto(f'{app.url}/history')
-    page.get_by_label('Password').wait_for()
-    assert page.url.startswith(f'{app.url}/login')
-    page.wait_for_function('document.body.classList.contains("body--dark")')  # fails by timing out if never
-    page.get_by_label('Password').fill('correct horse')
-    page.keyboard.press('Enter')
-    page.locator('text=Jobs that completed, failed or were cancelled').wait_for()
-    assert page.evaluate('document.body.classList.contains("body--dark")')
-    context.close()

@@ -50,3 +50,18 @@ def test_login_with_the_password_opens_the_page_asked_for(app_process, browser):
     page.wait_for_url('**/login')
     assert page.request.get(f'{app.url}/api/jobs').status == 401
     context.close()
+
+
+def test_the_login_page_follows_the_theme_too(app_process, browser):
+    app = app_process('--password', PASSWORD)
+    context = browser.new_context(color_scheme='dark')
+    page = context.new_page()
+    page.goto(f'{app.url}/history')
+    page.get_by_label('Password').wait_for()
+    assert page.url.startswith(f'{app.url}/login')
+    page.wait_for_function('document.body.classList.contains("body--dark")')  # fails by timing out if never
+    page.get_by_label('Password').fill(PASSWORD)
+    page.keyboard.press('Enter')
+    page.locator('text=Jobs that completed, failed or were cancelled').wait_for()
+    assert page.evaluate('document.body.classList.contains("body--dark")')
+    context.close()

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import socket
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -14,53 +9,10 @@ import pytest
 from progress_app.errors import InvalidParams
 from progress_app.runtime.notify import NotificationFailed
 from tests.helpers import wait_until
+from tests.notify_endpoint import closed_port
 
 QUICK = {'items': 3, 'item_seconds': 0}
 FAILING = {'items': 3, 'item_seconds': 0, 'fail_at_item': 2}
-
-
-class Endpoint:
-    """An HTTP server in a thread that keeps the JSON bodies posted to it."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        received = self.received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers['Content-Length']))
-                received.append(json.loads(body) | {'path': self.path})
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-        self.url = f'json://127.0.0.1:{self.server.server_port}/hook'
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def titles(self) -> list[str]:
-        return [m['title'] for m in self.received]
-
-    def wait_for(self, text: str) -> dict[str, Any]:
-        return wait_until(lambda: next((m for m in self.received if text in m['title']), None), 15,
-                          message=lambda: f'a notification titled {text!r}; got {self.titles()}')
-
-
-@pytest.fixture
-def endpoint() -> Iterator[Endpoint]:
-    endpoint = Endpoint()
-    yield endpoint
-    endpoint.server.shutdown()
-    endpoint.server.server_close()
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
 
 
 def finish(service, params: dict[str, Any], status: str, **options: Any) -> dict[str, Any]:

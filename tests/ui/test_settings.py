@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from progress_app.runtime.engine import Engine
 from progress_app.runtime.service import JobService
 from progress_app.ui.pages.settings import database_url
 from tests.helpers import until
-from tests.runtime.test_notify import Endpoint, closed_port
+from tests.notify_endpoint import Endpoint, closed_port
 
 BROKEN_PLUGIN = '''from progress_app import job_kind
 
@@ -149,13 +148,6 @@ def test_database_url_hides_the_password():
     assert database_url('sqlite:////data/progress.db') == 'sqlite:////data/progress.db'
 APPRISE_RETRIES = 150  # ~15 s: the first use of Apprise loads its plugins, slow on a busy machine
 
-
-@pytest.fixture
-def endpoint() -> Iterator[Endpoint]:
-    endpoint = Endpoint()
-    yield endpoint
-    endpoint.server.shutdown()
-    endpoint.server.server_close()
 
 
 def urls_field(user: User) -> ui.textarea:
