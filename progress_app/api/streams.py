@@ -19,7 +19,7 @@ from nicegui import run
 
 from progress_app.api.auth import websocket_allowed
 from progress_app.api.jobs import JobId, Service
-from progress_app.runtime.bus import Message, Subscription, to_json
+from progress_app.runtime.bus import Message, Subscription, encoded, to_json
 from progress_app.runtime.service import JobService
 
 router = APIRouter(prefix='/api', tags=['streams'])
@@ -28,13 +28,14 @@ BATCH = 500  # messages already queued for a client go out in one write
 SSE_HEADERS = {'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no'}
 
 
-def sse(message: Message, event: str | None = None) -> str:
-    lines = []
-    if message.get('event') and message['type'] == 'job_update':
-        lines.append(f"id: {message['event']['id']}")
-    lines.append(f"event: {event or message['type']}")
-    lines.append(f'data: {to_json(message)}')
-    return '\n'.join(lines) + '\n\n'
+def sse(message: Message) -> str:
+    """`message` as one server-sent event (encoded once per published message)."""
+    return encoded(message, _sse)
+
+
+def _sse(message: Message) -> str:
+    event_id = f"id: {message['event']['id']}\n" if message.get('event') and message['type'] == 'job_update' else ''
+    return f"{event_id}event: {message['type']}\ndata: {to_json(message)}\n\n"
 
 
 async def _next(sub: Subscription) -> Message | None:
@@ -51,7 +52,7 @@ async def _next(sub: Subscription) -> Message | None:
 async def job_stream(job_id: JobId, service: Service) -> StreamingResponse:
     """SSE of one job: its current snapshot, every change (≤ ~10/s), a final `end` event, then the stream closes."""
     bus = service.engine.bus
-    sub = bus.subscribe(lambda m: m['job']['id'] == job_id, maxsize=200)
+    sub = bus.subscribe(maxsize=200, job_id=job_id)
     try:
         snapshot = await run.io_bound(service.get, job_id)
     except BaseException:
@@ -173,10 +174,10 @@ async def _answer(service: JobService, sub: Subscription, raw: str) -> dict[str,
             job = await run.io_bound(service.get, job_id)
         except Exception as exc:
             return {'type': 'error', 'message': str(exc)}
-        sub.set_filter(lambda m: m['job']['id'] == job_id)
+        sub.follow(job_id)
         return {'type': 'subscribed', 'job_id': job_id, 'job': job}
     if kind == 'subscribe_all':
-        sub.set_filter(None)
+        sub.follow(None)
         return {'type': 'subscribed', 'job_id': None}
     if kind == 'get_queue_stats':
         return {'type': 'queue_stats', 'stats': await run.io_bound(service.stats)}

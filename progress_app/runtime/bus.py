@@ -2,11 +2,10 @@
 
 Publishing never blocks a job: it appends under a short lock and schedules one flush on the loop per batch.
 Progress is coalesced per job (only the newest snapshot is delivered); state events are delivered in order.
-Each subscriber has a bounded queue: when a slow client falls behind, its queued intermediate progress is
-dropped, its state events are kept, and other subscribers are not affected.
+Each subscriber has a bounded queue (subscription.py). The all-jobs streams share a progress budget (below).
 
 A `job_progress` message also carries `at`: the wall-clock time (as `event.at`) of the oldest change it reports,
-so a client can tell how old a snapshot is. `to_json()` encodes a published message once for all subscribers.
+so a client can tell how old a snapshot is. `encoded()` encodes a published message once for all subscribers.
 """
 
 from __future__ import annotations
@@ -15,163 +14,60 @@ import asyncio
 import json
 import threading
 import time
-from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from progress_app.runtime.heartbeat import LoopHeartbeat
+from progress_app.runtime.subscription import Message, Subscription
 
 if TYPE_CHECKING:
     from progress_app.domain.events import Event
     from progress_app.runtime.job import Job
 
-Message = dict[str, Any]
-Slot = list[Message | None]
-"""One place in a subscriber's queue: `[message]`, or `[None]` once the message was dropped."""
+FAN_OUT_PER_SECOND = 15_000.0  # job_progress messages a second to all the all-jobs streams together
+LEAST_PER_SECOND = 50.0  # each all-jobs stream gets at least this many, however many clients there are
+BURST_SECONDS = 0.2  # the budget saved up while few jobs had news
+HELD_SECONDS = 0.05  # progress the budget held back goes out this much later (or with the next publish)
 
 
 class _Shared(dict[str, Any]):
-    """A published message: the same object goes to every subscriber, so its JSON is worth keeping."""
+    """A published message: the same object goes to every subscriber, so its encodings are worth keeping."""
 
-    __slots__ = ('json',)
+    __slots__ = ('encodings',)
 
 
-def to_json(message: Message) -> str:
-    """`message` as compact JSON; a message from the bus is encoded once, however many subscribers send it."""
-    if type(message) is _Shared:
-        text = getattr(message, 'json', None)
-        if text is None:
-            text = message.json = json.dumps(message, separators=(',', ':'))
-        return text
+def encoded(message: Message, encode: Callable[[Message], str]) -> str:
+    """`encode(message)`; for a message from the bus computed once, however many subscribers send it."""
+    if type(message) is not _Shared:
+        return encode(message)
+    encodings = getattr(message, 'encodings', None)
+    if encodings is None:
+        encodings = message.encodings = {}
+    text = encodings.get(encode)
+    if text is None:
+        text = encodings[encode] = encode(message)
+    return text
+
+
+def _json(message: Message) -> str:
     return json.dumps(message, separators=(',', ':'))
 
 
-class Subscription:
-    """A subscriber's bounded queue. Every operation is O(1) (a change of filter rebuilds it).
-
-    A job's queued progress is replaced in place by a newer snapshot, so the job keeps its turn: a client that
-    reads more slowly than progress arrives still gets every job's newest snapshot in turn, instead of the same
-    few jobs again and again. Once a state event of the job is queued, its next progress goes after that event.
-    """
-
-    def __init__(self, bus: EventBus, accept: Callable[[Message], bool] | None, maxsize: int) -> None:
-        self._bus = bus
-        self.accept = accept
-        self._maxsize = maxsize
-        self._queue: deque[Slot] = deque()
-        self._progress: deque[Slot] = deque()  # the queued progress slots, oldest first: the first to drop
-        self._latest: dict[int, Slot] = {}  # job id → its queued progress slot that a newer snapshot replaces
-        self._size = 0  # messages queued (dropped slots do not count)
-        self._ready = asyncio.Event()
-        self.dropped = 0
-        self.closed = False
-
-    def set_filter(self, accept: Callable[[Message], bool] | None) -> None:
-        """Change what this subscriber receives; queued messages that no longer match are dropped."""
-        self.accept = accept
-        if accept is not None:
-            queued = [slot[0] for slot in self._queue if slot[0] is not None]
-            self._queue, self._progress, self._latest, self._size = deque(), deque(), {}, 0
-            self._add(queued)
-
-    def put(self, message: Message) -> None:
-        self.put_all((message,))
-
-    def put_all(self, messages: Iterable[Message]) -> None:
-        if self._add(messages):
-            self._ready.set()
-
-    def _add(self, messages: Iterable[Message]) -> bool:
-        accept, queue, latest = self.accept, self._queue, self._latest
-        added = False
-        for message in messages:
-            if accept is not None and not accept(message):
-                continue
-            job = message.get('job')
-            if message['type'] == 'job_progress':
-                slot = latest.get(job['id'])
-                if slot is not None:  # the newest snapshot takes the place of the queued one
-                    slot[0] = message
-                    self.dropped += 1
-                    continue
-                slot = latest[job['id']] = [message]
-                self._progress.append(slot)
-            else:
-                if job:
-                    latest.pop(job['id'], None)  # the job's next progress must follow this event
-                slot = [message]
-            queue.append(slot)
-            self._size += 1
-            added = True
-            if self._size > self._maxsize:
-                self._drop_one()
-        return added
-
-    def _drop_one(self) -> None:
-        """Drop the oldest queued progress, or the oldest message when no progress is queued."""
-        if self._progress:
-            slot = self._progress.popleft()
-            job_id = slot[0]['job']['id'] if slot[0] is not None else None
-            if self._latest.get(job_id) is slot:
-                del self._latest[job_id]
-        else:
-            while self._queue[0][0] is None:
-                self._queue.popleft()
-            slot = self._queue.popleft()
-        slot[0] = None
-        self._size -= 1
-        self.dropped += 1
-
-    async def get(self) -> Message:
-        while True:
-            message = self._pop()
-            if message is not None:
-                return message
-            if self.closed:
-                raise StopAsyncIteration
-            self._ready.clear()
-            await self._ready.wait()
-
-    def drain(self, limit: int) -> list[Message]:
-        """Up to `limit` messages that are queued now, without waiting (to send them together)."""
-        messages = []
-        while len(messages) < limit and (message := self._pop()) is not None:
-            messages.append(message)
-        return messages
-
-    def _pop(self) -> Message | None:
-        queue = self._queue
-        while queue:
-            slot = queue.popleft()
-            message = slot[0]
-            if message is None:
-                continue
-            self._size -= 1
-            if message['type'] == 'job_progress':
-                self._progress.popleft()  # the oldest queued progress is this one
-                if self._latest.get(message['job']['id']) is slot:
-                    del self._latest[message['job']['id']]
-            return message
-        return None
-
-    def __aiter__(self) -> AsyncIterator[Message]:
-        return self
-
-    async def __anext__(self) -> Message:
-        return await self.get()
-
-    def close(self) -> None:
-        self.closed = True
-        self._ready.set()
-        self._bus.unsubscribe(self)
+def to_json(message: Message) -> str:
+    """`message` as compact JSON (encoded once per published message)."""
+    return encoded(message, _json)
 
 
 class EventBus:
-    def __init__(self) -> None:
+    def __init__(self, fan_out_per_second: float = FAN_OUT_PER_SECOND) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
         self._state: list[tuple[Job, Event | None, str]] = []
         self._progress: dict[int, tuple[Job, float]] = {}  # job id → (job, when its oldest unsent change came)
+        self._held: dict[int, tuple[Job, float]] = {}  # progress the all-jobs streams have not had yet (budget)
+        self._fan_out = fan_out_per_second
+        self._budget = FairBudget()
+        self._held_timer: asyncio.TimerHandle | None = None
         self._scheduled = False
         self._subscribers: set[Subscription] = set()
         self.delivered = 0
@@ -184,11 +80,16 @@ class EventBus:
 
     def detach(self) -> None:
         self.heartbeat.stop()
+        if self._held_timer is not None:
+            self._held_timer.cancel()
+            self._held_timer = None
         self._loop = None
 
-    def subscribe(self, accept: Callable[[Message], bool] | None = None, maxsize: int = 1000) -> Subscription:
-        """Call on the event loop; iterate the result with `async for`."""
-        sub = Subscription(self, accept, maxsize)
+    def subscribe(self, accept: Callable[[Message], bool] | None = None, maxsize: int = 1000, *,
+                  job_id: int | None = None, progress: bool = True) -> Subscription:
+        """Call on the event loop; iterate the result with `async for`. `job_id`: that job's messages only;
+        `progress=False`: no `job_progress` messages; `accept`: any other filter."""
+        sub = Subscription(self, accept, maxsize, job_id=job_id, progress=progress)
         self._subscribers.add(sub)
         return sub
 
@@ -225,16 +126,82 @@ class EventBus:
             except RuntimeError:  # the loop is closed: the app is shutting down
                 self._scheduled = False
 
+    def _flush_held(self) -> None:
+        self._held_timer = None
+        self._flush()
+
     def _flush(self) -> None:
         with self._lock:
             state, progress = self._state, self._progress
             self._state, self._progress = [], {}
             self._scheduled = False
-        messages: list[Message] = [
+        subscribers = list(self._subscribers)
+        updates: list[Message] = [
             _Shared(type=type, job=job.snapshot(), event=event.to_dict() if event else None)
             for job, event, type in state]
-        messages.extend(_Shared(type='job_progress', job=job.snapshot(), event=None, at=at)
-                        for job, at in progress.values())
-        for sub in list(self._subscribers):
-            sub.put_all(messages)
-        self.delivered += len(messages) * len(self._subscribers)
+        held = self._held
+        for job, _event, _type in state:  # a state message carries the job's newest snapshot
+            held.pop(job.id, None)
+        for job_id, change in progress.items():
+            held.setdefault(job_id, change)  # the all-jobs streams keep the oldest unsent change's time
+        made: dict[int, Message] = {}
+
+        def progress_message(job_id: int, job: Job, at: float) -> Message:
+            if job_id not in made:
+                made[job_id] = _Shared(type='job_progress', job=job.snapshot(), event=None, at=at)
+            return made[job_id]
+
+        everything = updates
+        streams = sum(1 for sub in subscribers if sub.job_id is None and sub.progress)
+        if held and streams:
+            rate = max(self._fan_out / streams, LEAST_PER_SECOND)
+            chosen = self._budget.choose(held, rate, time.monotonic())
+            everything = updates + [progress_message(i, *held.pop(i)) for i in chosen]
+            if held and self._held_timer is None and self._loop is not None:  # the rest go in a later flush
+                self._held_timer = self._loop.call_later(HELD_SECONDS, self._flush_held)
+        else:
+            held.clear()
+        for sub in subscribers:
+            if sub.job_id is None:
+                messages = everything if sub.progress else updates
+            else:
+                messages = [m for m in updates if m['job']['id'] == sub.job_id]
+                change = progress.get(sub.job_id)
+                if change is not None and sub.progress:
+                    messages.append(progress_message(sub.job_id, *change))
+            if messages:
+                sub.put_all(messages)
+                self.delivered += len(messages)
+
+
+class FairBudget:
+    """The all-jobs streams' progress budget, shared fairly among jobs: when more jobs have news than it allows,
+    those whose progress went out longest ago go first, the rest wait their turn.
+
+    The event loop spends ~15 µs on one WebSocket message, so the budget is a total for all those streams: with
+    one dashboard open, 200 running jobs move ten times a second; with 100 clients following all of them, each
+    client gets 150 messages a second and each job moves about once in 1.3 s, and the loop keeps its turns.
+    """
+
+    def __init__(self) -> None:
+        self._tokens = 0.0
+        self._at: float | None = None
+        self._sent: dict[int, float] = {}  # job id → when its progress last went out
+
+    def choose(self, waiting: dict[int, Any], rate: float, now: float) -> list[int]:
+        """The jobs whose progress goes out now, at most `rate` a second (saved up for at most 0.2 s)."""
+        since = BURST_SECONDS if self._at is None else now - self._at
+        self._tokens = min(self._tokens + since * rate, rate * BURST_SECONDS)
+        self._at = now
+        room = int(self._tokens)
+        if len(waiting) <= room:
+            chosen = list(waiting)
+        else:
+            sent = self._sent
+            chosen = sorted(waiting, key=lambda job_id: sent.get(job_id, 0.0))[:room]
+        self._tokens -= len(chosen)
+        for job_id in chosen:
+            self._sent[job_id] = now
+        if len(self._sent) > 4 * len(waiting) + 1000:  # forget jobs that went quiet
+            self._sent = {job_id: at for job_id, at in self._sent.items() if now - at < 60}
+        return chosen

@@ -34,7 +34,7 @@ class JobContext:
         self._job = job
         self._progress = job.progress
         self._lifecycle = lifecycle
-        self._courtesy = lifecycle.bus.heartbeat.courtesy()
+        self._courtesy = lifecycle.bus.heartbeat.courtesy(lambda: job.stop_requested)
         self._log = log
         self._output_dir = output_root / str(job.id)
         self._track_calls: dict[str | None, int] = {}
@@ -125,11 +125,11 @@ class JobContext:
     def check(self) -> None:
         """A pause/cancel point: blocks while the job is paused, raises JobCancelled when it is cancelled.
 
-        Also where a job steps aside for a moment when the event loop is starved of the GIL (see heartbeat.py).
+        Also where jobs take turns while the event loop is starved of the GIL (see heartbeat.py).
         """
+        self._courtesy.yield_if_starved()
         if self._job.stop_requested:
             self._lifecycle.honour_requests(self._job)
-        self._courtesy.yield_if_starved()
 
     @property
     def cancelled(self) -> bool:

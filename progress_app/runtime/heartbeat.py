@@ -4,11 +4,17 @@ CPython gives the GIL to whichever waiting thread gets it first, not to the one 
 job threads running bytecode flat out, the event loop wins it about once per N switch intervals: 200 spinning
 jobs × 5 ms ≈ 1 s between two turns of the loop, and every stream and page stalls (measured: p99 lag 8 s).
 
-Only the jobs can fix that, so they do, at their pause/cancel points (`ctx.check()`, and `ctx.track()` per item):
-the loop beats every few milliseconds; a job that finds the beat stale steps aside — it waits, without the GIL,
-until the loop beats again. It waits on an event the beat sets rather than polling with short sleeps: 200 jobs
-waking every millisecond to look would fight the loop for the GIL as hard as spinning does. Without a loop
-(scripts, tests of the engine alone) the beat is never stale and a check costs one clock read.
+Only the jobs can fix that, so they do, at their pause/cancel points (`ctx.check()`, and `ctx.track()` per item).
+The loop beats every 5 ms. A job that finds the beat stale (the loop waited 15 ms for the GIL) makes the jobs
+*take turns* for the next two seconds: one job at a time runs for a 5 ms slice, then hands the turn to the job
+that has waited longest and waits (without the GIL) for its own next turn. The loop then competes with one
+thread instead of N and gets the GIL within one switch interval — and pure-Python jobs lose nothing, since the
+GIL let only one of them run at a time anyway. Two seconds after the last stale beat the turns end; spinning
+jobs bring them back within one stale period, jobs whose work runs outside the GIL go on together again.
+
+A job that holds the turn but does not come back to a pause point within 20 ms (it waits for I/O, runs C code,
+is paused, or ended) loses it to the next one, so no job can hold up the others. Without a loop (scripts, tests
+of the engine alone) the beat is never stale and a check costs one clock read.
 """
 
 from __future__ import annotations
@@ -17,26 +23,29 @@ import asyncio
 import math
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 
 BEAT_SECONDS = 0.005
 STALE_AFTER = 0.015  # three missed beats: the loop is waiting for the GIL (or busy)
-LONGEST_WAIT = 0.05
-WINDOW = 1.0
-MOST_ASIDE = 0.8  # of each second, at most this much: a loop busy with its own work, or stuck, must not stall jobs
+TURNS_FOR = 2.0  # after a stale beat, jobs take turns this long
+SLICE = 0.005  # a turn: one switch interval
+LEASE = 0.02  # a turn's holder not back at a pause point for this long has left it to the next job
+WAKE_EVERY = 0.25  # a waiter not first in line looks whether turns are over or its job was paused or cancelled
 
 
 class LoopHeartbeat:
     def __init__(self) -> None:
         self.last = math.inf  # monotonic time of the last beat; inf: no loop to yield to
+        self.turns_until = 0.0  # monotonic time until which jobs take turns
+        self.turns = Turns()
         self._handle: asyncio.TimerHandle | None = None
-        self._next_beat = threading.Event()  # set (and replaced) by every beat
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """Call on the loop."""
         def beat() -> None:
             self.last = time.monotonic()
             self._handle = loop.call_later(BEAT_SECONDS, beat)
-            self._release()
 
         beat()
 
@@ -45,39 +54,122 @@ class LoopHeartbeat:
             self._handle.cancel()
             self._handle = None
         self.last = math.inf
-        self._release()
+        self.turns_until = 0.0
 
-    def _release(self) -> None:
-        waiting, self._next_beat = self._next_beat, threading.Event()
-        waiting.set()
+    def courtesy(self, called_away: Callable[[], bool] = lambda: False) -> Courtesy:
+        """A job's handle on the turns; `called_away()` true (a pause or cancel) ends its wait for a turn."""
+        return Courtesy(self, called_away)
 
-    def courtesy(self) -> Courtesy:
-        """A job's own account of how long it has stepped aside."""
-        return Courtesy(self)
+
+class _Waiter:
+    __slots__ = ('called', 'event', 'job')
+
+    def __init__(self, job: Courtesy) -> None:
+        self.job = job
+        self.event = threading.Event()  # set when called, or to tell the waiter it is first in line now
+        self.called = False
+
+
+class Turns:
+    """A turn that passes between jobs in the order they asked for it (threading.Lock is not fair).
+
+    Only the first waiter watches the holder's lease; the others look up four times a second (turns over, or
+    their job paused or cancelled), so 200 waiting jobs do not fight the loop for the GIL as spinning did.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.holder: Courtesy | None = None
+        self.taken_at = 0.0  # when the holder got the turn
+        self.seen_at = 0.0  # when the holder was last at a pause point
+        self._waiting: deque[_Waiter] = deque()
+
+    def take(self, job: Courtesy, active: Callable[[], bool]) -> None:
+        """Block until `job` holds the turn, the holder has left it, or `active()` says turns are over."""
+        with self._lock:
+            if self.holder is None or self.holder is job or time.monotonic() - self.seen_at > LEASE:
+                self._give(job)
+                return
+            waiter = _Waiter(job)
+            self._waiting.append(waiter)
+        while True:
+            waiter.event.wait(LEASE if self._waiting and self._waiting[0] is waiter else WAKE_EVERY)
+            with self._lock:
+                if waiter.called:
+                    return
+                waiter.event.clear()
+                if not active():
+                    self._waiting.remove(waiter)
+                    self._tell_first()
+                    return
+                if self._waiting[0] is waiter and time.monotonic() - self.seen_at > LEASE:  # the holder left
+                    self._waiting.popleft()
+                    self._give(job)
+                    self._tell_first()
+                    return
+
+    def pass_on(self, job: Courtesy) -> bool:
+        """From the holder, its slice used up: give the turn to the longest waiter. False if nobody waits."""
+        with self._lock:
+            if self.holder is not job:
+                return True
+            if not self._waiting:
+                self.taken_at = self.seen_at = time.monotonic()
+                return False
+            successor = self._waiting.popleft()
+            self._give(successor.job)
+            successor.called = True
+            successor.event.set()
+            self._tell_first()
+            return True
+
+    def end(self) -> None:
+        """Turns are over: nobody holds the turn and every waiter goes on."""
+        with self._lock:
+            self.holder = None
+            self._release_all()
+
+    def _give(self, job: Courtesy) -> None:
+        self.holder = job
+        self.taken_at = self.seen_at = time.monotonic()
+
+    def _tell_first(self) -> None:
+        if self._waiting:
+            self._waiting[0].event.set()
+
+    def _release_all(self) -> None:
+        for waiter in self._waiting:
+            waiter.called = True
+            waiter.event.set()
+        self._waiting.clear()
 
 
 class Courtesy:
-    """One job's stepping aside, capped at 80 % of each second: a loop that is busy rather than starved (or stuck
-    in a bug) must not stop its jobs. (With 200 spinning jobs a lower cap costs the loop a lot: at 50 % its 10 ms
-    timer ran 37 times in 9 s, at 80 % 87 times, uncapped ~190 times; with 4 jobs the cap makes no difference.)"""
+    """One job's part in the turns (see the module docstring)."""
 
-    __slots__ = ('_aside', '_heartbeat', '_window_start')
+    __slots__ = ('_called_away', '_heartbeat', '_turns')
 
-    def __init__(self, heartbeat: LoopHeartbeat) -> None:
+    def __init__(self, heartbeat: LoopHeartbeat, called_away: Callable[[], bool]) -> None:
         self._heartbeat = heartbeat
-        self._window_start = 0.0
-        self._aside = 0.0
+        self._turns = heartbeat.turns
+        self._called_away = called_away
 
     def yield_if_starved(self) -> None:
-        """From the job's thread: if the loop has missed its beats, wait for its next one (at most 50 ms)."""
+        """From the job's thread, at a pause point: take turns with the other jobs while the loop needs it."""
         heartbeat = self._heartbeat
-        next_beat = heartbeat._next_beat  # taken before the look at the clock, so a beat in between is not missed
         now = time.monotonic()
-        if now - heartbeat.last <= STALE_AFTER:
+        if now - heartbeat.last > STALE_AFTER:
+            heartbeat.turns_until = now + TURNS_FOR
+        elif now >= heartbeat.turns_until:
+            if self._turns.holder is not None:
+                self._turns.end()
             return
-        if now - self._window_start > WINDOW:
-            self._window_start, self._aside = now, 0.0
-        if self._aside >= MOST_ASIDE:
-            return
-        next_beat.wait(LONGEST_WAIT)
-        self._aside += time.monotonic() - now
+        turns = self._turns
+        if turns.holder is self:
+            turns.seen_at = now
+            if now - turns.taken_at < SLICE or not turns.pass_on(self):
+                return
+        turns.take(self, self._taking_turns)
+
+    def _taking_turns(self) -> bool:
+        return time.monotonic() < self._heartbeat.turns_until and not self._called_away()

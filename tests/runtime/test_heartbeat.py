@@ -1,4 +1,4 @@
-"""Jobs step aside for a GIL-starved event loop: real threads, a real asyncio loop."""
+"""Jobs take turns while the event loop is starved of the GIL: real threads, a real asyncio loop."""
 
 from __future__ import annotations
 
@@ -7,65 +7,96 @@ import threading
 import time
 
 from progress_app.runtime import heartbeat as heartbeat_module
-from progress_app.runtime.heartbeat import MOST_ASIDE, STALE_AFTER, LoopHeartbeat
+from progress_app.runtime.heartbeat import LEASE, SLICE, STALE_AFTER, LoopHeartbeat
+from tests.helpers import wait_until
 
 
-def step_aside_in_thread(courtesy) -> threading.Thread:
-    thread = threading.Thread(target=courtesy.yield_if_starved)
+def starved() -> LoopHeartbeat:
+    heartbeat = LoopHeartbeat()
+    heartbeat.last = time.monotonic() - 10 * STALE_AFTER  # the loop has missed its beats (and never beats here)
+    return heartbeat
+
+
+def in_thread(target, *args) -> threading.Thread:
+    thread = threading.Thread(target=target, args=args, daemon=True)
     thread.start()
     return thread
 
 
-def test_without_a_loop_a_job_never_waits():
-    courtesy = LoopHeartbeat().courtesy()
+def test_without_a_loop_jobs_never_take_turns():
+    heartbeat = LoopHeartbeat()
+    jobs = [heartbeat.courtesy() for _ in range(3)]
     for _ in range(1000):
-        courtesy.yield_if_starved()
-    assert courtesy._aside == 0
+        for job in jobs:
+            job.yield_if_starved()
+    assert heartbeat.turns.holder is None and heartbeat.turns_until == 0
 
 
-def test_a_job_waits_for_a_stale_loop_until_its_next_beat(monkeypatch):
-    monkeypatch.setattr(heartbeat_module, 'LONGEST_WAIT', 30.0)  # only the beat can end the wait
-    heartbeat = LoopHeartbeat()
-    heartbeat.last = time.monotonic() - 10 * STALE_AFTER  # the loop has missed its beats
-    courtesy = heartbeat.courtesy()
-    waiting = step_aside_in_thread(courtesy)
-    waiting.join(0.01)
-    assert waiting.is_alive(), 'the job did not wait for the starved loop'
-    heartbeat._release()  # what the loop's next beat does
-    waiting.join(10)
-    assert not waiting.is_alive()
-    assert 0 < courtesy._aside < 10
+def test_a_stale_beat_makes_jobs_wait_for_their_turn_in_order():
+    heartbeat = starved()
+    first = heartbeat.courtesy()
+    first.yield_if_starved()
+    assert heartbeat.turns.holder is first
+    got_turn: list[int] = []
+    waiters = []
+    for n in range(3):
+        job = heartbeat.courtesy()
+        waiters.append(in_thread(lambda job=job, n=n: (job.yield_if_starved(), got_turn.append(n))))
+        wait_until(lambda n=n: len(heartbeat.turns._waiting) == n + 1)  # they ask in this order
+    time.sleep(SLICE)  # the first job's slice is used up (a real job spends it working)
+    in_thread(first.yield_if_starved)  # the holder comes back to a pause point: hands the turn on and queues
+    wait_until(lambda: got_turn == [0])
+    assert heartbeat.turns.holder is not first and got_turn == [0]
 
 
-def test_a_fresh_beat_costs_a_job_nothing():
-    heartbeat = LoopHeartbeat()
-    heartbeat.last = time.monotonic() + 3600  # beats "now" for the length of the test
-    courtesy = heartbeat.courtesy()
-    courtesy.yield_if_starved()
-    assert courtesy._aside == 0
-
-
-def test_a_job_stops_stepping_aside_once_it_has_given_most_of_a_second(monkeypatch):
-    monkeypatch.setattr(heartbeat_module, 'WINDOW', 3600.0)  # no new window mid-test on a slow machine
-    heartbeat = LoopHeartbeat()
-    heartbeat.last = time.monotonic() - 10 * STALE_AFTER  # stuck: it never beats again
-    courtesy = heartbeat.courtesy()
+def test_a_holder_that_does_not_come_back_loses_its_turn():
+    heartbeat = starved()
+    holder, waiter = heartbeat.courtesy(), heartbeat.courtesy()
+    holder.yield_if_starved()  # then blocks in I/O, say, and never reaches a pause point again
     began = time.monotonic()
-    while courtesy._aside < MOST_ASIDE:
-        courtesy.yield_if_starved()
-    spent = time.monotonic() - began
-    calls_after = 0
-    after = time.monotonic()
-    while calls_after < 10_000:
-        courtesy.yield_if_starved()
-        calls_after += 1
-    assert time.monotonic() - after < spent / 2, 'a stuck loop went on stalling the job'
+    waiter.yield_if_starved()
+    waited = time.monotonic() - began
+    assert heartbeat.turns.holder is waiter
+    assert LEASE * 0.9 <= waited < 2.0, waited
+
+
+def test_a_paused_or_cancelled_job_stops_waiting_for_its_turn(monkeypatch):
+    monkeypatch.setattr(heartbeat_module, 'WAKE_EVERY', 0.02)
+    monkeypatch.setattr(heartbeat_module, 'LEASE', 30.0)  # the holder keeps its turn for the whole test
+    heartbeat = starved()
+    heartbeat.courtesy().yield_if_starved()
+    called_away = threading.Event()
+    first_in_line = heartbeat.courtesy()
+    second = heartbeat.courtesy(called_away.is_set)
+    in_thread(first_in_line.yield_if_starved)
+    wait_until(lambda: len(heartbeat.turns._waiting) == 1)
+    waiting = in_thread(second.yield_if_starved)
+    wait_until(lambda: len(heartbeat.turns._waiting) == 2)
+    called_away.set()
+    waiting.join(5)
+    assert not waiting.is_alive(), 'the cancelled job went on waiting for its turn'
+    assert [w.job for w in heartbeat.turns._waiting] == [first_in_line]
+
+
+def test_turns_end_a_while_after_the_loop_beats_again(monkeypatch):
+    monkeypatch.setattr(heartbeat_module, 'TURNS_FOR', 0.05)
+    heartbeat = starved()
+    holder, other = heartbeat.courtesy(), heartbeat.courtesy()
+    holder.yield_if_starved()
+    waiting = in_thread(other.yield_if_starved)
+    wait_until(lambda: len(heartbeat.turns._waiting) == 1)
+    heartbeat.last = time.monotonic() + 3600  # the loop beats "now" from here on
+    wait_until(lambda: time.monotonic() > heartbeat.turns_until)
+    holder.yield_if_starved()  # at its next pause point the holder finds the turns over: everyone goes on
+    waiting.join(5)
+    assert not waiting.is_alive()
+    assert heartbeat.turns.holder is None
 
 
 def test_spinning_jobs_leave_the_event_loop_its_turns():
     """30 threads run bytecode flat out, looking in at a pause point every ~1,000 operations as ctx.check() does.
-    Without stepping aside the loop's 10 ms timer runs a handful of times a second (30 threads × 5 ms switch
-    interval between turns); with it the timer keeps close to its rate."""
+    Without turns the loop's 10 ms timer runs a handful of times a second (30 threads × 5 ms switch interval
+    between two turns of the loop); with them it keeps close to its rate (one job competes with it, not 30)."""
     heartbeat = LoopHeartbeat()
     stop = threading.Event()
 
@@ -94,4 +125,4 @@ def test_spinning_jobs_leave_the_event_loop_its_turns():
         return ticks
 
     ticks = asyncio.run(ticks_in(2.0))
-    assert ticks >= 40, f'the event loop ran its 10 ms timer only {ticks} times in 2 s'
+    assert ticks >= 60, f'the event loop ran its 10 ms timer only {ticks} times in 2 s'

@@ -33,7 +33,7 @@ def bell() -> None:
 
 def listen(service: JobService) -> None:
     client = context.client
-    sub = service.engine.bus.subscribe(_is_ending, maxsize=100)
+    sub = service.engine.bus.subscribe(_is_ending, maxsize=100, progress=False)
 
     async def pump() -> None:
         async for message in sub:
