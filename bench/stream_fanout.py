@@ -11,11 +11,14 @@ then `--client-procs` processes connect `--sse` clients to /api/events/stream an
 Measured over the run (the streams after `--warmup`):
 - progress reports/s accepted: all jobs' advance() calls / seconds of the run (target >= 100,000);
 - events/s delivered: stream messages received by all clients / seconds of the window;
-- delivery lag: receive time - `event.at` of `job_update` messages (history events, made ~1/s/job by the
-  recorder and stage changes) and receive time - `at` of `job_progress` snapshots (the bus stamps when the change
-  it reports was published) (target p99 <= 50 ms);
-- the server's event-loop lag, from probes the plugin starts on the loop: a 10 ms timer, and a thread handing
-  callbacks to the loop with call_soon_threadsafe as the event bus does;
+- the server's event-loop lag (the issue's target: p99 <= 50 ms), from probes the plugin starts on the loop: a
+  10 ms timer (how late each tick ran; the ticks tile the window, so a stall shows as one very late tick, and
+  the share of the window spent in ticks more than 50 ms late is printed too), and a thread handing callbacks
+  to the loop with call_soon_threadsafe as the event bus does;
+- delivery lag: receive time - `event.at` of `job_update` messages (history events: never dropped or
+  coalesced) and receive time - `at` of `job_progress` snapshots (the bus stamps when the oldest change it
+  reports was published: with 100 clients the all-jobs streams' progress budget sends each job about once a
+  second, so this is mostly how long a job waited for its turn, by design);
 - CPU from /proc: the server process, its event-loop thread (and how long that waited for a CPU while runnable),
   each client process, and everything else on the machine.
 
@@ -49,6 +52,7 @@ from _common import ROOT, print_table, tmp_dir, verdict, wait_until
 
 TARGET_REPORTS = 100_000
 TARGET_P99_SECONDS = 0.050
+PROBE_SECONDS = 0.01  # the plugin's timer probe (_fanout_kinds.py)
 KINDS_FILE = Path(__file__).resolve().parent / '_fanout_kinds.py'
 TICKS = os.sysconf('SC_CLK_TCK')
 
@@ -365,7 +369,6 @@ def report(args: argparse.Namespace, results: list[dict[str, Any]], probe: dict[
             values.frombytes(raw)
     delivered = sum(counts.values()) / wall
     everything = lags['job_update'] + lags['job_progress']
-    p99 = percentile(everything, 99)
 
     n_clients = args.sse + args.ws
     server_cpu, loop_cpu = probe['server_cpu'], probe['loop_cpu']
@@ -412,16 +415,22 @@ def report(args: argparse.Namespace, results: list[dict[str, Any]], probe: dict[
     print_table(('lag (ms)', 'samples', 'p50', 'p99', 'max'), rows, title='Lag')
     if not lags['job_progress']:
         print('(no job_progress message carried a stamp: their lag is not measured)')
-    expected = wall / 0.01
+    expected = wall / PROBE_SECONDS
     if len(probe['timer_lag']) < 0.5 * expected:
         print(f'(the 10 ms timer ran {len(probe["timer_lag"])} times instead of ~{expected:.0f}: the event loop was '
-              'starved; a lag sample exists only when the loop ran, so these percentiles understate the lag)')
+              'starved; each stall is one late tick, so the percentiles understate how much of the time it lagged)')
 
+    timer = probe['timer_lag']
+    stalled = sum(PROBE_SECONDS + lag for lag in timer if lag > TARGET_P99_SECONDS)
+    tiled = sum(PROBE_SECONDS + lag for lag in timer)
+    loop_p99 = percentile(timer, 99)
+    print(f'event loop: ticks cover {tiled:.1f} s of the {wall:g} s window; {stalled / max(tiled, 1e-9):.1%} of it '
+          f'in ticks more than {TARGET_P99_SECONDS * 1000:.0f} ms late')
     print_table(('target', 'value', 'goal', 'result'), [
         ('progress reports/s accepted', f'{reports:,.0f}', f'>= {TARGET_REPORTS:,}',
          verdict(reports >= TARGET_REPORTS)),
-        ('delivery lag p99 (ms)', ms(p99), f'<= {TARGET_P99_SECONDS * 1000:.0f}',
-         verdict(p99 is not None and p99 <= TARGET_P99_SECONDS)),
+        ('event-loop lag p99 (ms), 10 ms timer', ms(loop_p99), f'<= {TARGET_P99_SECONDS * 1000:.0f}',
+         verdict(loop_p99 is not None and loop_p99 <= TARGET_P99_SECONDS)),
     ], title='Targets')
     busy = [c for c in client_cpu if c > 0.85]
     if busy:

@@ -1,8 +1,13 @@
 """The recorder: one writer thread that persists what jobs report, batched, behind their backs.
 
 Every cycle (25 ms) it writes, in one transaction: the queued events (stage changes, throttled progress and
-messages), the rows of jobs whose checkpoint moved (so a crash loses at most the item in flight), and a
-progress snapshot of every running job about once a second. Job threads never wait for it.
+messages), the rows of jobs whose checkpoint moved (so a crash loses at most the item in flight), and the
+progress snapshots that are due. Job threads never wait for it.
+
+Each running job gets a snapshot (a row update and a `progress` history event, which the streams carry) once a
+second, or less often when more than 50 jobs run: at most 50 a second in all, so 200 running jobs do not write
+17 million history rows a day or send 200 events a second to every client. Jobs are spread over the second
+(by id) rather than written all at once, so no cycle carries a burst.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ log = logging.getLogger(__name__)
 
 CYCLE_SECONDS = 0.025
 SNAPSHOT_SECONDS = 1.0
+SNAPSHOTS_PER_SECOND = 50.0
+GOLDEN = 0.6180339887  # job id × this, mod 1: phases spread evenly over the interval, whatever the ids
 
 
 class Recorder:
@@ -33,7 +40,6 @@ class Recorder:
         self._written: dict[int, tuple[int, float, float, str]] = {}  # job id -> checkpoint version, time, …
         self._stop = threading.Event()
         self._flush_lock = threading.Lock()
-        self._snapshot_at = 0.0
         self._thread = threading.Thread(target=self._loop, name='recorder', daemon=True)
         self._make_event: Callable[..., Event] | None = None
         self._publish: Callable[[Job, Event], None] = lambda job, event: None
@@ -80,20 +86,20 @@ class Recorder:
         published: list[tuple[Job, Event]] = []
         written: dict[int, tuple[int, float, float, str]] = {}
         now = time.monotonic()
-        # Snapshots of all running jobs are written together once a second (one transaction, not one per job
-        # at its own second); checkpoints and events go every cycle.
-        due = now - self._snapshot_at >= SNAPSHOT_SECONDS
-        if due:
-            self._snapshot_at = now
-        for job in list(self._live_jobs()):
+        live = list(self._live_jobs())
+        interval = max(SNAPSHOT_SECONDS, sum(job.status is Status.RUNNING for job in live) / SNAPSHOTS_PER_SECOND)
+        for job in live:
             if job.unsaved_events:
                 with job.lock:
                     events.extend(job.unsaved_events)
                     job.unsaved_events = []
             if job.status is not Status.RUNNING and job.status is not Status.PAUSED:
                 continue
-            version, at, fraction, message = self._written.get(job.id, (0, 0.0, -1.0, ''))
+            if job.id not in self._written:  # its first snapshot comes at its own phase of the interval
+                self._written[job.id] = (0, now - interval * (job.id * GOLDEN % 1.0), -1.0, '')
+            version, at, fraction, message = self._written[job.id]
             moved = job.checkpoint_version != version
+            due = now - at >= interval
             if not (moved or due):
                 continue  # the common case: nothing to compute for this job in this cycle
             current_fraction = job.progress.fraction()

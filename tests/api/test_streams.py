@@ -68,7 +68,7 @@ def test_progress_is_coalesced_to_about_ten_per_second(app):
 def test_global_stream_reconnect_with_last_event_id_gets_every_event_once(app):
     first: list[dict] = []
     with app.client.stream('GET', '/api/events/stream', timeout=20) as response:
-        job = app.submit('t_tick', {'ticks': 60, 'seconds': 0.02})  # subscribed first, so we see it all
+        job = app.submit('t_tick', {'ticks': 150, 'seconds': 0.02})  # subscribed first, so we see it all
         for event in sse_events(response):
             if event['id'] and event['data']['job']['id'] == job['id']:
                 first.append(event)
