@@ -32,6 +32,14 @@ def tick(ctx: JobContext, ticks: Annotated[int, Field(ge=1)] = 100, seconds: flo
     return {'ticks': ticks}
 
 
+@job_kind('t_subscribers', title='Count stream subscribers (test)')
+def subscribers(ctx: JobContext) -> int:
+    """How many subscriptions the app's event bus has open (to see that closed clients' are gone)."""
+    from progress_app.runtime.runner import ENGINES
+
+    return sum(len(engine.bus._subscribers) for engine in ENGINES.values())
+
+
 def install(plugins_dir: Path) -> None:
     plugins_dir.mkdir(parents=True, exist_ok=True)
     (plugins_dir / 'fixture_kinds.py').write_text(Path(__file__).read_text())

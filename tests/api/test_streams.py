@@ -189,6 +189,25 @@ def test_a_stalled_client_does_not_delay_another(app):
     assert max(beside) < max(alone) + 1.0
 
 
+def open_subscriptions(app) -> int:
+    job = app.submit('t_subscribers', {})
+    wait_until(lambda: app.job(job['id'])['status'] == 'completed')
+    return app.job(job['id'])['result']
+
+
+def test_a_client_that_goes_away_leaves_no_subscription_behind(app):
+    job = app.submit('t_tick', {'ticks': 500, 'seconds': 0.01})
+    before = open_subscriptions(app)
+    for path in ('/api/events/stream', f"/api/jobs/{job['id']}/stream"):
+        for _ in range(3):
+            with app.client.stream('GET', path, timeout=10) as response:
+                next(sse_events(response))  # connected and streaming; then the client hangs up
+    with connect(ws_url(app)) as ws:
+        ws.recv()
+    wait_until(lambda: open_subscriptions(app) == before, timeout=10)
+    app.client.post(f"/api/jobs/{job['id']}/cancel")
+
+
 @pytest.mark.parametrize('path', ['/api/jobs/1/stream', '/api/events/stream'])
 def test_streams_are_event_streams(app, path):
     with app.client.stream('GET', path, timeout=5) as response:
