@@ -279,7 +279,7 @@ def main() -> None:
     print_table(('import cost (fresh process, best of 3)', 'seconds'), [
         ('python -c pass (interpreter start-up)', interpreter),
         ('import nicegui', nicegui),
-        ('import progress_app.app (includes nicegui)', app_module),
+        ('import progress_app.app (includes nicegui; GC on, unlike in app.py)', app_module),
         ('import progress_app.runtime.service (no UI)', runtime),
     ], title=f'Start-up costs; {machine_note()}')
     print_table((f'engine alone (no web server), best of {args.repeats} (others)', 'seconds'), [
