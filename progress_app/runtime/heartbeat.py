@@ -12,8 +12,10 @@ thread instead of N and gets the GIL within one switch interval — and pure-Pyt
 GIL let only one of them run at a time anyway. Two seconds after the last stale beat the turns end; spinning
 jobs bring them back within one stale period, jobs whose work runs outside the GIL go on together again.
 
-A job that holds the turn but does not come back to a pause point within 20 ms (it waits for I/O, runs C code,
-is paused, or ended) loses it to the next one, so no job can hold up the others. Without a loop (scripts, tests
+Jobs that mostly wait (for I/O, a child process, a sleep) do not take part: only a job whose thread kept a CPU
+busy since its last pause point waits for a turn. A job that holds the turn but does not come back to a pause
+point within 20 ms (it waits for I/O, runs C code, is paused, or ended) loses it to the next one, so no job can
+hold up the others. Without a loop (scripts, tests
 of the engine alone) the beat is never stale and a check costs one clock read.
 """
 
@@ -31,6 +33,7 @@ STALE_AFTER = 0.015  # three missed beats: the loop is waiting for the GIL (or b
 TURNS_FOR = 2.0  # after a stale beat, jobs take turns this long
 SLICE = 0.005  # a turn: one switch interval
 LEASE = 0.02  # a turn's holder not back at a pause point for this long has left it to the next job
+BUSY_SHARE = 0.5  # a job whose thread used this share of a CPU since it last looked in is a spinner
 WAKE_EVERY = 0.25  # a waiter not first in line looks whether turns are over or its job was paused or cancelled
 
 
@@ -145,14 +148,20 @@ class Turns:
 
 
 class Courtesy:
-    """One job's part in the turns (see the module docstring)."""
+    """One job's part in the turns (see the module docstring).
 
-    __slots__ = ('_called_away', '_heartbeat', '_turns')
+    Only a job that kept a CPU busy since it last looked in waits for a turn: one that slept or waited for I/O
+    in between (a batch step, a child process, `time.sleep`) needs no GIL to speak of and goes straight on.
+    """
+
+    __slots__ = ('_called_away', '_cpu', '_heartbeat', '_turns', '_wall')
 
     def __init__(self, heartbeat: LoopHeartbeat, called_away: Callable[[], bool]) -> None:
         self._heartbeat = heartbeat
         self._turns = heartbeat.turns
         self._called_away = called_away
+        self._wall = 0.0
+        self._cpu: float | None = None  # the job's thread CPU time when it last looked in while turns were on
 
     def yield_if_starved(self) -> None:
         """From the job's thread, at a pause point: take turns with the other jobs while the loop needs it."""
@@ -163,13 +172,18 @@ class Courtesy:
         elif now >= heartbeat.turns_until:
             if self._turns.holder is not None:
                 self._turns.end()
+            self._cpu = None
             return
+        cpu = time.thread_time()
+        busy = self._cpu is not None and cpu - self._cpu >= BUSY_SHARE * (now - self._wall)
         turns = self._turns
         if turns.holder is self:
             turns.seen_at = now
-            if now - turns.taken_at < SLICE or not turns.pass_on(self):
-                return
-        turns.take(self, self._taking_turns)
+            if now - turns.taken_at >= SLICE and turns.pass_on(self):
+                turns.take(self, self._taking_turns)
+        elif busy:
+            turns.take(self, self._taking_turns)
+        self._wall, self._cpu = time.monotonic(), time.thread_time()
 
     def _taking_turns(self) -> bool:
         return time.monotonic() < self._heartbeat.turns_until and not self._called_away()

@@ -6,6 +6,8 @@ import asyncio
 import threading
 import time
 
+import pytest
+
 from progress_app.runtime import heartbeat as heartbeat_module
 from progress_app.runtime.heartbeat import LEASE, SLICE, STALE_AFTER, LoopHeartbeat
 from tests.helpers import wait_until
@@ -15,6 +17,22 @@ def starved() -> LoopHeartbeat:
     heartbeat = LoopHeartbeat()
     heartbeat.last = time.monotonic() - 10 * STALE_AFTER  # the loop has missed its beats (and never beats here)
     return heartbeat
+
+
+@pytest.fixture
+def spinners_look_busy(monkeypatch):
+    """A busy loop in a test may lose its CPU to other processes on a loaded machine; it still counts as busy
+    (a job that sleeps between pause points uses ~1 % of a CPU)."""
+    monkeypatch.setattr(heartbeat_module, 'BUSY_SHARE', 0.1)
+
+
+def busy_look_in(job) -> None:
+    """What a spinning job does: look in at a pause point, keep a CPU busy for a moment, look in again."""
+    job.yield_if_starved()
+    end = time.thread_time() + 0.003
+    while time.thread_time() < end:
+        pass
+    job.yield_if_starved()
 
 
 def in_thread(target, *args) -> threading.Thread:
@@ -32,16 +50,16 @@ def test_without_a_loop_jobs_never_take_turns():
     assert heartbeat.turns.holder is None and heartbeat.turns_until == 0
 
 
-def test_a_stale_beat_makes_jobs_wait_for_their_turn_in_order():
+def test_a_stale_beat_makes_jobs_wait_for_their_turn_in_order(spinners_look_busy):
     heartbeat = starved()
     first = heartbeat.courtesy()
-    first.yield_if_starved()
+    busy_look_in(first)
     assert heartbeat.turns.holder is first
     got_turn: list[int] = []
     waiters = []
     for n in range(3):
         job = heartbeat.courtesy()
-        waiters.append(in_thread(lambda job=job, n=n: (job.yield_if_starved(), got_turn.append(n))))
+        waiters.append(in_thread(lambda job=job, n=n: (busy_look_in(job), got_turn.append(n))))
         wait_until(lambda n=n: len(heartbeat.turns._waiting) == n + 1)  # they ask in this order
     time.sleep(SLICE)  # the first job's slice is used up (a real job spends it working)
     in_thread(first.yield_if_starved)  # the holder comes back to a pause point: hands the turn on and queues
@@ -49,28 +67,28 @@ def test_a_stale_beat_makes_jobs_wait_for_their_turn_in_order():
     assert heartbeat.turns.holder is not first and got_turn == [0]
 
 
-def test_a_holder_that_does_not_come_back_loses_its_turn():
+def test_a_holder_that_does_not_come_back_loses_its_turn(spinners_look_busy):
     heartbeat = starved()
     holder, waiter = heartbeat.courtesy(), heartbeat.courtesy()
-    holder.yield_if_starved()  # then blocks in I/O, say, and never reaches a pause point again
+    busy_look_in(holder)  # then blocks in I/O, say, and never reaches a pause point again
     began = time.monotonic()
-    waiter.yield_if_starved()
+    busy_look_in(waiter)
     waited = time.monotonic() - began
     assert heartbeat.turns.holder is waiter
     assert LEASE * 0.9 <= waited < 2.0, waited
 
 
-def test_a_paused_or_cancelled_job_stops_waiting_for_its_turn(monkeypatch):
+def test_a_paused_or_cancelled_job_stops_waiting_for_its_turn(monkeypatch, spinners_look_busy):
     monkeypatch.setattr(heartbeat_module, 'WAKE_EVERY', 0.02)
     monkeypatch.setattr(heartbeat_module, 'LEASE', 30.0)  # the holder keeps its turn for the whole test
     heartbeat = starved()
-    heartbeat.courtesy().yield_if_starved()
+    busy_look_in(heartbeat.courtesy())
     called_away = threading.Event()
     first_in_line = heartbeat.courtesy()
     second = heartbeat.courtesy(called_away.is_set)
-    in_thread(first_in_line.yield_if_starved)
+    in_thread(busy_look_in, first_in_line)
     wait_until(lambda: len(heartbeat.turns._waiting) == 1)
-    waiting = in_thread(second.yield_if_starved)
+    waiting = in_thread(busy_look_in, second)
     wait_until(lambda: len(heartbeat.turns._waiting) == 2)
     called_away.set()
     waiting.join(5)
@@ -78,12 +96,12 @@ def test_a_paused_or_cancelled_job_stops_waiting_for_its_turn(monkeypatch):
     assert [w.job for w in heartbeat.turns._waiting] == [first_in_line]
 
 
-def test_turns_end_a_while_after_the_loop_beats_again(monkeypatch):
+def test_turns_end_a_while_after_the_loop_beats_again(monkeypatch, spinners_look_busy):
     monkeypatch.setattr(heartbeat_module, 'TURNS_FOR', 0.05)
     heartbeat = starved()
     holder, other = heartbeat.courtesy(), heartbeat.courtesy()
-    holder.yield_if_starved()
-    waiting = in_thread(other.yield_if_starved)
+    busy_look_in(holder)
+    waiting = in_thread(busy_look_in, other)
     wait_until(lambda: len(heartbeat.turns._waiting) == 1)
     heartbeat.last = time.monotonic() + 3600  # the loop beats "now" from here on
     wait_until(lambda: time.monotonic() > heartbeat.turns_until)
@@ -91,6 +109,20 @@ def test_turns_end_a_while_after_the_loop_beats_again(monkeypatch):
     waiting.join(5)
     assert not waiting.is_alive()
     assert heartbeat.turns.holder is None
+
+
+def test_a_job_that_waits_between_pause_points_does_not_wait_for_a_turn(monkeypatch, spinners_look_busy):
+    monkeypatch.setattr(heartbeat_module, 'LEASE', 30.0)
+    heartbeat = starved()
+    busy_look_in(heartbeat.courtesy())  # a spinner holds the turn and keeps it
+    assert heartbeat.turns.holder is not None
+    sleeper = heartbeat.courtesy()
+    began = time.monotonic()
+    for _ in range(5):
+        sleeper.yield_if_starved()
+        time.sleep(0.004)  # its work: waiting for I/O, say
+    assert time.monotonic() - began < 0.1
+    assert not heartbeat.turns._waiting
 
 
 def test_spinning_jobs_leave_the_event_loop_its_turns():
