@@ -12,6 +12,10 @@ thread instead of N and gets the GIL within one switch interval — and pure-Pyt
 GIL let only one of them run at a time anyway. Two seconds after the last stale beat the turns end; spinning
 jobs bring them back within one stale period, jobs whose work runs outside the GIL go on together again.
 
+While the loop has work (its beat is 10 ms old), the job holding the turn waits for the loop's next beat, for
+at most 10 ms; if the loop has not beaten by then it is busy with a long callback rather than short of the GIL,
+and the holder goes on until the loop beats again.
+
 Jobs that mostly wait (for I/O, a child process, a sleep) do not take part: only a job whose thread kept a CPU
 busy since its last pause point waits for a turn. A job that holds the turn but does not come back to a pause
 point within 20 ms (it waits for I/O, runs C code, is paused, or ended) loses it to the next one, so no job can
@@ -35,6 +39,8 @@ SLICE = 0.005  # a turn: one switch interval
 LEASE = 0.02  # a turn's holder not back at a pause point for this long has left it to the next job
 BUSY_SHARE = 0.5  # a job whose thread used this share of a CPU since it last looked in is a spinner
 WAKE_EVERY = 0.25  # a waiter not first in line looks whether turns are over or its job was paused or cancelled
+BEHIND_AFTER = 0.01  # the turn's holder finds the beat this old: the loop has work, the holder waits for its beat
+LONGEST_ASIDE = 0.01  # ... for at most this long; a loop that has not beaten by then is busy, not starved
 
 
 class LoopHeartbeat:
@@ -42,13 +48,18 @@ class LoopHeartbeat:
         self.last = math.inf  # monotonic time of the last beat; inf: no loop to yield to
         self.turns_until = 0.0  # monotonic time until which jobs take turns
         self.turns = Turns()
+        self.beats = 0
+        self.next_beat = threading.Event()  # set, and replaced, by every beat
         self._handle: asyncio.TimerHandle | None = None
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """Call on the loop."""
         def beat() -> None:
             self.last = time.monotonic()
+            self.beats += 1
             self._handle = loop.call_later(BEAT_SECONDS, beat)
+            this_beat, self.next_beat = self.next_beat, threading.Event()
+            this_beat.set()
 
         beat()
 
@@ -58,6 +69,7 @@ class LoopHeartbeat:
             self._handle = None
         self.last = math.inf
         self.turns_until = 0.0
+        self.next_beat.set()
 
     def courtesy(self, called_away: Callable[[], bool] = lambda: False) -> Courtesy:
         """A job's handle on the turns; `called_away()` true (a pause or cancel) ends its wait for a turn."""
@@ -154,7 +166,7 @@ class Courtesy:
     in between (a batch step, a child process, `time.sleep`) needs no GIL to speak of and goes straight on.
     """
 
-    __slots__ = ('_called_away', '_cpu', '_heartbeat', '_turns', '_wall')
+    __slots__ = ('_called_away', '_cpu', '_excused', '_heartbeat', '_turns', '_wall')
 
     def __init__(self, heartbeat: LoopHeartbeat, called_away: Callable[[], bool]) -> None:
         self._heartbeat = heartbeat
@@ -162,6 +174,7 @@ class Courtesy:
         self._called_away = called_away
         self._wall = 0.0
         self._cpu: float | None = None  # the job's thread CPU time when it last looked in while turns were on
+        self._excused = -1  # the beat after which the loop made this job wait in vain: no waiting until the next
 
     def yield_if_starved(self) -> None:
         """From the job's thread, at a pause point: take turns with the other jobs while the loop needs it."""
@@ -181,9 +194,19 @@ class Courtesy:
             turns.seen_at = now
             if now - turns.taken_at >= SLICE and turns.pass_on(self):
                 turns.take(self, self._taking_turns)
+            elif now - heartbeat.last > BEHIND_AFTER and heartbeat.beats != self._excused:
+                self._step_aside()
         elif busy:
             turns.take(self, self._taking_turns)
         self._wall, self._cpu = time.monotonic(), time.thread_time()
+
+    def _step_aside(self) -> None:
+        """The holder lets the loop catch up: it waits for the loop's next beat, keeping its turn."""
+        heartbeat, beats = self._heartbeat, self._heartbeat.beats
+        next_beat = heartbeat.next_beat
+        if heartbeat.beats == beats and not next_beat.wait(LONGEST_ASIDE):
+            self._excused = heartbeat.beats
+        self._turns.seen_at = time.monotonic()
 
     def _taking_turns(self) -> bool:
         return time.monotonic() < self._heartbeat.turns_until and not self._called_away()

@@ -206,6 +206,11 @@ def test_a_client_that_goes_away_leaves_no_subscription_behind(app):
         ws.recv()
     wait_until(lambda: open_subscriptions(app) == before, timeout=10)
     app.client.post(f"/api/jobs/{job['id']}/cancel")
+    wait_until(lambda: app.job(job['id'])['status'] == 'cancelled')
+    for _ in range(3):  # nothing happens: the server finds out without a message to send
+        with app.client.stream('GET', '/api/events/stream', timeout=10) as response:
+            assert response.status_code == 200
+    wait_until(lambda: open_subscriptions(app) == before, timeout=5)
 
 
 @pytest.mark.parametrize('path', ['/api/jobs/1/stream', '/api/events/stream'])

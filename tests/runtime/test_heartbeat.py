@@ -50,7 +50,8 @@ def test_without_a_loop_jobs_never_take_turns():
     assert heartbeat.turns.holder is None and heartbeat.turns_until == 0
 
 
-def test_a_stale_beat_makes_jobs_wait_for_their_turn_in_order(spinners_look_busy):
+def test_a_stale_beat_makes_jobs_wait_for_their_turn_in_order(monkeypatch, spinners_look_busy):
+    monkeypatch.setattr(heartbeat_module, 'LEASE', 30.0)  # the holder keeps its turn until it hands it on
     heartbeat = starved()
     first = heartbeat.courtesy()
     busy_look_in(first)
@@ -109,6 +110,29 @@ def test_turns_end_a_while_after_the_loop_beats_again(monkeypatch, spinners_look
     waiting.join(5)
     assert not waiting.is_alive()
     assert heartbeat.turns.holder is None
+
+
+def test_the_holder_waits_for_a_busy_loop_to_beat_but_not_for_a_stuck_one(monkeypatch, spinners_look_busy):
+    monkeypatch.setattr(heartbeat_module, 'LONGEST_ASIDE', 30.0)
+    monkeypatch.setattr(heartbeat_module, 'LEASE', 60.0)
+    heartbeat = starved()
+    holder = heartbeat.courtesy()
+    busy_look_in(holder)
+    waiting = in_thread(holder.yield_if_starved)
+    waiting.join(0.05)
+    assert waiting.is_alive(), 'the holder did not let the busy loop catch up'
+    heartbeat.beats += 1  # what the loop's next beat does
+    heartbeat.next_beat.set()
+    waiting.join(5)
+    assert not waiting.is_alive() and heartbeat.turns.holder is holder
+
+    monkeypatch.setattr(heartbeat_module, 'LONGEST_ASIDE', 0.2)
+    heartbeat.next_beat = threading.Event()  # the loop is stuck: it never beats again
+    began = time.monotonic()
+    holder.yield_if_starved()  # waits once, in vain...
+    holder.yield_if_starved()  # ...and not again until the loop beats
+    holder.yield_if_starved()
+    assert 0.2 <= time.monotonic() - began < 0.35
 
 
 def test_a_job_that_waits_between_pause_points_does_not_wait_for_a_turn(monkeypatch, spinners_look_busy):
