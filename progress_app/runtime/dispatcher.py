@@ -1,19 +1,32 @@
 """The dispatcher: which queued job runs next (priority, then age) and how many run at once.
 
-Jobs are handed to APScheduler's thread pool by reference to a module-level function, as APScheduler 3
-requires; a paused job keeps its worker (and its slot), like a suspended process.
+Jobs run in APScheduler's thread pool, in *serving loops*: a loop is one APScheduler job (started by reference to
+a module-level function, as APScheduler 3 requires) that takes the next queued job, runs it, and takes the next,
+until the queue stays empty for `LINGER_SECONDS`. At most `limit` loops exist, so at most `limit` jobs run; a
+paused job keeps its loop (and so its slot), like a suspended process.
+
+Handing every job to APScheduler on its own (`add_job`, which wakes the scheduler thread, which looks up its
+stores and submits to the pool) cost more than running a trivial job; with loops, a busy queue needs no
+`add_job` at all. A job leaves the queue when it is handed to a loop (one woken or started for it), not when
+that loop's thread gets to it, so queue positions change at once.
 """
 
 from __future__ import annotations
 
-import heapq
+import bisect
 import itertools
+import logging
 import threading
+import time
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from apscheduler.schedulers.base import BaseScheduler
 
-RUN_JOB = 'progress_app.runtime.runner:run_job'
+log = logging.getLogger(__name__)
+SERVE = 'progress_app.runtime.runner:serve'
+LINGER_SECONDS = 5.0  # an idle loop waits this long for work before it gives its pool thread back
 
 
 class Dispatcher:
@@ -21,11 +34,17 @@ class Dispatcher:
         self._scheduler = scheduler
         self._engine_key = engine_key
         self._limit = limit
-        self._heap: list[tuple[int, int, int]] = []  # (-priority, order, job id)
+        # Queued jobs as (priority, -order, id), ascending: the next to run is the last; a job's queue position is
+        # the number of entries after it, found by bisection (submitting thousands must not scan the queue).
+        self._queue: list[tuple[int, int, int]] = []
         self._queued: dict[int, tuple[int, int, int]] = {}
-        self._running: set[int] = set()
+        self._running: set[int] = set()  # handed to a loop (maybe not started yet)
+        self._handoff: deque[tuple[int, int, int]] = deque()  # taken from the queue for a loop to pick up
         self._order = itertools.count()
         self._lock = threading.Lock()
+        self._work = threading.Condition(self._lock)  # idle loops wait on it
+        self._loops = 0  # serving loops started and not ended
+        self._idle = 0  # of which waiting for work
         self._open = False
 
     @property
@@ -33,8 +52,10 @@ class Dispatcher:
         return self._limit
 
     def set_limit(self, limit: int) -> None:
+        """Loops beyond a lowered limit end after their current job; a raised one starts loops for queued work."""
         with self._lock:
             self._limit = limit
+            self._work.notify_all()
         self.pump()
 
     def open(self) -> None:
@@ -42,52 +63,130 @@ class Dispatcher:
         self.pump()
 
     def close(self) -> None:
-        self._open = False
+        """Stop starting jobs: idle loops end now, busy ones after their job; jobs handed to a loop that has not
+        picked them up yet go back to the queue."""
+        with self._lock:
+            self._open = False
+            while self._handoff:
+                self._requeue(self._handoff.popleft())
+            self._work.notify_all()
 
     def enqueue(self, job_id: int, priority: int) -> None:
         with self._lock:
-            entry = (-priority, next(self._order), job_id)
+            self._remove(job_id)
+            entry = (priority, -next(self._order), job_id)
             self._queued[job_id] = entry
-            heapq.heappush(self._heap, entry)
+            bisect.insort(self._queue, entry)
         self.pump()
 
     def discard(self, job_id: int) -> None:
         """Forget a queued job (paused, cancelled or removed before it started)."""
         with self._lock:
-            self._queued.pop(job_id, None)
+            self._remove(job_id)
 
-    def release(self, job_id: int) -> None:
-        with self._lock:
-            self._running.discard(job_id)
-        self.pump()
+    def _remove(self, job_id: int) -> None:
+        entry = self._queued.pop(job_id, None)
+        if entry is not None:
+            del self._queue[bisect.bisect_left(self._queue, entry)]
 
     def pump(self) -> None:
-        handoff = []
+        """Hand queued jobs to idle loops, and start loops (up to the limit) for what those cannot take."""
         with self._lock:
-            while self._open and self._heap and len(self._running) < self._limit:
-                entry = heapq.heappop(self._heap)
-                if self._queued.get(entry[2]) != entry:
-                    continue  # discarded or re-queued with another priority
-                del self._queued[entry[2]]
-                self._running.add(entry[2])
-                handoff.append(entry[2])
-        for job_id in handoff:
-            self._scheduler.add_job(RUN_JOB, args=[self._engine_key, job_id], id=f'run-{job_id}-{next(self._order)}',
-                                    misfire_grace_time=None, coalesce=True)
+            if not self._open or not self._queue:
+                return
+            wake = min(len(self._queue), self._idle - len(self._handoff))
+            for _ in range(wake):
+                self._hand_off()
+            if wake > 0:
+                self._work.notify(wake)
+            start = max(0, min(len(self._queue), self._limit - self._loops))
+            for _ in range(start):
+                self._hand_off()
+            self._loops += start
+        started = 0
+        try:
+            for _ in range(start):
+                self._scheduler.add_job(SERVE, args=[self._engine_key], id=f'serve-{next(self._order)}',
+                                        misfire_grace_time=None, coalesce=True)
+                started += 1
+        finally:
+            if started < start:  # the scheduler refused (it is shutting down): those loops never run
+                with self._lock:
+                    self._loops -= start - started
+                    for _ in range(min(start - started, len(self._handoff))):
+                        self._requeue(self._handoff.pop())
+
+    def _requeue(self, entry: tuple[int, int, int]) -> None:
+        """A job handed off but never picked up goes back to its place in the queue."""
+        self._running.discard(entry[2])
+        self._queued[entry[2]] = entry
+        bisect.insort(self._queue, entry)
+
+    def _hand_off(self) -> None:
+        entry = self._queue.pop()
+        del self._queued[entry[2]]
+        self._running.add(entry[2])
+        self._handoff.append(entry)
+
+    def serve(self, run: Callable[[int], None]) -> None:
+        """A serving loop (in a pool thread): run queued jobs one after another while there are any."""
+        job_id = self._take(None)
+        while job_id is not None:
+            try:
+                run(job_id)
+            except Exception:  # the runner's own failure boundary did not hold: the loop goes on
+                log.exception('running job %s failed', job_id)
+            except BaseException:
+                with self._lock:
+                    self._running.discard(job_id)
+                    self._loops -= 1
+                raise
+            job_id = self._take(job_id)
+
+    def _take(self, finished: int | None) -> int | None:
+        """Release `finished`'s slot and return the next job to run, waiting up to LINGER_SECONDS for one;
+        None ends the loop (closed, over the limit, or nothing to do)."""
+        with self._lock:
+            if finished is not None:
+                self._running.discard(finished)
+            deadline = None
+            while True:
+                if self._handoff:  # whichever loop comes first takes it: the loops are alike
+                    return self._handoff.popleft()[2]
+                if not self._open or self._loops > self._limit:
+                    break
+                if self._queue:
+                    self._hand_off()
+                    continue
+                now = time.monotonic()
+                deadline = deadline or now + LINGER_SECONDS
+                if now >= deadline:
+                    break
+                self._idle += 1
+                try:
+                    self._work.wait(deadline - now)
+                finally:
+                    self._idle -= 1
+            self._loops -= 1
+            return None
 
     def positions(self) -> dict[int, int]:
         """Queue position (1 = next) of each queued job."""
         with self._lock:
-            ordered = sorted(self._queued.values())
-        return {entry[2]: i for i, entry in enumerate(ordered, start=1)}
+            return {entry[2]: i for i, entry in enumerate(reversed(self._queue), start=1)}
 
     def position(self, job_id: int) -> int | None:
-        """Queue position of one job, without sorting the queue (submitting thousands stays linear)."""
+        """Queue position of one job (1 = next)."""
         with self._lock:
             entry = self._queued.get(job_id)
             if entry is None:
                 return None
-            return 1 + sum(1 for other in self._queued.values() if other < entry)
+            return len(self._queue) - bisect.bisect_left(self._queue, entry)
+
+    def busy(self) -> set[int]:
+        """Jobs that loops have taken: running, paused in their worker, or about to start."""
+        with self._lock:
+            return set(self._running)
 
     def stats(self) -> dict[str, Any]:
         with self._lock:

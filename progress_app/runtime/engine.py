@@ -52,10 +52,13 @@ class Engine:
         self.key = hashlib.sha256(settings.db_url.encode()).hexdigest()[:16]
         self.jobs: dict[int, Job] = {}  # unfinished jobs
         self.recent: OrderedDict[int, Job] = OrderedDict()  # finished ones, newest last
+        # Jobs in a worker thread (running, or paused there): the only ones whose progress, checkpoint or stage
+        # changes, so the only ones the recorder and the sampler look at (not thousands of queued ones).
+        self.working: dict[int, Job] = {}
         self.bus = EventBus()
         self.repo = Repository(create_db_engine(settings.db_url))
-        self.recorder = Recorder(self.repo, lambda: self.jobs.values())
-        self.sampler = Sampler(lambda: self.jobs.values(), self.bus)
+        self.recorder = Recorder(self.repo, lambda: self.working.values())
+        self.sampler = Sampler(lambda: self.working.values(), self.bus)
         defaults = {'coalesce': True, 'misfire_grace_time': None}
         # Runs the jobs (and the deferred releases, notifications and retention purge), all in memory.
         self.scheduler = Scheduler(executors={'default': ThreadPoolExecutor(POOL_THREADS)},
@@ -114,15 +117,16 @@ class Engine:
             return
         self.started = False
         self.dispatcher.close()
-        busy = [job for job in list(self.jobs.values()) if job.in_worker]
+        # Taken by a serving loop (maybe not started yet: it then stays queued) or running in a worker.
+        taken = self.dispatcher.busy()
+        busy = [job for job in list(self.jobs.values()) if job.in_worker or job.id in taken]
         for job in busy:
             job.request_stop(interrupt_requested=True)
             if job.process is not None:
                 process.terminate_group(job.process)
         deadline = time.monotonic() + timeout
-        for job in busy:
-            while job.in_worker and time.monotonic() < deadline:
-                time.sleep(0.01)
+        while self.dispatcher.busy() and time.monotonic() < deadline:
+            time.sleep(0.01)
         self.calendar.shutdown(wait=False)
         self.scheduler.shutdown(wait=False)
         self.sampler.stop()

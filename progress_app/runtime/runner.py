@@ -19,27 +19,28 @@ if TYPE_CHECKING:
     from progress_app.runtime.job import Job
 
 ENGINES: dict[str, Engine] = {}
-"""Engines of this process by key: APScheduler calls `run_job` by name with the key as an argument."""
+"""Engines of this process by key: APScheduler calls `serve` by name with the key as an argument."""
 
 
-def run_job(engine_key: str, job_id: int) -> None:
+def serve(engine_key: str) -> None:
+    """A serving loop of the dispatcher, run by APScheduler in its pool: runs queued jobs while there are any."""
     engine = ENGINES.get(engine_key)
     if engine is not None:
-        engine.runner.run(job_id)
+        engine.dispatcher.serve(engine.runner.run)
 
 
 class Runner:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._logs_dir = engine.settings.logs_dir  # properties that build a new Path on every call
+        self._outputs_dir = engine.settings.outputs_dir
 
     def run(self, job_id: int) -> None:
-        engine = self.engine
-        job = engine.jobs.get(job_id)
-        try:
-            if job is not None and job.status is Status.QUEUED:
-                self._run(job)
-        finally:
-            engine.dispatcher.release(job_id)
+        """Run a queued job to its end (or its interruption). A job that was paused, cancelled or removed since
+        it was taken from the queue, or that the stopping engine interrupted before it started, stays as it is."""
+        job = self.engine.jobs.get(job_id)
+        if job is not None and job.status is Status.QUEUED and not job.interrupt_requested:
+            self._run(job)
 
     def _run(self, job: Job) -> None:
         engine, lifecycle = self.engine, self.engine.lifecycle
@@ -49,11 +50,16 @@ class Runner:
             if job.status is not Status.QUEUED:
                 return
             job.in_worker = True
-            lifecycle.move(job, Status.RUNNING, EventType.STARTED, data={'attempt': attempt, 'resuming': resuming},
-                           values={'attempts': attempt, 'started_at': job.started_at or time.time()})
-        log = JobLog(engine.settings.logs_dir / f'{job.id}.log', engine.settings.log_max_bytes)
+            engine.working[job.id] = job
+            try:
+                lifecycle.move(job, Status.RUNNING, EventType.STARTED, data={'attempt': attempt, 'resuming': resuming},
+                               values={'attempts': attempt, 'started_at': job.started_at or time.time()})
+            except BaseException:
+                self._leave(job)
+                raise
+        log = JobLog(self._logs_dir / f'{job.id}.log', engine.settings.log_max_bytes)
         log.write(f'[progress-app] attempt {attempt} started' + (' (resuming from checkpoint)' if resuming else ''))
-        ctx = JobContext(job, lifecycle=lifecycle, log=log, output_root=engine.settings.outputs_dir)
+        ctx = JobContext(job, lifecycle=lifecycle, log=log, output_root=self._outputs_dir)
         try:
             if job.progress.index < 0:
                 lifecycle.enter_stage(job, 0)
@@ -68,8 +74,19 @@ class Runner:
         else:
             self._complete(job, result, log)
         finally:
-            job.in_worker = False
+            self._leave(job)
             log.close()
+
+    def _leave(self, job: Job) -> None:
+        """The job leaves its worker. Stage events not yet written (only a status change writes them at once)
+        go to the recorder, which looks at working jobs only."""
+        job.in_worker = False
+        self.engine.working.pop(job.id, None)
+        if job.unsaved_events:
+            with job.lock:
+                leftover, job.unsaved_events = job.unsaved_events, []
+            for event in leftover:
+                self.engine.recorder.enqueue(event)
 
     def _stopped(self, job: Job, stop: JobStopped, log: JobLog) -> None:
         lifecycle = self.engine.lifecycle

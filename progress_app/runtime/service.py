@@ -207,7 +207,7 @@ class JobService:
             self.engine.dispatcher.enqueue(job_id, priority)
         for event in first:
             self.engine.bus.publish_state(job, event)
-        return self.get(job_id)
+        return self._snapshot(job, look_for_output=False)  # a new job has no output folder yet
 
     def _deferral_problems(self, run_at: float | None, after: int | None) -> list[dict[str, Any]]:
         if run_at is not None and after is not None:
@@ -315,12 +315,13 @@ class JobService:
                 raise TimeoutError(f'job {job_id} is {job.status.value}, not {sorted(wanted)}, after {timeout} s')
         return self.get(job_id)
 
-    def _snapshot(self, job: Job, positions: dict[int, int] | None = None) -> dict[str, Any]:
+    def _snapshot(self, job: Job, positions: dict[int, int] | None = None,
+                  look_for_output: bool = True) -> dict[str, Any]:
         if job.status is Status.QUEUED:
             job.queue_position = (positions.get(job.id) if positions is not None
                                   else self.engine.dispatcher.position(job.id))
         else:
             job.queue_position = None
-        if not job.has_output:
+        if look_for_output and not job.has_output:
             job.has_output = (self.engine.settings.outputs_dir / str(job.id)).is_dir()
         return job.snapshot()

@@ -1,101 +1,125 @@
 """The repository: every database read and write of the app, each in its own short unit of work.
 
-Writes go through SQLAlchemy Core on one long-lived connection, serialised by a lock (bench/throughput.py):
-- SQLite allows one writer at a time anyway; without the lock a writer that finds the file locked sleeps in
+Writes are group-committed (group_commit.py) on one long-lived connection, one transaction at a time:
+- SQLite allows one writer at a time anyway; without the baton a writer that finds the file locked sleeps in
   SQLite's busy handler (1, 2, 5, 10 … ms) instead of being woken when the lock is free;
-- ORM-enabled `update()` walks the session's identity map and re-resolves columns on every call, several times
-  the cost of the SQL it runs; checking a connection out of the pool and back costs about as much as the UPDATE.
+- a commit costs several times a statement: threads that write at the same time share one;
+- checking a connection out of the pool and back costs about as much as an UPDATE.
+On SQLite the hot statements bypass SQLAlchemy's execution layer (writes.py); elsewhere they run through Core.
 Readers take no lock and use pooled sessions: WAL lets them read while the writer writes.
 """
 
 from __future__ import annotations
 
-import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Integer, bindparam, cast, delete, event, func, insert, or_, update
+from sqlalchemy import Connection, Engine, Integer, cast, delete, event, func, insert
 from sqlmodel import Session, col, select
 
 from progress_app.domain.events import Event
-from progress_app.store.tables import JobEventRow, JobRow, SettingRow
+from progress_app.store.group_commit import GroupCommit
+from progress_app.store.tables import EVENT, JOB, SETTING, JobEventRow, JobRow, SettingRow
+from progress_app.store.writes import CoreWrites, SqliteSql, SqliteWrites, Writes
 
 ACTIVE_STATUSES = ('scheduled', 'queued', 'running', 'paused')
 FINISHED_STATUSES = ('completed', 'failed', 'cancelled')
-
-JOB = JobRow.__table__  # type: ignore[attr-defined]
-EVENT = JobEventRow.__table__  # type: ignore[attr-defined]
-SETTING = SettingRow.__table__  # type: ignore[attr-defined]
-JSON_DEFAULTS = {'params': {}, 'options': {}, 'stages': [], 'stage_states': []}  # columns without a SQL default
-# Statements built once: building one per call (and its cache key) was ~5 % of a trivial job's CPU.
-INSERT_JOB = insert(JOB)
-INSERT_EVENT = insert(EVENT)
-# One cached statement for every job update: the SET clause is the parameters' keys (all but `job_id_`).
-UPDATE_JOB = update(JOB).where(JOB.c.id == bindparam('job_id_'))
-# Write-behind snapshots only touch jobs still running or paused: a snapshot taken just before a job ended must
-# never overwrite the final row that its status change committed.
-# Not status.in_(…): an IN list is an 'expanding' parameter, which SQLAlchemy refuses in executemany().
-UPDATE_LIVE_JOB = UPDATE_JOB.where(or_(JOB.c.status == 'running', JOB.c.status == 'paused'))
-
-
-def _event_rows(events: Iterable[Event]) -> list[dict[str, Any]]:
-    return [{'id': e.id, 'job_id': e.job_id, 'seq': e.seq, 'at': e.at, 'type': e.type.value, 'data': e.data}
-            for e in events]
 
 
 def _row_event(row: JobEventRow) -> dict[str, Any]:
     return {'id': row.id, 'job_id': row.job_id, 'seq': row.seq, 'at': row.at, 'type': row.type, 'data': row.data}
 
 
-class _Writer:
-    """The connection this process writes through, opened on first use and closed with the engine."""
+def fast_path_available(engine: Engine) -> bool:
+    """Whether writes can go straight to sqlite3 (writes.py) rather than through SQLAlchemy Core."""
+    return engine.dialect.name == 'sqlite' and engine.dialect.driver == 'pysqlite'
 
-    def __init__(self, engine: Engine) -> None:
+
+class _Writer:
+    """The connection this process writes through (opened on first use, closed with the engine), and the group
+    commit in front of it. Kept apart from the repository so that closing it needs no reference to that."""
+
+    def __init__(self, engine: Engine, fast: bool) -> None:
         self.engine = engine
-        self.lock = threading.Lock()
         self.connection: Connection | None = None
+        self.sql = SqliteSql(engine.dialect) if fast else None
+        self.group: GroupCommit[Writes] = GroupCommit(self.transaction)
+
+    def _connect(self) -> Connection:
+        if self.connection is None:
+            self.connection = self.engine.connect()
+        return self.connection
+
+    @contextmanager
+    def transaction(self) -> Iterator[Writes]:
+        """One batch of the group commit (its leader holds the baton)."""
+        connection = self._connect()
+        if self.sql is None:
+            with connection.begin():
+                writes: Writes = CoreWrites(connection)
+                yield writes
+                writes.flush()
+        else:  # sqlite3 begins on the first write; `with` commits it (or rolls it back on an error)
+            raw = connection.connection.driver_connection
+            with raw:
+                if raw.isolation_level is None:  # a connection in autocommit mode would not begin by itself
+                    raw.execute('BEGIN')
+                writes = SqliteWrites(raw, self.sql)
+                yield writes
+                writes.flush()
+
+    @contextmanager
+    def core(self) -> Iterator[Connection]:
+        """A transaction through SQLAlchemy Core for the rare writes (removal, purge, settings): not grouped,
+        but holding the baton, so never at the same time as a batch."""
+        with self.group.exclusive():
+            connection = self._connect()
+            with connection.begin():
+                yield connection
 
     def close(self, *_: Any) -> None:
-        with self.lock:
+        with self.group.exclusive():
             if self.connection is not None:
                 self.connection.close()
                 self.connection = None
 
 
 class Repository:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, fast: bool | None = None) -> None:
+        """`fast`: write SQLite through sqlite3 directly (default: when the engine is SQLite on pysqlite)."""
         self.engine = engine
-        writer = self._writer = _Writer(engine)
+        self.fast = fast_path_available(engine) if fast is None else fast
+        if self.fast and not fast_path_available(engine):
+            raise ValueError(f'the fast write path needs SQLite on pysqlite, not {engine.dialect.name}')
+        writer = self._writer = _Writer(engine, self.fast)
+        self._write = writer.group.run
         event.listen(engine, 'engine_disposed', writer.close)  # Engine.dispose() returns it to the pool first
         weakref.finalize(self, writer.close)  # a repository dropped without dispose() must not leak it
 
-    @contextmanager
-    def _writing(self) -> Iterator[Connection]:
-        """One write transaction, committed when the block ends (rolled back on an error), one at a time."""
-        writer = self._writer
-        with writer.lock:
-            if writer.connection is None:
-                writer.connection = self.engine.connect()
-            with writer.connection.begin():
-                yield writer.connection
+    @property
+    def commits(self) -> tuple[int, int]:
+        """(transactions committed, units of work they held): how well concurrent writes were grouped."""
+        group = self._writer.group
+        return group.commits, group.units
 
     def create_job(self, values: dict[str, Any], make_events: Callable[[int], list[Event]]) -> int:
         """Insert a job and its first events in one transaction; returns the new id."""
-        with self._writing() as connection:
-            job_id = connection.execute(INSERT_JOB, JSON_DEFAULTS | values).inserted_primary_key[0]
-            events = make_events(job_id)
-            if events:
-                connection.execute(INSERT_EVENT, _event_rows(events))
+        def work(writes: Writes) -> int:
+            job_id = writes.insert_job(values)
+            writes.insert_events(make_events(job_id))
             return job_id
+
+        return self._write(work)
 
     def save(self, job_id: int, values: dict[str, Any], events: Sequence[Event] = ()) -> None:
         """Update one job and append events, committed before this returns."""
-        with self._writing() as connection:
-            connection.execute(UPDATE_JOB, {**values, 'job_id_': job_id})
-            if events:
-                connection.execute(INSERT_EVENT, _event_rows(events))
+        def work(writes: Writes) -> None:
+            writes.update_jobs(((job_id, values),))
+            writes.insert_events(events)
+
+        self._write(work)
 
     def save_many(self, updates: dict[int, dict[str, Any]], events: Sequence[Event] = (), *,
                   live_only: bool = False) -> None:
@@ -107,17 +131,14 @@ class Repository:
         ids = set(updates) | {e.job_id for e in events}
         if not ids:
             return
-        with self._writing() as connection:
-            existing = set(connection.execute(select(JOB.c.id).where(JOB.c.id.in_(ids))).scalars())
-            batches: dict[tuple[str, ...], list[dict[str, Any]]] = {}  # executemany needs the same columns
-            for job_id, values in updates.items():
-                if job_id in existing:
-                    batches.setdefault(tuple(values), []).append({**values, 'job_id_': job_id})
-            for rows in batches.values():
-                connection.execute(UPDATE_LIVE_JOB if live_only else UPDATE_JOB, rows)
-            event_rows = _event_rows(e for e in events if e.job_id in existing)
-            if event_rows:
-                connection.execute(INSERT_EVENT, event_rows)
+
+        def work(writes: Writes) -> None:
+            existing = writes.existing(ids)
+            writes.update_jobs([(job_id, values) for job_id, values in updates.items() if job_id in existing],
+                               live_only)
+            writes.insert_events([e for e in events if e.job_id in existing])
+
+        self._write(work)
 
     def get_job(self, job_id: int) -> dict[str, Any] | None:
         with Session(self.engine) as session:
@@ -232,7 +253,7 @@ class Repository:
             return [row | {'last_seq': seqs.get(row['id'], 0)} for row in rows]
 
     def delete_job(self, job_id: int) -> bool:
-        with self._writing() as connection:
+        with self._writer.core() as connection:
             connection.execute(delete(EVENT).where(EVENT.c.job_id == job_id))
             return bool(connection.execute(delete(JOB).where(JOB.c.id == job_id)).rowcount)
 
@@ -259,8 +280,8 @@ class Repository:
 
     def purge_finished(self, before: float) -> list[int]:
         """Delete finished jobs (and their events) that ended before `before`; returns their ids."""
-        with self._writing() as connection:
-            ids = list(connection.execute(select(JOB.c.id).where(JOB.c.status.in_(('completed', 'failed', 'cancelled')),
+        with self._writer.core() as connection:
+            ids = list(connection.execute(select(JOB.c.id).where(JOB.c.status.in_(FINISHED_STATUSES),
                                                                  JOB.c.finished_at < before)).scalars())
             for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)):
                 connection.execute(delete(EVENT).where(EVENT.c.job_id.in_(chunk)))
@@ -273,6 +294,6 @@ class Repository:
             return {r.key: r.value for r in session.exec(select(SettingRow)).all()}
 
     def put_setting(self, key: str, value: Any) -> None:
-        with self._writing() as connection:
+        with self._writer.core() as connection:
             connection.execute(delete(SETTING).where(SETTING.c.key == key))
             connection.execute(insert(SETTING), {'key': key, 'value': value})

@@ -68,3 +68,9 @@ class SettingRow(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     value: Any = Field(default=None, sa_column=Column(JSON))
+
+
+# The Core tables behind the models, for the statements the store builds itself.
+JOB = JobRow.__table__  # type: ignore[attr-defined]
+EVENT = JobEventRow.__table__  # type: ignore[attr-defined]
+SETTING = SettingRow.__table__  # type: ignore[attr-defined]
