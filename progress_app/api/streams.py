@@ -11,12 +11,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 from nicegui import run
+from starlette.background import BackgroundTask
 
 from progress_app.api.auth import websocket_allowed
 from progress_app.api.jobs import JobId, Service
@@ -40,6 +41,19 @@ def _sse(message: Message) -> str:
     return f"{event_id}event: {message['type']}\ndata: {to_json(message)}\n\n"
 
 
+def event_stream(events: AsyncGenerator[str, None], sub: Subscription) -> StreamingResponse:
+    """The SSE response of `events`, which ends `sub` however the stream ends. When the client goes away in the
+    middle of a write, Starlette stops reading `events` without closing it, so its `finally` would wait for the
+    garbage collector; meanwhile the subscription went on filling (measured: 25 of 50 closed clients' streams
+    still open 10 s later)."""
+    async def end() -> None:
+        sub.close()
+        await events.aclose()
+
+    return StreamingResponse(events, media_type='text/event-stream', headers=SSE_HEADERS,
+                             background=BackgroundTask(end))
+
+
 async def _next(sub: Subscription, timeout: float = KEEPALIVE_SECONDS) -> Message | None:
     """The next message, or None after `timeout` seconds without one."""
     try:
@@ -61,7 +75,7 @@ async def job_stream(job_id: JobId, service: Service) -> StreamingResponse:
         sub.close()
         raise
 
-    async def events() -> AsyncIterator[str]:
+    async def events() -> AsyncGenerator[str, None]:
         try:
             yield sse({'type': 'snapshot', 'job': snapshot, 'event': None})
             if snapshot['status'] in ('completed', 'failed', 'cancelled'):
@@ -80,7 +94,7 @@ async def job_stream(job_id: JobId, service: Service) -> StreamingResponse:
         finally:
             sub.close()
 
-    return StreamingResponse(events(), media_type='text/event-stream', headers=SSE_HEADERS)
+    return event_stream(events(), sub)
 
 
 @router.get('/events/stream', response_class=StreamingResponse, responses={
@@ -92,7 +106,7 @@ async def all_events(service: Service, request: Request,
     after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
     missed = await run.io_bound(replay, service, after) if after is not None else []
 
-    async def events() -> AsyncIterator[str]:
+    async def events() -> AsyncGenerator[str, None]:
         replayed = {message['event']['id'] for message in missed}
         try:
             for message in missed:
@@ -121,7 +135,7 @@ async def all_events(service: Service, request: Request,
         finally:
             sub.close()
 
-    return StreamingResponse(events(), media_type='text/event-stream', headers=SSE_HEADERS)
+    return event_stream(events(), sub)
 
 
 def replay(service: JobService, after: int) -> list[Message]:
