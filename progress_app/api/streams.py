@@ -181,8 +181,9 @@ async def websocket(ws: WebSocket) -> None:
 async def _send_all(ws: WebSocket, sub: Subscription, lock: asyncio.Lock) -> None:
     try:
         async for message in sub:
-            async with lock:
-                await ws.send_text(to_json(message))
+            async with lock:  # what is queued goes out together, without taking the lock per message
+                for queued in (message, *sub.drain(BATCH)):
+                    await ws.send_text(to_json(queued))
     except (WebSocketDisconnect, RuntimeError):
         pass
 

@@ -39,20 +39,20 @@ def test_a_stale_snapshot_never_overwrites_a_finished_row(service):
 
 
 def test_progress_snapshots_are_capped_and_spread_when_many_jobs_run(make_service):
-    """100 running jobs: each gets a snapshot every 2 s (50 a second in all), at its own phase — not 100 events
+    """100 running jobs: each gets a snapshot every 4 s (25 a second in all), at its own phase — not 100 events
     once a second, all in the same cycle."""
     service = make_service(workers=100)
     jobs = [service.submit('demo', {'items': 1000, 'item_seconds': 0.01})['id'] for _ in range(100)]
     wait_until(lambda: service.stats()['running'] == 100, timeout=30)
     repo = service.engine.repo
     after = max(e['id'] for e in repo.events_after(0))
-    time.sleep(3.0)  # a window to count in: the snapshots it holds are what is measured
+    time.sleep(4.0)  # a window to count in: the snapshots it holds are what is measured
     progress = [e for e in repo.events_after(after) if e['type'] == 'progress']
     for job_id in jobs:
         service.cancel(job_id)
-    per_second = len(progress) / 3.0
-    assert 30 <= per_second <= 60, per_second
+    per_second = len(progress) / 4.0
+    assert 15 <= per_second <= 30, per_second
     per_cycle: dict[float, int] = {}
     for event in progress:
         per_cycle[round(event['at'], 2)] = per_cycle.get(round(event['at'], 2), 0) + 1
-    assert max(per_cycle.values()) <= 10, sorted(per_cycle.values())[-5:]
+    assert max(per_cycle.values()) <= 5, sorted(per_cycle.values())[-5:]
