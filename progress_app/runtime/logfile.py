@@ -10,10 +10,13 @@ TAIL_LINES = 20
 
 class JobLog:
     def __init__(self, path: Path, max_bytes: int) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._max = max_bytes
-        self._file = path.open('a', encoding='utf-8', errors='replace', buffering=1)
+        try:
+            self._file = path.open('a', encoding='utf-8', errors='replace', buffering=1)
+        except FileNotFoundError:  # the folder is made at start-up; only a folder removed since needs this
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open('a', encoding='utf-8', errors='replace', buffering=1)
         self._size = self._file.tell()
         self._capped = self._size >= max_bytes
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
