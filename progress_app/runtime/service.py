@@ -8,8 +8,6 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pydantic import ValidationError
-
 from progress_app.domain.events import Event, EventType
 from progress_app.domain.status import Status, transition
 from progress_app.errors import IllegalTransition, InvalidParams, JobNotFound, NotFound
@@ -18,8 +16,7 @@ from progress_app.runtime.downloads import Download, output_download
 from progress_app.runtime.engine import Engine
 from progress_app.runtime.job import Job
 from progress_app.runtime.logfile import read_log
-from progress_app.runtime.notify import clean_urls, send
-from progress_app.runtime.preferences import Preferences, effective
+from progress_app.runtime.preferences_facade import PreferencesFacade
 from progress_app.runtime.recovery import job_from_row
 from progress_app.runtime.tokens import TokenStore
 
@@ -33,16 +30,13 @@ def format_late(seconds: float) -> str:
 PRIORITY_RANGE = (-1000, 1000)
 STOP_WAIT_SECONDS = 5.0
 PAUSE_WAIT_SECONDS = 2.0
-COMMANDS_OFF = ('shell commands are switched off in settings ("Allow the command kind"); switch them on there '
-                'to run this job')
 
 
-class JobService:
+class JobService(PreferencesFacade):
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        super().__init__(engine)
         self.tokens = TokenStore(engine.repo)
         self._lock = threading.Lock()
-        self._preferences: Preferences | None = None
         engine.service = self  # type: ignore[attr-defined]
 
     # -- reading -----------------------------------------------------------------------------------------------
@@ -108,48 +102,6 @@ class JobService:
         if job.status is not Status.COMPLETED:
             raise NotFound(f'job {job_id} has no result yet: it is {job.status.value}')
         return output_download(job_id, self.engine.settings.outputs_dir / str(job_id))
-
-    def settings_value(self, name: str) -> Any:
-        return getattr(self.preferences(), name)
-
-    def preferences(self) -> Preferences:
-        """Read on every submit and job end, so kept in memory; only update_preferences changes them."""
-        if self._preferences is None:
-            self._preferences = effective(self.engine.settings, self.engine.repo.get_settings())
-        return self._preferences
-
-    def update_preferences(self, **changes: Any) -> Preferences:
-        """Validate, store and apply changed preferences; raises InvalidParams naming the bad field (and, for
-        `notify_urls`, each URL that Apprise does not accept)."""
-        if isinstance(changes.get('notify_urls'), list | tuple):
-            changes['notify_urls'] = clean_urls(changes['notify_urls'])
-        try:
-            updated = Preferences(**(self.preferences().model_dump() | changes))
-        except ValidationError as exc:
-            raise InvalidParams([{'loc': list(e['loc']), 'msg': e['msg'], 'type': e['type']}
-                                 for e in exc.errors()]) from None
-        for name in changes:
-            self.engine.repo.put_setting(name, getattr(updated, name))
-        self._preferences = updated
-        self.engine.dispatcher.set_limit(updated.workers)
-        return updated
-
-    def check_kind_allowed(self, kind: str) -> None:
-        """Raise InvalidParams at `kind` when it is the command kind and settings switched that off."""
-        if kind == 'command' and not self.preferences().allow_commands:
-            raise InvalidParams([{'loc': ['kind'], 'msg': COMMANDS_OFF, 'type': 'value_error'}])
-
-    def send_test_notification(self, urls: list[str] | None = None) -> int:
-        """Send a test message to `urls` (default: the saved ones); returns how many URLs it went to. Raises
-        InvalidParams for a URL Apprise does not accept, NotificationFailed with Apprise's reason otherwise."""
-        targets = clean_urls(self.preferences().notify_urls if urls is None else urls)
-        send(targets, 'Progress App test notification',
-             'Notifications from Progress App reach you here when jobs complete or fail.')
-        return len(targets)
-
-    def last_notification_error(self) -> dict[str, Any] | None:
-        """`{at, message, job_id}` of the latest job notification that could not be delivered, or None."""
-        return self.engine.notifier.last_error()
 
     # -- changing ----------------------------------------------------------------------------------------------
     def submit(self, kind: str, params: Mapping[str, Any] | None = None, *, name: str | None = None,

@@ -1,0 +1,63 @@
+"""The preferences half of `JobService`: settings the user changes in the app, and notification checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from progress_app.errors import InvalidParams
+from progress_app.runtime.engine import Engine
+from progress_app.runtime.notify import clean_urls, send
+from progress_app.runtime.preferences import Preferences, effective
+
+COMMANDS_OFF = ('shell commands are switched off in settings ("Allow the command kind"); switch them on there '
+                'to run this job')
+
+
+class PreferencesFacade:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._preferences: Preferences | None = None
+
+    def settings_value(self, name: str) -> Any:
+        return getattr(self.preferences(), name)
+
+    def preferences(self) -> Preferences:
+        """Read on every submit and job end, so kept in memory; only update_preferences changes them."""
+        if self._preferences is None:
+            self._preferences = effective(self.engine.settings, self.engine.repo.get_settings())
+        return self._preferences
+
+    def update_preferences(self, **changes: Any) -> Preferences:
+        """Validate, store and apply changed preferences; raises InvalidParams naming the bad field (and, for
+        `notify_urls`, each URL that Apprise does not accept)."""
+        if isinstance(changes.get('notify_urls'), list | tuple):
+            changes['notify_urls'] = clean_urls(changes['notify_urls'])
+        try:
+            updated = Preferences(**(self.preferences().model_dump() | changes))
+        except ValidationError as exc:
+            raise InvalidParams([{'loc': list(e['loc']), 'msg': e['msg'], 'type': e['type']}
+                                 for e in exc.errors()]) from None
+        for name in changes:
+            self.engine.repo.put_setting(name, getattr(updated, name))
+        self._preferences = updated
+        self.engine.dispatcher.set_limit(updated.workers)
+        return updated
+
+    def check_kind_allowed(self, kind: str) -> None:
+        """Raise InvalidParams at `kind` when it is the command kind and settings switched that off."""
+        if kind == 'command' and not self.preferences().allow_commands:
+            raise InvalidParams([{'loc': ['kind'], 'msg': COMMANDS_OFF, 'type': 'value_error'}])
+
+    def send_test_notification(self, urls: list[str] | None = None) -> int:
+        """Send a test message to `urls` (default: the saved ones); returns how many URLs it went to. Raises
+        InvalidParams for a URL Apprise does not accept, NotificationFailed with Apprise's reason otherwise."""
+        targets = clean_urls(self.preferences().notify_urls if urls is None else urls)
+        send(targets, 'Progress App test notification',
+             'Notifications from Progress App reach you here when jobs complete or fail.')
+        return len(targets)
+
+    def last_notification_error(self) -> dict[str, Any] | None:
+        """`{at, message, job_id}` of the latest job notification that could not be delivered, or None."""
+        return self.engine.notifier.last_error()
