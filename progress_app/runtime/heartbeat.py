@@ -19,8 +19,8 @@ and the holder goes on until the loop beats again.
 Jobs that mostly wait (for I/O, a child process, a sleep) do not take part: only a job whose thread kept a CPU
 busy since its last pause point waits for a turn. A job that holds the turn but does not come back to a pause
 point within 20 ms (it waits for I/O, runs C code, is paused, or ended) loses it to the next one, so no job can
-hold up the others. Without a loop (scripts, tests
-of the engine alone) the beat is never stale and a check costs one clock read.
+hold up the others. Without a loop (scripts, tests of the engine alone) the beat is never stale and a check
+costs one clock read.
 """
 
 from __future__ import annotations
