@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -57,3 +58,13 @@ def endpoint() -> Iterator[Endpoint]:
     yield endpoint
     endpoint.server.shutdown()
     endpoint.server.server_close()
+
+
+@pytest.fixture
+def berlin(monkeypatch) -> Iterator[None]:
+    """The process runs on Berlin time (CET/CEST: clocks go forward on 2026-03-29 and back on 2026-10-25)."""
+    monkeypatch.setenv('TZ', 'Europe/Berlin')
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from progress_app.domain import localtime
 from progress_app.errors import InvalidParams
 from progress_app.runtime.job import iso
 from progress_app.store.repository import Repository
@@ -13,6 +14,7 @@ from progress_app.store.repository import Repository
 FINISHED = ('completed', 'failed', 'cancelled')
 HISTORY_SORTS = ('finished_at', 'elapsed', 'name', 'kind', 'status', 'attempts')
 MAX_BUCKETS = 120
+ZONE_LOOKBACK = 400 * 86400  # without `since`, offsets are looked up this far back (older jobs: the oldest one)
 
 
 def finished_page(repo: Repository, *, status: Iterable[str] = (), kind: str | None = None,
@@ -37,22 +39,26 @@ def report(repo: Repository, since: float | None = None, kind: str | None = None
     database: counts per local hour or day and status (days become weeks when there are more than
     MAX_BUCKETS), and per kind the outcomes, the success rate (completed / (completed + failed); cancelling
     is the user's choice, not a failure) and the active running time of completed jobs (mean, p50, p95, max).
+    Buckets follow the local clock across daylight-saving changes (a day is 23 or 25 hours then).
     """
     size = {'hour': 3600, 'day': 86400}[bucket]
     now = time.time() if now is None else now
-    offset = time.localtime(now).tm_gmtoff  # of today: around a DST change a bucket may be an hour off
-    stats = repo.history_stats(since, kind, bucket_seconds=size, utc_offset=offset)
+    zone = localtime.offsets(since if since is not None else now - ZONE_LOOKBACK, now)
+    stats = repo.history_stats(since, kind, bucket_seconds=size, utc_offsets=zone)
     groups = stats['groups']
-    first = int((since + offset) // size) if since is not None else min((g['n'] for g in groups), default=0)
-    last = max(int((now + offset) // size), first)
+    first = (int((since + localtime.offset_at(since)) // size) if since is not None
+             else min((g['n'] for g in groups), default=0))
+    # A job that finished after `now` (the clock was set back since) extends the range rather than breaking it.
+    last = max(int((now + localtime.offset_at(now)) // size), first, *(g['n'] for g in groups))
     if bucket == 'day' and last - first >= MAX_BUCKETS:  # day 0 was a Thursday: +3 makes weeks start on Monday
-        bucket, size, first, last = 'week', 7 * 86400, (first + 3) // 7, (last + 3) // 7
+        bucket, first, last = 'week', (first + 3) // 7, (last + 3) // 7
         groups = [g | {'n': (g['n'] + 3) // 7} for g in groups]
-        offset += 3 * 86400
-    counts = {status: [0] * (last - first + 1) for status in FINISHED}
+    starts = {n: localtime.bucket_start(n, bucket) for n in range(first, last + 1)}
+    index = {n: i for i, n in enumerate(n for n, start in starts.items() if start is not None)}
+    counts = {status: [0] * len(index) for status in FINISHED}
     kinds: dict[str, dict[str, Any]] = {}
     for g in groups:
-        counts[g['status']][g['n'] - first] += g['count']
+        counts[g['status']][index[g['n']]] += g['count']
         k = kinds.setdefault(g['kind'], {'kind': g['kind'], **dict.fromkeys(FINISHED, 0), 'seconds': 0.0,
                                          'completed_seconds': 0.0, 'max': None})
         k[g['status']] += g['count']
@@ -67,7 +73,8 @@ def report(repo: Repository, since: float | None = None, kind: str | None = None
     totals = {status: sum(values) for status, values in counts.items()}
     totals |= {'finished': sum(totals.values()), 'success_rate': _rate(totals['completed'], totals['failed']),
                'seconds': sum(k['seconds'] for k in kinds.values())}
-    return {'bucket': bucket, 'starts': [n * size - offset for n in range(first, last + 1)], 'counts': counts,
+    return {'bucket': bucket, 'starts': [start for start in starts.values() if start is not None],
+            'counts': counts,
             'totals': totals, 'kinds': sorted(kinds.values(), key=lambda k: k['kind'])}
 
 
