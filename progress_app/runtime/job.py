@@ -116,7 +116,9 @@ class Job:
         """The columns of the job row that change while it runs."""
         p = self.progress
         return {
-            'stages': [[s.name, s.weight] for s in p.stages], 'stage_index': p.index,
+            'stages': [[s.name, s.weight, self.stage_started.get(i), self.stage_finished.get(i)]
+                       for i, s in enumerate(p.stages)],
+            'stage_index': p.index,
             'stage_states': [s.value for s in p.stage_states], 'current': p.current, 'total': p.total,
             'unit': p.unit, 'message': p.message, 'progress': p.fraction(),
             'elapsed': self.meter.elapsed(time.monotonic() if now is None else now),
@@ -134,6 +136,12 @@ class Job:
         for i, state in enumerate(row.get('stage_states') or []):
             if i < len(p.stage_states):
                 p.stage_states[i] = StageState(state)
+        for i, (_name, _weight, *times) in enumerate(row.get('stages') or []):
+            started, finished = (*times, None, None)[:2]  # rows written before stage times were stored have none
+            if started is not None:
+                self.stage_started[i] = float(started)
+            if finished is not None:
+                self.stage_finished[i] = float(finished)
         p.index = min(row.get('stage_index', -1), len(p.stages) - 1)
         p.current = row.get('current') or 0.0
         p.total = row.get('total')

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 def job_from_row(row: dict[str, Any]) -> Job:
     """A live job from a stored row; raises ValueError (with the reason) for a row that does not make sense."""
     try:
-        stages = make_stages({name: weight for name, weight in row['stages']} if row['stages'] else None)
+        stages = make_stages({name: weight for name, weight, *_times in row['stages']} if row['stages'] else None)
         job = Job(id=row['id'], name=row['name'], kind=row['kind'], status=Status(row['status']),
                   priority=int(row['priority']), params=dict(row['params']), stages=stages,
                   created_at=float(row['created_at']), options=dict(row.get('options') or {}),

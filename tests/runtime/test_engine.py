@@ -8,6 +8,7 @@ import pytest
 
 from progress_app.domain.status import Status
 from progress_app.errors import IllegalTransition, InvalidParams, KindNotFound
+from progress_app.runtime.recovery import job_from_row
 from progress_app.store.engine import create_db_engine
 from progress_app.store.repository import Repository
 from tests.helpers import wait_until
@@ -33,6 +34,17 @@ def test_demo_job_runs_to_completion_with_history(service):
     assert 'stage' in types
     seqs = [e['seq'] for e in service.events(job['id'])]
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+
+def test_stage_times_are_stored_with_the_job(service):
+    """A finished job read back from the database (after a restart, or once the engine no longer keeps it in
+    memory) still says when each stage started and ended."""
+    job = service.submit('demo', {'items': 5, 'item_seconds': 0.01})
+    live = service.wait(job['id'], ['completed'], timeout=10)
+    stored = job_from_row(Repository(create_db_engine(service.engine.settings.db_url)).get_job(job['id']))
+    times = [(s['started_at'], s['finished_at']) for s in stored.snapshot()['stages']]
+    assert times == [(s['started_at'], s['finished_at']) for s in live['stages']]
+    assert all(started and finished and started <= finished for started, finished in times)
 
 
 def test_state_is_durable_before_it_is_reported(service):
