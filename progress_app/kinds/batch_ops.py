@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from progress_app.kinds import ffmpeg, images
 
 if TYPE_CHECKING:
-    from progress_app.kinds.batch import BatchParams
+    from progress_app.kinds.batch_params import BatchParams
     from progress_app.runtime.context import JobContext
 
 CHUNK = 1024 * 1024

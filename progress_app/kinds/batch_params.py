@@ -1,0 +1,156 @@
+"""The `batch` kind's parameters: what the new-job form shows and what the API validates.
+
+The options of some operations only carry a `shown_when` mark: the form shows them for those operations (see
+params_form.py), and one given a value for another operation is refused as a mistake.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from progress_app.kinds import batch_ops as ops
+from progress_app.kinds import ffmpeg
+from progress_app.kinds.ffmpeg import Audio, Preset, VideoCodec
+from progress_app.kinds.images import OutputFormat, Position
+from progress_app.kinds.registry import shown_only_for, shown_when
+
+Operation = Literal['checksum', 'copy', 'image_resize', 'image_watermark', 'video_transcode']
+RESIZE = shown_when('operation', 'image_resize')
+WATERMARK = shown_when('operation', 'image_watermark')
+VIDEOS = shown_when('operation', 'video_transcode')
+IMAGES = shown_when('operation', 'image_resize', 'image_watermark')
+
+
+class BatchParams(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+
+    source: Annotated[str, Field(title='Source folder', description='The folder with the files')]
+    pattern: Annotated[str, Field(description="Which files: a pattern on the name, case-insensitive; several "
+                                              "separated by commas ('*.jpg, *.png')")] = '*'
+    recursive: Annotated[bool, Field(description='Include the files in subfolders')] = False
+    operation: Annotated[Operation, Field(description='checksum: a sha256 manifest; copy; image_resize; '
+                                                      'image_watermark; video_transcode')]
+    dest: Annotated[str | None, Field(title='Destination folder',
+                                      description="Where the outputs go (default: the job's output folder, "
+                                                  'downloadable); not inside the source folder')] = None
+    # Each operation's own options; the new-job form shows those of the chosen operation only.
+    width: Annotated[int | None, Field(ge=1, le=20000, description='Resize: the largest width in pixels',
+                                       **RESIZE)] = None
+    height: Annotated[int | None, Field(ge=1, le=20000, description='Resize: the largest height in pixels',
+                                        **RESIZE)] = None
+    keep_aspect: Annotated[bool, Field(description='Resize: keep the proportions (fit within width × height)',
+                                       **RESIZE)] = True
+    enlarge: Annotated[bool, Field(description='Resize: also enlarge smaller images', **RESIZE)] = False
+    format: Annotated[OutputFormat, Field(title='Image format', description="Images: the output format ('same': "
+                                                                            "as the input)", **IMAGES)] = 'same'
+    quality: Annotated[int, Field(ge=1, le=100, description='Images: JPEG/WebP quality', **IMAGES)] = 90
+    text: Annotated[str | None, Field(max_length=200, description='Watermark: the text', **WATERMARK)] = None
+    position: Annotated[Position, Field(description='Watermark: where the text goes', **WATERMARK)] = 'bottom-right'
+    opacity: Annotated[float, Field(gt=0, le=1, description='Watermark: 1 is opaque', **WATERMARK)] = 0.5
+    font_size: Annotated[int | None, Field(ge=6, le=1000, description='Watermark: text height in pixels (default: '
+                                                                      "5 % of the image's shorter side)",
+                                           **WATERMARK)] = None
+    codec: Annotated[VideoCodec, Field(description="Videos: the output's video codec ('copy' keeps the video)",
+                                       **VIDEOS)] = 'h264'
+    crf: Annotated[int | None, Field(title='Quality (CRF)', description='Videos: lower is better and bigger '
+                                     '(h264/h265 0–51, default 23/28; vp9 0–63, default 31)', **VIDEOS)] = None
+    preset: Annotated[Preset | None, Field(description='Videos: encoder speed (default medium)', **VIDEOS)] = None
+    scale: Annotated[str | None, Field(description="Videos: new size 'WIDTH:HEIGHT', -2 keeps the aspect ratio "
+                                                   "('1280:-2')", **VIDEOS)] = None
+    audio: Annotated[Audio, Field(description='Videos: copy the audio, re-encode it to AAC, or drop it',
+                                  **VIDEOS)] = 'aac'
+
+    @field_validator('dest', 'text', 'scale', mode='before')
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator('source')
+    @classmethod
+    def _source_is_a_readable_folder(cls, value: str) -> str:
+        path = Path(value).expanduser()
+        if not value.strip() or not path.exists():
+            raise ValueError(f"the folder '{value}' does not exist")
+        if not path.is_dir():
+            raise ValueError(f"'{value}' is a file, not a folder")
+        if not os.access(path, os.R_OK | os.X_OK):
+            raise ValueError(f"the folder '{value}' cannot be read (permission denied)")
+        return os.path.abspath(path)  # stored absolute: a restart from another working folder finds it too
+
+    @field_validator('pattern')
+    @classmethod
+    def _pattern_stays_inside(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(',') if p.strip()]
+        if not parts:
+            raise ValueError("must not be empty (use '*' for every file)")
+        for part in parts:
+            if part.startswith('/') or '..' in part.split('/'):
+                raise ValueError(f"'{part}' would leave the source folder; patterns are relative to it")
+        return value
+
+    @field_validator('dest')
+    @classmethod
+    def _dest_is_writable_and_apart(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None or not value.strip():
+            return None
+        operation, source = info.data.get('operation'), info.data.get('source')
+        if operation == 'checksum':
+            raise ValueError("does not apply to checksum: the manifest goes to the job's output folder "
+                             '(downloadable); leave dest empty')
+        target = Path(value).expanduser().resolve()
+        if source is not None:
+            inputs = Path(source).resolve()
+            if target == inputs or target.is_relative_to(inputs):
+                raise ValueError(f"'{value}' is inside the source folder '{source}': the outputs would mix with "
+                                 'the inputs (and be picked up as inputs); choose a folder outside it')
+        existing = next(p for p in (target, *target.parents) if p.exists())
+        if not existing.is_dir():
+            raise ValueError(f"cannot create the folder '{value}': '{existing}' is a file")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise ValueError(f"cannot write to '{existing}' (permission denied)")
+        return str(target)
+
+    @field_validator('crf')
+    @classmethod
+    def _crf_fits_codec(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if info.data.get('operation') == 'video_transcode' and 'codec' in info.data:
+            ffmpeg.check_crf(info.data['codec'], value)
+        return value
+
+    @field_validator('preset')
+    @classmethod
+    def _preset_needs_encoding(cls, value: str | None, info: ValidationInfo) -> str | None:
+        ffmpeg.check_preset(info.data.get('codec'), value)
+        return value
+
+    @field_validator('scale')
+    @classmethod
+    def _scale_fits_codec(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get('operation') == 'video_transcode' and 'codec' in info.data:
+            ffmpeg.check_scale(info.data['codec'], value)
+        return value.strip() if value else None
+
+    @model_validator(mode='after')
+    def _operation_can_run(self) -> BatchParams:
+        for name, field in type(self).model_fields.items():
+            operations = shown_only_for(field, 'operation')
+            if field.default is None and getattr(self, name) is not None and operations \
+                    and self.operation not in operations:
+                raise ValueError(f"{name} applies to the operation {' and '.join(operations)} only, "
+                                 f'not to {self.operation}')
+        if self.operation == 'image_resize':
+            if self.width is None and self.height is None:
+                raise ValueError('image_resize needs a width, a height or both')
+            if not self.keep_aspect and (self.width is None or self.height is None):
+                raise ValueError('image_resize without keep_aspect needs both width and height')
+        if self.operation == 'image_watermark' and not (self.text or '').strip():
+            raise ValueError('image_watermark needs a text')
+        if next(ops.iter_files(Path(self.source), self.pattern, self.recursive), None) is None:
+            where = 'in it or its subfolders' if self.recursive else 'directly in it (subfolders are not searched: ' \
+                                                                     'set recursive)'
+            raise ValueError(f"no file matches the pattern '{self.pattern}' in the folder '{self.source}' ({where})")
+        return self
