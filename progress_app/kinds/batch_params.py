@@ -114,25 +114,11 @@ class BatchParams(BaseModel):
             raise ValueError(f"cannot write to '{existing}' (permission denied)")
         return str(target)
 
-    @field_validator('crf')
+    @field_validator('crf', 'preset', 'scale')
     @classmethod
-    def _crf_fits_codec(cls, value: int | None, info: ValidationInfo) -> int | None:
-        if info.data.get('operation') == 'video_transcode' and 'codec' in info.data:
-            ffmpeg.check_crf(info.data['codec'], value)
-        return value
-
-    @field_validator('preset')
-    @classmethod
-    def _preset_needs_encoding(cls, value: str | None, info: ValidationInfo) -> str | None:
-        ffmpeg.check_preset(info.data.get('codec'), value)
-        return value
-
-    @field_validator('scale')
-    @classmethod
-    def _scale_fits_codec(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if info.data.get('operation') == 'video_transcode' and 'codec' in info.data:
-            ffmpeg.check_scale(info.data['codec'], value)
-        return value.strip() if value else None
+    def _fits_codec(cls, value: Any, info: ValidationInfo) -> Any:
+        encodes = info.data.get('operation') == 'video_transcode' or info.field_name == 'preset'
+        return ffmpeg.fit_option(info.field_name, info.data.get('codec') if encodes else None, value)
 
     @model_validator(mode='after')
     def _operation_can_run(self) -> BatchParams:

@@ -107,27 +107,12 @@ class VideoParams(BaseModel):
             ffmpeg.check_output_suffix(output, value, 'copy')
         return value
 
-    @field_validator('crf')
+    @field_validator('crf', 'preset', 'scale')
     @classmethod
-    def _crf_in_range(cls, value: int | None, info: ValidationInfo) -> int | None:
-        if 'codec' in info.data:
-            ffmpeg.check_crf(info.data['codec'], value)
-        return value
-
-    @field_validator('preset')
-    @classmethod
-    def _preset_needs_encoding(cls, value: str | None, info: ValidationInfo) -> str | None:
-        ffmpeg.check_preset(info.data.get('codec'), value)
-        return value
-
-    @field_validator('scale')
-    @classmethod
-    def _scale_format(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and info.data.get('operation') == 'watermark':
+    def _fits_codec(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.field_name == 'scale' and value is not None and info.data.get('operation') == 'watermark':
             raise ValueError("applies to operation 'transcode' only")
-        if 'codec' in info.data:
-            ffmpeg.check_scale(info.data['codec'], value)
-        return value.strip() if value else None
+        return ffmpeg.fit_option(info.field_name, info.data.get('codec'), value)
 
     @field_validator('audio')
     @classmethod

@@ -6,7 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 VideoCodec = Literal['h264', 'h265', 'vp9', 'copy']
 Audio = Literal['copy', 'aac', 'none']
@@ -74,6 +74,14 @@ def check_scale(codec: str, scale: str | None) -> None:
     if CODECS[codec].even_size and (-1 in (width, height) or width % 2 or height % 2):
         raise ValueError(f'{codec} needs an even width and height: use -2, not -1, to keep the aspect ratio, and '
                          f'even numbers (e.g. 1280:-2), not {scale!r}')
+
+
+def fit_option(name: str, codec: str | None, value: Any) -> Any:
+    """The encoding option `name` ('crf', 'preset' or 'scale') as stored; ValueError when it does not fit `codec`
+    (None: nothing to check against, e.g. the operation does not encode or the codec itself is invalid)."""
+    if codec is not None:
+        {'crf': check_crf, 'preset': check_preset, 'scale': check_scale}[name](codec, value)
+    return (value.strip() or None) if name == 'scale' and value else value
 
 
 def check_output_suffix(path: str | os.PathLike[str], codec: str, audio: str) -> None:
