@@ -96,10 +96,6 @@ class EventBus:
     def unsubscribe(self, sub: Subscription) -> None:
         self._subscribers.discard(sub)
 
-    @property
-    def has_subscribers(self) -> bool:
-        return bool(self._subscribers)
-
     def publish_state(self, job: Job, event: Event | None, type: str = 'job_update') -> None:
         """A status/stage change (or removal): always delivered, in order."""
         if self._loop is None or not self._subscribers:
