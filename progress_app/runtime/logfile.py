@@ -4,37 +4,70 @@ from __future__ import annotations
 
 from collections import deque
 from pathlib import Path
+from typing import TextIO
 
 TAIL_LINES = 20
 
 
 class JobLog:
+    """Opened on the first line to store, not before: creating a file is the costliest step of a trivial job
+    (tens of µs of kernel time on ext4, up to ~1 ms while it is still freeing recently deleted files). So the
+    app's own notes (`note`: "attempt 1 started", "completed") wait in memory until the job writes a line of its
+    own, or go straight to a file that an earlier attempt made; a job that never writes has no log file, and
+    its log reads as empty (its start and end are in its history)."""
+
     def __init__(self, path: Path, max_bytes: int) -> None:
         self.path = path
         self._max = max_bytes
-        try:
-            self._file = path.open('a', encoding='utf-8', errors='replace', buffering=1)
-        except FileNotFoundError:  # the folder is made at start-up; only a folder removed since needs this
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open('a', encoding='utf-8', errors='replace', buffering=1)
-        self._size = self._file.tell()
-        self._capped = self._size >= max_bytes
+        self._file: TextIO | None = None
+        self._size = 0
+        self._capped = False
+        self._notes: list[str] | None = None  # None: not yet known whether an earlier attempt made the file
         self.tail: deque[str] = deque(maxlen=TAIL_LINES)
 
+    def note(self, text: str) -> None:
+        """A line of the app's own: stored with the job's output, or not at all if the job writes none."""
+        if self._file is None:
+            if self._notes is None:
+                self._notes = [] if not self.path.exists() else None
+            if self._notes is not None:
+                self.tail.append(text)
+                self._notes.append(text)
+                return
+        self.write(text)
+
     def write(self, text: str) -> None:
+        if self._file is None:
+            self._open()
         for line in text.splitlines() or ['']:
             self.tail.append(line)
-            if self._capped:
-                continue
-            data = line + '\n'
-            if self._size + len(data) > self._max:
-                self._capped = True
-                data = f'[progress-app] log capped at {self._max} bytes; further output is not stored\n'
-            self._file.write(data)
-            self._size += len(data)
+            self._store(line)
+
+    def _store(self, line: str) -> None:
+        if self._capped:
+            return
+        data = line + '\n'
+        if self._size + len(data) > self._max:
+            self._capped = True
+            data = f'[progress-app] log capped at {self._max} bytes; further output is not stored\n'
+        self._file.write(data)  # type: ignore[union-attr]
+        self._size += len(data)
+
+    def _open(self) -> None:
+        try:
+            self._file = self.path.open('a', encoding='utf-8', errors='replace', buffering=1)
+        except FileNotFoundError:  # the folder is made at start-up; only a folder removed since needs this
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open('a', encoding='utf-8', errors='replace', buffering=1)
+        self._size = self._file.tell()
+        self._capped = self._size >= self._max
+        for line in self._notes or ():  # already in the tail
+            self._store(line)
+        self._notes = None
 
     def close(self) -> None:
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
 
 
 def read_log(path: Path, offset: int = 0, limit: int = 1 << 20) -> tuple[str, int]:

@@ -58,7 +58,7 @@ class Runner:
                 self._leave(job)
                 raise
         log = JobLog(self._logs_dir / f'{job.id}.log', engine.settings.log_max_bytes)
-        log.write(f'[progress-app] attempt {attempt} started' + (' (resuming from checkpoint)' if resuming else ''))
+        log.note(f'[progress-app] attempt {attempt} started' + (' (resuming from checkpoint)' if resuming else ''))
         ctx = JobContext(job, lifecycle=lifecycle, log=log, output_root=self._outputs_dir)
         try:
             if job.progress.index < 0:
@@ -108,7 +108,7 @@ class Runner:
 
     def _complete(self, job: Job, result: Any, log: JobLog) -> None:
         stored = to_jsonable_python(result, fallback=repr)
-        log.write('[progress-app] completed')
+        log.note('[progress-app] completed')
         self.engine.lifecycle.move(job, Status.COMPLETED, EventType.COMPLETED, data={'result': stored},
                                    values={'result': stored, 'finished_at': time.time(), 'error': None,
                                            'error_stage': None, 'traceback': None})

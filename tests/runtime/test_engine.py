@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 
 import pytest
@@ -163,13 +164,13 @@ def test_completed_job_cannot_be_retried_or_cancelled(service):
 
 
 def test_remove_deletes_row_events_log_and_outputs(service):
-    job = service.submit('demo', SLOW)
+    job = service.submit('command', {'command': [sys.executable, '-c', 'import time; print("working", flush=True); '
+                                                'time.sleep(60)']})
     live = service.job(job['id'])
-    wait_until(lambda: live.progress.current > 3)
     settings = service.engine.settings
-    (settings.outputs_dir / str(job['id'])).mkdir(parents=True, exist_ok=True)
     log_path = settings.logs_dir / f"{job['id']}.log"
-    assert log_path.exists()
+    wait_until(lambda: 'working' in service.log(job['id'])[0])
+    (settings.outputs_dir / str(job['id'])).mkdir(parents=True, exist_ok=True)
     service.remove(job['id'])
     assert not live.in_worker
     assert not log_path.exists()
@@ -251,3 +252,25 @@ def test_retention_purges_old_finished_jobs(service):
     service.engine.repo.save(old['id'], {'finished_at': time.time() - 31 * 86400})
     assert purge(service.engine.key) == 1
     assert [j['id'] for j in service.list()['items']] == [kept['id']]
+
+
+def test_a_job_that_writes_nothing_leaves_no_log_file(service, request):
+    """Creating a file is the costliest step of a trivial job, so a job with no output of its own gets none; a job
+    that writes gets the app's notes around its lines."""
+    from progress_app import job_kind
+
+    @job_kind('t_silent', target=service.engine.kinds)
+    def silent(ctx, say: str = '') -> str:
+        if say:
+            ctx.log(say)
+        return 'ok'
+
+    request.addfinalizer(lambda: service.engine.kinds.remove('t_silent'))
+    quiet = service.submit('t_silent', {})
+    loud = service.submit('t_silent', {'say': 'hello'})
+    service.wait(quiet['id'], ['completed'], timeout=10)
+    service.wait(loud['id'], ['completed'], timeout=10)
+    logs = service.engine.settings.logs_dir
+    assert not (logs / f"{quiet['id']}.log").exists()
+    assert service.log(quiet['id']) == ('', 0)
+    assert service.log(loud['id'])[0] == '[progress-app] attempt 1 started\nhello\n[progress-app] completed\n'

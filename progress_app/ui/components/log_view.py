@@ -24,6 +24,8 @@ class LogView:
             self.follow = ui.switch('Follow', value=True, on_change=lambda _: self._release()).props('dense')
             ui.button(icon='download', on_click=self._download).props('flat round dense').tooltip('Download the log')
         self.log = ui.log(max_lines=MAX_LINES).classes('w-full h-80 mono text-xs')
+        # A job that has not written a line has no log file yet (its start and end are in its history).
+        self.empty = ui.label('The job has written no log lines so far.').classes('text-xs muted')
         self.timer = ui.timer(POLL_SECONDS, self.poll)
 
     async def poll(self) -> None:
@@ -37,6 +39,7 @@ class LogView:
         text, self.offset = read
         if not text:
             return
+        self.empty.visible = False
         lines = text.rstrip('\n').split('\n')
         if self.follow.value:
             self.log.push('\n'.join(lines))
