@@ -27,8 +27,9 @@ async def test_live_progress_log_and_completion(user: User, service):
         log = next(iter(ElementFilter(kind=ui.log)))
     await until(lambda: any('completed' in str(line.text) for line in log.default_slot.children))
     with user.client:
-        events = next(iter(ElementFilter(kind=ui.table))).rows
-    await until(lambda: events or True)
+        history = next(iter(ElementFilter(kind=ui.table)))
+    await until(lambda: [row['type'] for row in history.rows][:1] == ['completed'])  # newest first
+    assert {'created', 'queued', 'started'} <= {row['type'] for row in history.rows}
     await user.should_see('Result')
 
 
@@ -69,3 +70,17 @@ async def test_unknown_job(user: User):
     await user.should_see('There is no job #4242.')
     await user.open('/jobs/abc')
     await user.should_see('There is no job #abc.')
+
+
+async def test_a_job_without_output_says_its_log_is_empty(user: User, service):
+    job = service.submit('command', {'command': 'true', 'shell': True}, name='quiet')
+    service.wait(job['id'], ['completed'])
+    await user.open(f"/jobs/{job['id']}")
+    await user.should_see('The job has written no log lines so far.')
+    loud = service.submit('command', {'command': 'echo hello', 'shell': True}, name='loud')
+    service.wait(loud['id'], ['completed'])
+    await user.open(f"/jobs/{loud['id']}")
+    with user.client:
+        log = next(iter(ElementFilter(kind=ui.log)))
+    await until(lambda: any('hello' in str(line.text) for line in log.default_slot.children))
+    await user.should_not_see('The job has written no log lines so far.')
