@@ -5,6 +5,7 @@ from __future__ import annotations
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
+from progress_app.ui.pages.job import thinned
 from tests.helpers import until
 
 
@@ -84,3 +85,38 @@ async def test_a_job_without_output_says_its_log_is_empty(user: User, service):
         log = next(iter(ElementFilter(kind=ui.log)))
     await until(lambda: any('hello' in str(line.text) for line in log.default_slot.children))
     await user.should_not_see('The job has written no log lines so far.')
+
+
+async def test_the_progress_chart_follows_a_running_job(user: User, service):
+    job = service.submit('demo', {'items': 400, 'item_seconds': 0.02}, name='charted')
+    service.wait(job['id'], ['running'])
+    await user.open(f"/jobs/{job['id']}")
+    with user.client:
+        chart = next(iter(ElementFilter(kind=ui.echart)))
+
+    def points() -> list[list[float]]:
+        return list(chart.props['options']['series'][0]['data'])  # what the page is sent
+
+    opened = points()
+    assert opened and opened[-1][1] >= 0
+    await until(lambda: len(points()) >= len(opened) + 2 and points()[-1][1] > opened[-1][1])
+    times = [t for t, _ in points()]
+    values = [v for _, v in points()]
+    assert times == sorted(times) and values == sorted(values)  # a time axis; progress never goes back
+    service.pause(job['id'])
+    service.wait(job['id'], ['paused'])
+    paused_at = service.get(job['id'])['progress']
+    await user.open(f"/jobs/{job['id']}")  # a paused job's line ends where it stopped, not at its last event
+    with user.client:
+        chart = next(iter(ElementFilter(kind=ui.echart)))
+    assert abs(points()[-1][1] - paused_at) < 0.01
+    service.cancel(job['id'])
+
+
+def test_a_long_progress_line_is_thinned_keeping_its_ends():
+    line = [[float(t), t / 10] for t in range(1001)]
+    thin = thinned(line, limit=100)
+    assert 50 <= len(thin) <= 100
+    assert thin[0] == line[0] and thin[-1] == line[-1]
+    assert thin == sorted(thin)
+    assert thinned(line[:5], limit=100) == line[:5]

@@ -23,6 +23,7 @@ from progress_app.ui.components.stages import StageStepper
 from progress_app.ui.theme import STATUS_COLORS, frame
 
 REFRESH_SECONDS = 0.2
+CHART_POINTS = 600  # the progress line is thinned to this many points
 EVENT_COLUMNS = [
     {'name': 'seq', 'label': '#', 'field': 'seq', 'align': 'right'},
     {'name': 'at', 'label': 'Time', 'field': 'at', 'align': 'left'},
@@ -54,7 +55,6 @@ class JobPage:
         kind = next((k for k in service.kinds() if k['name'] == job.kind), None)
         self.pausable = kind['pausable'] if kind else True
         self.icon = kind['icon'] if kind else 'work'
-        self.points: list[list[float]] = []
         self.last_status = ''
         self.last_event_seq = 0
 
@@ -189,16 +189,25 @@ class JobPage:
                       'axisLabel': {'formatter': {'millisecond': '{HH}:{mm}:{ss}.{SSS}'}}},
             'yAxis': {'type': 'value', 'min': 0, 'max': 100,
                       'splitLine': {'lineStyle': {'color': 'rgba(128, 128, 128, 0.25)'}}},
-            'series': [{'type': 'line', 'name': 'Progress %', 'showSymbol': False, 'data': self.points,
+            'series': [{'type': 'line', 'name': 'Progress %', 'showSymbol': False, 'data': [],
                         'areaStyle': {'opacity': 0.15}}],
         }
 
+    @property
+    def points(self) -> list[list[float]]:
+        """The chart's own list: NiceGUI copies a list given as an option, so appending to ours would change
+        nothing on the page."""
+        return self.chart.options['series'][0]['data']
+
     def _load_points(self) -> None:
+        points = []
         for event in self.service.events(self.job_id):
             if 'progress' in event['data'] or event['type'] in ('started', 'completed'):
                 value = 100.0 if event['type'] == 'completed' else event['data'].get('progress', 0.0)
-                self.points.append([event['at'] * 1000, round(value, 2)])
-        self.chart.options['series'][0]['data'] = self.points
+                points.append([event['at'] * 1000, round(value, 2)])
+        if self.job.status.value in ('running', 'paused'):  # progress events are a second or more apart
+            points.append([time.time() * 1000, self.job.percent])
+        self.chart.options['series'][0]['data'] = thinned(points)
         self.chart.update()
 
     def _tick_chart(self) -> None:
@@ -207,7 +216,17 @@ class JobPage:
                                                                  and self.points[-1][1] >= 100):
             return
         self.points.append([time.time() * 1000, job.percent])
+        if len(self.points) > CHART_POINTS:  # the page is sent the whole line on every tick
+            self.chart.options['series'][0]['data'] = thinned(self.points)
         self.chart.update()
+
+
+def thinned(points: list[list[float]], limit: int = CHART_POINTS) -> list[list[float]]:
+    """Every other point, keeping the first and the last, until at most `limit` are left: an hour of ticks
+    would otherwise be 3,600 points sent once a second."""
+    while len(points) > limit:
+        points = points[::2] if len(points) % 2 else [*points[::2], points[-1]]
+    return list(points)
 
 
 def create(service: JobService) -> None:
