@@ -54,6 +54,35 @@ def test_pause_and_resume_from_the_dashboard(app_process, page):
     row.locator('.q-badge', has_text='running').wait_for()
 
 
+def test_history_pages_through_more_finished_jobs_than_fit_on_one(app_process, page):
+    app = app_process()
+    jobs = [app.submit('demo', {'items': 1, 'item_seconds': 0}, name=f'finished {i:02}') for i in range(30)]
+    wait_until(lambda: all(app.job(job['id'])['status'] == 'completed' for job in jobs), timeout=30)
+    page.goto(f'{app.url}/history')
+    footer = page.locator('.q-table__bottom')
+    footer.get_by_text('1-25 of 30').wait_for()
+    assert page.locator('tbody tr').count() == 25
+    footer.locator('button').last.click()  # next page
+    footer.get_by_text('26-30 of 30').wait_for()
+    page.locator('tbody tr', has_text='finished 00').wait_for()  # oldest last
+    assert page.locator('tbody tr').count() == 5
+
+
+def test_the_progress_chart_grows_while_the_page_is_open(app_process, page):
+    app = app_process()
+    job = app.submit('demo', {'items': 1000, 'item_seconds': 0.02}, name='charted')
+    wait_until(lambda: app.job(job['id'])['status'] == 'running')
+    page.goto(f"{app.url}/jobs/{job['id']}")
+    page.locator('.nicegui-echart canvas').wait_for()
+    series = """() => getElement(document.querySelector('.nicegui-echart')).chart.getOption().series[0].data"""
+    first = page.evaluate(series)
+    wait_until(lambda: len(page.evaluate(series)) >= len(first) + 3, timeout=15,
+               message='the chart on the page to get new points')
+    last = page.evaluate(series)[-1]
+    assert last[1] > first[-1][1] and last[0] > first[-1][0]
+    assert abs(last[1] - app.job(job['id'])['progress']) < 10  # a second behind at most, at ~2.5 % a second
+
+
 def test_job_page_reconnects_after_a_restart_and_shows_the_job_going_on(tmp_path, page):
     first = AppProcess(tmp_path / 'data').start()
     try:

@@ -167,6 +167,7 @@ class History:
                                    ('error', ERROR_SLOT)):
                 self.table.add_slot(f'body-cell-{name}', template)
             self.table.on('request', self._request, js_handler='(request) => emit(request.pagination)')
+            self.table.on_pagination_change(self._keep_row_count)
             self.table.on('rowClick', lambda e: ui.navigate.to(f'/jobs/{e.args}'),
                           js_handler='(event, row) => emit(row.id)')
 
@@ -183,6 +184,12 @@ class History:
         self.pagination.update({k: event.args[k] for k in ('page', 'rowsPerPage', 'sortBy', 'descending')
                                 if k in event.args})
         await self.refresh()
+
+    def _keep_row_count(self, event: Any) -> None:
+        """The row count is the server's: Quasar echoes the pagination it was mounted with (no count yet), and
+        that echo may come after the first listing, which would leave the footer at '1-0 of 0' and no next page."""
+        if event.value.get('rowsNumber') != self.pagination['rowsNumber']:
+            self.table.pagination = event.value | {'rowsNumber': self.pagination['rowsNumber']}
 
     async def _poll(self) -> None:
         stats = await run.io_bound(self.service.stats)
@@ -249,7 +256,8 @@ class History:
 
     def _show_listing(self, listing: dict[str, Any]) -> None:
         self.table.rows = [table_row(job) for job in listing['items']]
-        self.table.pagination = self.pagination | {'rowsNumber': listing['total']}
+        self.pagination['rowsNumber'] = listing['total']
+        self.table.pagination = dict(self.pagination)
 
 
 def create(service: JobService) -> None:
