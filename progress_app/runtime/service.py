@@ -57,9 +57,9 @@ class JobService(PreferencesFacade):
         return self._snapshot(self.job(job_id))
 
     def list(self, *, status: Iterable[str] = (), kind: str | None = None, search: str | None = None,
-             limit: int = 50, offset: int = 0) -> dict[str, Any]:
+             limit: int = 50, offset: int = 0, running_first: bool = False) -> dict[str, Any]:
         rows, total = self.engine.repo.list_jobs(status=list(status), kind=kind, search=search, limit=limit,
-                                                 offset=offset)
+                                                 offset=offset, running_first=running_first)
         positions = self.engine.dispatcher.positions()
         items = []
         for row in rows:

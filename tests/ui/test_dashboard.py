@@ -89,3 +89,16 @@ async def test_bulk_cancel(user: User, service):
     rows = await rows_until(user, lambda rows: sum(r['status'] == 'cancelled' for r in rows) == 2)
     assert {r['name'] for r in rows if r['status'] == 'cancelled'} == {'bulk 0', 'bulk 1'}
     service.cancel(jobs[2]['id'])
+
+
+async def test_running_jobs_stay_on_the_first_page_under_a_long_queue(user: User, service):
+    running = [service.submit('demo', {'items': 1000, 'item_seconds': 0.02}, name=f'busy {i}') for i in range(2)]
+    for job in running:
+        service.wait(job['id'], ['running'])
+    queued = [service.submit('demo', {'items': 1, 'item_seconds': 0}, name=f'waiting {i}') for i in range(30)]
+    await user.open('/')
+    rows = await rows_until(user, lambda rows: len(rows) == 25)
+    assert [r['name'] for r in rows[:2]] == ['busy 1', 'busy 0']  # then the newest of the rest
+    assert [r['name'] for r in rows[2:4]] == ['waiting 29', 'waiting 28']
+    for job in queued + running:  # the waiting first, or they would run
+        service.cancel(job['id'])

@@ -63,13 +63,25 @@ async def test_schedules_is_in_the_navigation(user: User):
     await user.should_see('No schedules yet')
 
 
+async def test_new_schedule_opens_the_form_set_to_repeat(user: User, service: JobService):
+    await user.open('/schedules')
+    user.find('New schedule').click()
+    await user.should_see('Cron line')  # shown for "Repeat" only
+    assert element(user, ui.radio, None).value == 'repeat'
+    user.find(marker='kind-demo').click()  # the first kind, batch, needs a folder
+    element(user, ui.input, 'Cron line').value = '0 4 * * *'
+    user.find('Create schedule').click()
+    await until(lambda: len(service.engine.schedules.list()) == 1)
+    assert service.engine.schedules.list()[0]['cron'] == '0 4 * * *'
+
+
 async def test_form_creates_a_job_that_waits_for_its_time(user: User, service: JobService):
     await user.open('/new?kind=demo')
     user.find('At a time').click()
     later = datetime.fromtimestamp(time.time() + 2 * 3600)
     element(user, ui.input, 'Date').value = later.strftime('%Y-%m-%d')
     element(user, ui.input, 'Time').value = later.strftime('%H:%M')
-    user.find('Start job').click()
+    user.find('Schedule job').click()
     await until(lambda: service.list()['total'] == 1)
     job = service.list()['items'][0]
     assert job['status'] == 'scheduled'
@@ -83,7 +95,7 @@ async def test_form_refuses_a_time_that_has_passed(user: User, service: JobServi
     user.find('At a time').click()
     element(user, ui.input, 'Date').value = '2001-01-01'
     element(user, ui.input, 'Time').value = '10:00'
-    user.find('Start job').click()
+    user.find('Schedule job').click()
     await until(lambda: element(user, ui.input, 'Time').error == 'That time has passed')
     assert service.list()['total'] == 0
 
@@ -94,7 +106,7 @@ async def test_form_creates_a_cron_schedule(user: User, service: JobService):
     user.find('Repeat').click()
     element(user, ui.input, 'Cron line').value = '30 2 * * 1-5'
     user.find('Notify me when it ends').click()
-    user.find('Start job').click()
+    user.find('Create schedule').click()
     await until(lambda: len(service.engine.schedules.list()) == 1)
     schedule = service.engine.schedules.list()[0]
     assert schedule['name'] == 'weekday demo' and schedule['cron'] == '30 2 * * 1-5'
@@ -110,7 +122,7 @@ async def test_form_creates_an_interval_schedule(user: User, service: JobService
     user.find('Repeat').click()
     user.find('Every N minutes').click()
     element(user, ui.number, 'Every (minutes)').value = 15
-    user.find('Start job').click()
+    user.find('Create schedule').click()
     await until(lambda: len(service.engine.schedules.list()) == 1)
     assert service.engine.schedules.list()[0]['interval_seconds'] == 900
     assert service.engine.schedules.list()[0]['notify'] is None  # not ticked: the settings decide
@@ -120,7 +132,7 @@ async def test_bad_cron_shows_the_message_and_creates_nothing(user: User, servic
     await user.open('/new?kind=demo')
     user.find('Repeat').click()
     element(user, ui.input, 'Cron line').value = '61 * * *'
-    user.find('Start job').click()
+    user.find('Create schedule').click()
     await until(lambda: element(user, ui.input, 'Cron line').error)
     assert '5 fields' in element(user, ui.input, 'Cron line').error
     await user.should_see('Please correct the fields marked in red.')
@@ -132,7 +144,7 @@ async def test_form_starts_a_job_after_another(user: User, service: JobService):
     await user.open('/new?kind=demo')
     user.find('After a job').click()
     element(user, ui.number, 'After job #').value = first['id']
-    user.find('Start job').click()
+    user.find('Schedule job').click()
     await until(lambda: service.list()['total'] == 2)
     waiting = next(j for j in service.list()['items'] if j['id'] != first['id'])
     assert waiting['status'] == 'scheduled'

@@ -21,9 +21,9 @@ def local_epoch(date: str, clock: str) -> float:
 
 
 class When:
-    def __init__(self) -> None:
+    def __init__(self, mode: str = 'now') -> None:
         ui.label('When').classes('text-sm muted uppercase tracking-wide')
-        self.mode = ui.radio(MODES, value='now').props('inline')
+        self.mode = ui.radio(MODES, value=mode if mode in MODES else 'now').props('inline')
         soon = datetime.fromtimestamp(time.time() + 3600)
         with ui.row().classes('w-full gap-4 items-start').bind_visibility_from(self.mode, 'value', value='at'):
             self.date = ui.input('Date', value=soon.strftime('%Y-%m-%d')).props('outlined type=date').classes('w-48')

@@ -183,7 +183,7 @@ class Dashboard:
 
     def _load(self) -> tuple[dict[str, Any], dict[str, int]]:
         listing = self.service.list(status=FILTERS[self.filter], kind=self.kind, search=self.search,
-                                    limit=self.page_size, offset=(self.page - 1) * self.page_size)
+                                    limit=self.page_size, offset=(self.page - 1) * self.page_size, running_first=True)
         return listing, self.service.stats()
 
     async def _act(self, event: Any) -> None:

@@ -11,10 +11,14 @@ from progress_app.ui.components.params_form import FormError, ParamsForm
 from progress_app.ui.components.when import When
 from progress_app.ui.theme import frame
 
+SUBMIT_LABELS = {'now': ('Start job', 'play_arrow'), 'at': ('Schedule job', 'schedule'),
+                 'after': ('Schedule job', 'schedule'), 'repeat': ('Create schedule', 'event_repeat')}
+
 
 class NewJob:
-    def __init__(self, service: JobService, kind: str | None) -> None:
+    def __init__(self, service: JobService, kind: str | None, when: str | None = None) -> None:
         self.service = service
+        self.initial_when = when or 'now'
         allow_commands = service.preferences().allow_commands
         self.kinds = {k['name']: k for k in service.kinds() if allow_commands or k['name'] != 'command'}
         self.kind = kind if kind in self.kinds else next(iter(self.kinds))
@@ -39,14 +43,20 @@ class NewJob:
                         'outlined hint="Higher runs first"').classes('w-40')
                     self.notify = ui.checkbox('Notify me when it ends').classes('pt-2').tooltip(
                         'Send a notification to the URLs set in Settings, whatever they are set to notify about')
-                self.when = When()
+                self.when = When(self.initial_when)
                 self.problems = ui.label().classes('text-negative')
                 with ui.row().classes('w-full justify-end gap-2'):
                     ui.button('Cancel', on_click=lambda: ui.navigate.to('/')).props('flat no-caps')
-                    self.submit_button = ui.button('Start job', icon='play_arrow', on_click=self.submit).props(
-                        'unelevated no-caps')
+                    self.submit_button = ui.button(on_click=self.submit).props('unelevated no-caps')
+        self.when.mode.on_value_change(lambda e: self._label_submit(e.value))
+        self._label_submit(self.when.mode.value)
         self._draw_picker()
         self._draw_form()
+
+    def _label_submit(self, mode: str) -> None:
+        text, icon = SUBMIT_LABELS[mode]
+        self.submit_button.text = text
+        self.submit_button.props(f'icon={icon}')
 
     def _draw_picker(self) -> None:
         self.picker.clear()
@@ -122,6 +132,6 @@ class NewJob:
 
 def create(service: JobService) -> None:
     @ui.page('/new')
-    def new_job(kind: str | None = None) -> None:
+    def new_job(kind: str | None = None, when: str | None = None) -> None:
         with frame(service, 'New job', '/new'):
-            NewJob(service, kind).build()
+            NewJob(service, kind, when).build()

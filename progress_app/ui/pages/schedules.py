@@ -42,8 +42,8 @@ class SchedulesPage:
         with ui.row().classes('w-full items-center'):
             ui.label('Schedules').classes('text-2xl font-semibold')
             ui.space()
-            ui.button('New schedule', icon='event_repeat', on_click=lambda: ui.navigate.to('/new')).props(
-                'unelevated no-caps').tooltip('Choose "Repeat" under When in the new-job form')
+            ui.button('New schedule', icon='event_repeat', on_click=lambda: ui.navigate.to('/new?when=repeat')
+                      ).props('unelevated no-caps')
         self.body = ui.column().classes('w-full gap-0')
         self.dialogs = ui.element()  # outside the body, which a refresh clears
         ui.timer(REFRESH_SECONDS, self.refresh, immediate=True)
