@@ -98,7 +98,7 @@ class Dashboard:
         self._stats()
         with ui.row().classes('w-full items-center gap-3'):
             ui.toggle(list(FILTERS), value=self.filter, on_change=lambda e: self._set(filter=e.value)).props(
-                'no-caps dense unelevated toggle-color=primary').classes('shadow-sm')
+                'no-caps dense unelevated toggle-color=primary').classes('shadow-sm flex-wrap')
             ui.select({None: 'All kinds', **{n: k['title'] for n, k in self.kinds.items()}}, value=None,
                       on_change=lambda e: self._set(kind=e.value)).props('dense outlined options-dense').classes(
                 'min-w-[140px]')
