@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import FileResponse, PlainTextResponse
+from fastapi.responses import FileResponse, PlainTextResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from progress_app.api.jobs import JobId, Service
@@ -54,13 +56,43 @@ def events(job_id: JobId, service: Service,
 
 
 @router.get('/jobs/{job_id}/log', response_class=PlainTextResponse, responses={
-    **MISSING, 200: {'description': 'Log text from `offset`; the header X-Next-Offset says where to go on',
-                     'content': {'text/plain': {}}}})
+    **MISSING, 200: {'description': 'Up to 1 MiB of log text; the header X-Next-Offset says where to go on. With '
+                                    '`download=true`: the whole log, as a file', 'content': {'text/plain': {}}}})
 def log(job_id: JobId, service: Service,
-        offset: Annotated[int, Query(ge=0, le=2**53, description='Byte offset to read from')] = 0
-        ) -> PlainTextResponse:
-    text, next_offset = service.log(job_id, offset)
+        offset: Annotated[int, Query(ge=0, le=2**53, description='Byte offset to read from')] = 0,
+        tail: Annotated[int | None, Query(ge=1, le=2**20, description='Instead of `offset`: start this many bytes '
+                                          'before the end, at the start of a line')] = None,
+        download: Annotated[bool, Query(description='The whole log as a file to save')] = False,
+        ) -> Response:
+    if download:
+        return log_download(service.log_path(job_id), f'job-{job_id}.log')
+    text, next_offset = service.log(job_id, offset, tail)
     return PlainTextResponse(text, headers={'X-Next-Offset': str(next_offset)})
+
+
+def log_download(path: Path, filename: str) -> Response:
+    """The log as it is now, as a file. Not a FileResponse: the log of a running job grows while it is sent,
+    and sending more than the Content-Length taken at the start breaks the response."""
+    headers = {'Content-Disposition': f'attachment; filename="{filename}"'}
+    try:
+        log = path.open('rb')
+    except FileNotFoundError:  # a job that wrote nothing has no file: its log is empty
+        return PlainTextResponse('', headers=headers)
+    size = log.seek(0, 2)
+    log.seek(0)
+
+    def chunks() -> Iterator[bytes]:
+        with log:
+            left = size
+            while left > 0:
+                chunk = log.read(min(left, 1 << 16))
+                if not chunk:
+                    return
+                left -= len(chunk)
+                yield chunk
+
+    return StreamingResponse(chunks(), media_type='text/plain; charset=utf-8',
+                             headers=headers | {'Content-Length': str(size)})
 
 
 @router.get('/jobs/{job_id}/result', response_class=FileResponse, responses={

@@ -85,6 +85,20 @@ def read_log(path: Path, offset: int = 0, limit: int = 1 << 20) -> tuple[str, in
         return text, max(offset, 0) + len(text.encode('utf-8'))
 
 
+def tail_offset(path: Path, max_bytes: int) -> int:
+    """Where the last `max_bytes` of the log begin, moved on to the start of a line (0 for a shorter log): to
+    open a long log at its end, as `tail -f` does, rather than read it all from the start."""
+    if not path.exists():
+        return 0
+    with path.open('rb') as f:
+        size = f.seek(0, 2)
+        if size <= max_bytes:
+            return 0
+        f.seek(size - max_bytes)
+        skipped = f.readline()  # most likely part of a line
+        return size - max_bytes + len(skipped)
+
+
 def _complete_utf8(data: bytes) -> str:
     for cut in range(len(data), max(len(data) - 4, 0) - 1, -1):
         try:

@@ -6,6 +6,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from progress_app.domain.events import Event, EventType
@@ -15,7 +16,7 @@ from progress_app.runtime import history, process
 from progress_app.runtime.downloads import Download, output_download
 from progress_app.runtime.engine import Engine
 from progress_app.runtime.job import Job
-from progress_app.runtime.logfile import read_log
+from progress_app.runtime.logfile import read_log, tail_offset
 from progress_app.runtime.preferences_facade import PreferencesFacade
 from progress_app.runtime.recovery import job_from_row
 from progress_app.runtime.tokens import TokenStore
@@ -92,9 +93,16 @@ class JobService(PreferencesFacade):
         self.job(job_id)
         return self.engine.repo.events(job_id, since)
 
-    def log(self, job_id: int, offset: int = 0) -> tuple[str, int]:
+    def log(self, job_id: int, offset: int = 0, tail: int | None = None) -> tuple[str, int]:
+        """Up to 1 MiB of the job's log from `offset` (or, with `tail`, from that many bytes before its end, at a
+        line start) and the offset to read on from. Raises NotFound."""
+        path = self.log_path(job_id)
+        return read_log(path, offset if tail is None else tail_offset(path, tail))
+
+    def log_path(self, job_id: int) -> Path:
+        """The job's log file (it may not exist: a job that wrote nothing has none). Raises NotFound."""
         self.job(job_id)
-        return read_log(self.engine.settings.logs_dir / f'{job_id}.log', offset)
+        return self.engine.settings.logs_dir / f'{job_id}.log'
 
     def result_file(self, job_id: int) -> Download:
         """The output of a completed job as one file (a zip when there are several); raises NotFound."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 import zipfile
 
 from tests.helpers import wait_until
@@ -65,6 +66,48 @@ def test_log_offset_tails_incrementally(app):
     assert offset == len(first.text.encode())
     rest = app.client.get(f"/api/jobs/{job['id']}/log", params={'offset': offset})
     assert rest.text == '' and rest.headers['X-Next-Offset'] == str(offset)
+
+
+def test_a_long_log_can_be_read_from_its_tail_and_downloaded_whole(app):
+    script = "import sys\nfor i in range(40000): print(f'line {i:05} ' + 'x' * 40)"  # ~2 MB: over 1 MiB a read
+    job = app.submit('command', {'command': [sys.executable, '-c', script]})
+    wait_until(lambda: status_of(app, job['id']) == 'completed')
+    whole = app.client.get(f"/api/jobs/{job['id']}/log", params={'download': 'true'})
+    assert whole.status_code == 200 and 'job-' in whole.headers['content-disposition']
+    lines = whole.text.splitlines()
+    assert [line for line in lines if line.startswith('line ')] == [f'line {i:05} ' + 'x' * 40 for i in range(40000)]
+    assert len(whole.content) > 2_000_000
+    tail = app.client.get(f"/api/jobs/{job['id']}/log", params={'tail': 1000})
+    assert 0 < len(tail.content) <= 1000
+    assert tail.text.endswith(lines[-1] + '\n') and whole.text.endswith(tail.text)
+    assert tail.text.split('\n')[0] in lines  # starts at a whole line
+    assert tail.headers['X-Next-Offset'] == str(len(whole.content))
+    bad = app.client.get(f"/api/jobs/{job['id']}/log", params={'tail': 0})
+    assert bad.status_code == 422 and 'tail' in bad.text
+
+
+def test_the_download_of_a_running_jobs_log_is_what_it_was_when_asked(app):
+    script = ("import sys, time\nfor i in range(100000):\n    print('x' * 100)\n"
+              "    if i % 2000 == 0: time.sleep(0.01)")
+    job = app.submit('command', {'command': [sys.executable, '-c', script]})
+    wait_until(lambda: int(app.client.get(f"/api/jobs/{job['id']}/log", params={'tail': 10}
+                                          ).headers['X-Next-Offset']) > 500_000)
+    # uncompressed, so with a Content-Length, which a file that grows while it is sent must not outrun
+    growing = app.client.get(f"/api/jobs/{job['id']}/log", params={'download': 'true'},
+                             headers={'Accept-Encoding': 'identity'})
+    assert growing.status_code == 200
+    assert len(growing.content) == int(growing.headers['content-length']) > 500_000
+    wait_until(lambda: status_of(app, job['id']) == 'completed')
+    final = app.client.get(f"/api/jobs/{job['id']}/log", params={'download': 'true'}).content
+    assert len(final) > len(growing.content) and final.startswith(growing.content)
+
+
+def test_a_job_that_wrote_nothing_downloads_an_empty_log(app):
+    job = app.submit('command', {'command': 'true', 'shell': True})
+    wait_until(lambda: status_of(app, job['id']) == 'completed')
+    empty = app.client.get(f"/api/jobs/{job['id']}/log", params={'download': 'true'})
+    assert empty.status_code == 200 and empty.content == b'' and 'attachment' in empty.headers['content-disposition']
+    assert app.client.get('/api/jobs/9999/log', params={'download': 'true'}).status_code == 404
 
 
 def test_result_single_file_and_zip(app):

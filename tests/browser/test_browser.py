@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import time
 
 from tests.browser.conftest import screenshot
@@ -81,6 +82,21 @@ def test_the_progress_chart_grows_while_the_page_is_open(app_process, page):
     last = page.evaluate(series)[-1]
     assert last[1] > first[-1][1] and last[0] > first[-1][0]
     assert abs(last[1] - app.job(job['id'])['progress']) < 10  # a second behind at most, at ~2.5 % a second
+
+
+def test_the_log_download_button_saves_the_whole_log(app_process, page, tmp_path):
+    app = app_process()
+    script = "for i in range(30000): print(f'line {i:05} ' + 'z' * 60)"  # ~2 MB: the page shows its tail only
+    job = app.submit('command', {'command': [sys.executable, '-c', script]}, name='chatty')
+    wait_until(lambda: app.job(job['id'])['status'] == 'completed')
+    page.goto(f"{app.url}/jobs/{job['id']}")
+    page.get_by_text('line 29999').wait_for()
+    with page.expect_download() as download:
+        page.get_by_role('button').filter(has=page.locator('text=download')).first.click()
+    saved = tmp_path / 'saved.log'
+    download.value.save_as(saved)
+    lines = saved.read_text().splitlines()
+    assert [line for line in lines if line.startswith('line ')] == [f'line {i:05} ' + 'z' * 60 for i in range(30000)]
 
 
 def test_job_page_reconnects_after_a_restart_and_shows_the_job_going_on(tmp_path, page):

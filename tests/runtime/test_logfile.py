@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from progress_app.runtime.logfile import JobLog, read_log
+from progress_app.runtime.logfile import JobLog, read_log, tail_offset
 
 
 def test_notes_alone_make_no_file_but_stay_in_the_tail(tmp_path):
@@ -65,3 +65,17 @@ def test_reading_in_pieces_never_splits_a_character(tmp_path):
         pieces.append(text)
     assert ''.join(pieces) == 'aé€😀\n'
     assert offset == path.stat().st_size
+
+
+def test_the_tail_of_a_log_starts_at_a_whole_line(tmp_path):
+    path = tmp_path / '6.log'
+    assert tail_offset(path, 100) == 0  # no file yet
+    lines = [f'line {i:03} ' + 'y' * 20 for i in range(200)]  # 29 bytes a line with its newline
+    path.write_text(''.join(line + '\n' for line in lines))
+    assert tail_offset(path, 10_000) == 0  # all of it fits
+    start = tail_offset(path, 100)
+    text, end = read_log(path, start)
+    assert end == path.stat().st_size and len(text.encode()) <= 100
+    assert text.splitlines() == lines[-3:]  # 100 bytes hold 3 whole lines, not a piece of a fourth
+    path.write_text('x' * 500)  # one line longer than the tail: nothing whole to show
+    assert tail_offset(path, 100) == 500

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
@@ -85,6 +87,23 @@ async def test_a_job_without_output_says_its_log_is_empty(user: User, service):
         log = next(iter(ElementFilter(kind=ui.log)))
     await until(lambda: any('hello' in str(line.text) for line in log.default_slot.children))
     await user.should_not_see('The job has written no log lines so far.')
+
+
+async def test_a_long_log_opens_at_its_end(user: User, service):
+    script = "for i in range(30000): print(f'line {i:05} ' + 'z' * 60)"  # ~2 MB
+    job = service.submit('command', {'command': [sys.executable, '-c', script]}, name='chatty')
+    service.wait(job['id'], ['completed'])
+    await user.open(f"/jobs/{job['id']}")
+    with user.client:
+        log = next(iter(ElementFilter(kind=ui.log)))
+
+    def shown() -> list[str]:
+        return [str(line.text) for line in log.default_slot.children]
+
+    await until(lambda: any('line 29999' in line for line in shown()))
+    assert 'of earlier lines: download the log to read them' in shown()[0]
+    assert not any('line 00000' in line for line in shown())  # the start of the log was never sent
+    assert len(shown()) < 3000
 
 
 async def test_the_progress_chart_follows_a_running_job(user: User, service):

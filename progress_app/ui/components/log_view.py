@@ -6,16 +6,18 @@ from nicegui import run, ui
 
 from progress_app.errors import NotFound
 from progress_app.runtime.service import JobService
+from progress_app.ui import format as fmt
 
 MAX_LINES = 2000
 POLL_SECONDS = 0.5
+TAIL_BYTES = 128 * 1024  # a page opens this far before the end of a long log, as `tail -f` does
 
 
 class LogView:
     def __init__(self, service: JobService, job_id: int) -> None:
         self.service = service
         self.job_id = job_id
-        self.offset = 0
+        self.offset: int | None = None  # None: not read yet, start at the tail
         self.waiting: list[str] = []
         with ui.row().classes('w-full items-center gap-2'):
             ui.label('Log').classes('text-lg font-medium')
@@ -30,16 +32,22 @@ class LogView:
 
     async def poll(self) -> None:
         try:
-            read = await run.io_bound(self.service.log, self.job_id, self.offset)
+            read = await run.io_bound(self.service.log, self.job_id, self.offset or 0,
+                                      TAIL_BYTES if self.offset is None else None)
         except NotFound:  # the job was removed while the page was open
             self.timer.deactivate()
             return
         if read is None:  # the page is going away
             return
-        text, self.offset = read
-        if not text:
+        first = self.offset is None
+        text, offset = read
+        if not text:  # nothing new; before the first text, go on starting at the tail
             return
+        self.offset = offset
         self.empty.visible = False
+        if first and self.offset > len(text.encode()):  # opened at the tail of a long log
+            self.log.push(f'[progress-app] … {fmt.size(self.offset - len(text.encode()))} of earlier lines: '
+                          'download the log to read them')
         lines = text.rstrip('\n').split('\n')
         if self.follow.value:
             self.log.push('\n'.join(lines))
@@ -55,4 +63,4 @@ class LogView:
         self.held.text = ''
 
     def _download(self) -> None:
-        ui.download.from_url(f'/api/jobs/{self.job_id}/log', f'job-{self.job_id}.log')
+        ui.download.from_url(f'/api/jobs/{self.job_id}/log?download=true', f'job-{self.job_id}.log')
