@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+import time
 
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
-from progress_app.ui.pages.job import thinned
+from progress_app.ui.pages.job import event_detail, thinned
 from tests.helpers import until
 
 
@@ -139,3 +140,21 @@ def test_a_long_progress_line_is_thinned_keeping_its_ends():
     assert thin[0] == line[0] and thin[-1] == line[-1]
     assert thin == sorted(thin)
     assert thinned(line[:5], limit=100) == line[:5]
+
+
+async def test_a_failed_jobs_line_ends_where_it_failed(user: User, service):
+    job = service.submit('demo', {'items': 30, 'item_seconds': 0.01, 'fail_at_item': 12}, name='falls')
+    failed = service.wait(job['id'], ['failed'])
+    await user.open(f"/jobs/{job['id']}")
+    with user.client:
+        chart = next(iter(ElementFilter(kind=ui.echart)))
+    line = chart.props['options']['series'][0]['data']
+    assert abs(line[-1][1] - failed['progress']) < 0.01 and failed['progress'] > 30
+
+
+def test_event_details_are_in_words():
+    at = time.mktime((2030, 3, 1, 14, 30, 0, 0, 0, -1))
+    created = {'type': 'created', 'data': {'kind': 'demo', 'params': {'items': 5}, 'run_at': at, 'after': 7}}
+    assert event_detail(created) == 'kind: demo, runs at 2030-03-01 14:30, after job #7'
+    late = {'type': 'queued', 'data': {'reason': 'its time came', 'late_seconds': 125.0}}
+    assert event_detail(late) == 'its time came, 2 min 5 s late'

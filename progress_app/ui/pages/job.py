@@ -44,7 +44,20 @@ def event_detail(event: dict[str, Any]) -> str:
         return f"attempt {data.get('attempt')}" + (', resuming from checkpoint' if data.get('resuming') else '')
     if event['type'] == 'interrupted':
         return f"{data.get('reason')} at {data.get('progress', 0):.1f} %"
-    return ', '.join(f'{k}: {v}' for k, v in data.items() if k != 'params')[:200]
+    return ', '.join(detail_field(k, v) for k, v in data.items() if k != 'params')[:200]
+
+
+def detail_field(key: str, value: Any) -> str:
+    """One field of an event's data in words: 'runs at 2026-12-02 01:31', not 'run_at: 1796175098.0'."""
+    if key == 'run_at' and isinstance(value, int | float):
+        return 'runs at ' + time.strftime('%Y-%m-%d %H:%M', time.localtime(value))
+    if key == 'late_seconds' and isinstance(value, int | float):
+        return f'{fmt.duration(value)} late'
+    if key == 'after':
+        return f'after job #{value}'
+    if key == 'reason':
+        return str(value)
+    return f"{key.replace('_', ' ')}: {value}"
 
 
 class JobPage:
@@ -201,12 +214,17 @@ class JobPage:
 
     def _load_points(self) -> None:
         points = []
-        for event in self.service.events(self.job_id):
+        events = self.service.events(self.job_id)
+        for event in events:
             if 'progress' in event['data'] or event['type'] in ('started', 'completed'):
                 value = 100.0 if event['type'] == 'completed' else event['data'].get('progress', 0.0)
                 points.append([event['at'] * 1000, round(value, 2)])
-        if self.job.status.value in ('running', 'paused'):  # progress events are a second or more apart
+        # Progress events are a second or more apart: end the line where the job is (or where it stopped)
+        status = self.job.status.value
+        if status in ('running', 'paused'):
             points.append([time.time() * 1000, self.job.percent])
+        elif status in ('failed', 'cancelled') and points and events:
+            points.append([events[-1]['at'] * 1000, self.job.percent])
         self.chart.options['series'][0]['data'] = thinned(points)
         self.chart.update()
 
