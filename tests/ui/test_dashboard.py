@@ -91,6 +91,32 @@ async def test_bulk_cancel(user: User, service):
     service.cancel(jobs[2]['id'])
 
 
+async def test_bulk_offers_what_the_selected_jobs_allow_and_pauses_and_resumes_them(user: User, service):
+    jobs = [service.submit('demo', {'items': 1000, 'item_seconds': 0.02}, name=f'many {i}') for i in range(2)]
+    for job in jobs:
+        service.wait(job['id'], ['running'])
+    await user.open('/')
+    await rows_until(user, lambda rows: [r['status'] for r in rows] == ['running', 'running'])
+
+    def select_all() -> None:
+        rows = table_rows(user)
+        user.find(ui.table).trigger('selection', {'rows': rows, 'keys': [r['id'] for r in rows], 'added': True})
+
+    select_all()
+    await user.should_see('2 selected')
+    await user.should_not_see(marker='bulk-resume')
+    await user.should_not_see(marker='bulk-retry')
+    user.find(marker='bulk-pause').click()
+    await rows_until(user, lambda rows: [r['status'] for r in rows] == ['paused', 'paused'])
+    await user.should_not_see('2 selected')  # the selection is done with
+    select_all()
+    await user.should_not_see(marker='bulk-pause')
+    user.find(marker='bulk-resume').click()
+    await rows_until(user, lambda rows: [r['status'] for r in rows] == ['running', 'running'])
+    for job in jobs:
+        service.cancel(job['id'])
+
+
 async def test_running_jobs_stay_on_the_first_page_under_a_long_queue(user: User, service):
     running = [service.submit('demo', {'items': 1000, 'item_seconds': 0.02}, name=f'busy {i}') for i in range(2)]
     for job in running:

@@ -13,6 +13,7 @@ from progress_app.ui.components import job_actions
 from progress_app.ui.theme import STATUS_COLORS, STATUS_ICONS, frame
 
 REFRESH_SECONDS = 0.3
+BULK_ACTIONS = ('pause', 'resume', 'retry', 'cancel', 'remove')  # offered for the selected jobs that allow them
 PAGE_SIZES = [25, 50, 100]
 FILTERS = {'All': (), 'Active': rows.ACTIVE, 'Queued': ('queued',), 'Running': ('running',),
            'Paused': ('paused',), 'Scheduled': ('scheduled',), 'Completed': ('completed',), 'Failed': ('failed',),
@@ -107,7 +108,7 @@ class Dashboard:
             ui.space()
             self.bulk = ui.row().classes('items-center gap-2')
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', selection='multiple').classes('w-full')
-        self.table.props('flat bordered wrap-cells hide-pagination :rows-per-page-options="[0]"')
+        self.table.props('flat bordered wrap-cells hide-pagination hide-selected-banner :rows-per-page-options="[0]"')
         for name, template in (('name', NAME_SLOT), ('status', STATUS_SLOT), ('progress', PROGRESS_SLOT),
                                ('detail', DETAIL_SLOT), ('actions', ACTIONS_SLOT)):
             self.table.add_slot(f'body-cell-{name}', template)
@@ -195,12 +196,13 @@ class Dashboard:
         selected = [r['id'] for r in self.table.selected]
         if not selected:
             return
+        offered = [a for a in BULK_ACTIONS if any(a in row['actions'] for row in self.table.selected)]
         with self.bulk:
             ui.label(f'{len(selected)} selected').classes('text-sm')
-            ui.button('Cancel', icon='stop', on_click=lambda: self._bulk('cancel')).props(
-                'outline dense no-caps color=red-7').mark('bulk-cancel')
-            ui.button('Remove', icon='delete', on_click=lambda: self._bulk('remove')).props(
-                'outline dense no-caps color=grey-8').mark('bulk-remove')
+            for action in offered:
+                icon, _, color = job_actions.BUTTONS[action]
+                ui.button(action.capitalize(), icon=icon, on_click=lambda a=action: self._bulk(a)).props(
+                    f'outline dense no-caps color={color}').mark(f'bulk-{action}')
 
     async def _bulk(self, action: str) -> None:
         ids = [r['id'] for r in self.table.selected]
