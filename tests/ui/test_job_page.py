@@ -8,6 +8,7 @@ import time
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
+from progress_app.ui.components.params_form import applicable
 from progress_app.ui.pages.job import event_detail, thinned
 from tests.helpers import until
 
@@ -158,3 +159,21 @@ def test_event_details_are_in_words():
     assert event_detail(created) == 'kind: demo, runs at 2030-03-01 14:30, after job #7'
     late = {'type': 'queued', 'data': {'reason': 'its time came', 'late_seconds': 125.0}}
     assert event_detail(late) == 'its time came, 2 min 5 s late'
+
+
+async def test_parameters_show_only_the_options_of_the_chosen_operation(user: User, service, tmp_path):
+    (tmp_path / 'a.txt').write_text('hello')
+    job = service.submit('batch', {'source': str(tmp_path), 'operation': 'checksum'}, name='sums')
+    service.wait(job['id'], ['completed'])
+    await user.open(f"/jobs/{job['id']}")
+    with user.client:
+        shown = next(e.content for e in ElementFilter(kind=ui.code) if '"source"' in e.content)
+    assert '"operation": "checksum"' in shown and '"pattern"' in shown
+    assert '"codec"' not in shown and '"width"' not in shown and '"opacity"' not in shown
+
+
+def test_applicable_follows_x_shown_when():
+    schema = {'properties': {'mode': {}, 'size': {'x-shown-when': {'mode': ['resize']}}, 'free': {}}}
+    assert applicable({'mode': 'copy', 'size': 10, 'free': 1}, schema) == {'mode': 'copy', 'free': 1}
+    assert applicable({'mode': 'resize', 'size': 10, 'free': 1}, schema) == {'mode': 'resize', 'size': 10, 'free': 1}
+    assert applicable({'unknown': 1}, {}) == {'unknown': 1}

@@ -18,6 +18,15 @@ from nicegui import ui
 UNSET = object()
 
 
+def applicable(params: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The parameters that apply, as the form would show them: without the options of the modes not chosen (an
+    image resize does not list the video codec it would have used)."""
+    properties = schema.get('properties') or {}
+    return {name: value for name, value in params.items()
+            if all(params.get(other) in allowed
+                   for other, allowed in ((properties.get(name) or {}).get('x-shown-when') or {}).items())}
+
+
 @dataclass
 class Field:
     name: str

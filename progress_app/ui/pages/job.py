@@ -19,6 +19,7 @@ from progress_app.ui import format as fmt
 from progress_app.ui import rows
 from progress_app.ui.components import job_actions
 from progress_app.ui.components.log_view import LogView
+from progress_app.ui.components.params_form import applicable
 from progress_app.ui.components.stages import StageStepper
 from progress_app.ui.theme import STATUS_COLORS, frame
 
@@ -68,6 +69,7 @@ class JobPage:
         kind = next((k for k in service.kinds() if k['name'] == job.kind), None)
         self.pausable = kind['pausable'] if kind else True
         self.icon = kind['icon'] if kind else 'work'
+        self.params_schema = kind['params_schema'] if kind else {}
         self.last_status = ''
         self.last_event_seq = 0
 
@@ -104,7 +106,8 @@ class JobPage:
                 self.chart = ui.echart(self._chart_options()).classes('w-full h-64')
             with ui.card().classes('grow basis-[320px]'):
                 ui.label('Parameters').classes('text-lg font-medium')
-                ui.code(json.dumps(snap['params'], indent=2), language='json').classes('w-full text-xs')
+                ui.code(json.dumps(applicable(snap['params'], self.params_schema), indent=2), language='json'
+                        ).classes('w-full text-xs')
                 self.result_box = ui.column().classes('w-full gap-2')
         with ui.card().classes('w-full'):
             LogView(self.service, self.job_id)
