@@ -8,6 +8,7 @@
     │   └── KindNotFound
     ├── InvalidParams                 a submission that fails the kind's params model
     ├── IllegalTransition             e.g. pausing a completed job
+    ├── UnreadableJob                 a stored job whose row is damaged (it can only be removed)
     └── KindRegistrationError         a bad @job_kind declaration (duplicate name, bad signature)
 
     BaseException
@@ -59,6 +60,12 @@ class InvalidParams(ProgressAppError):
 
 class IllegalTransition(ProgressAppError):
     pass
+
+
+class UnreadableJob(ProgressAppError):
+    def __init__(self, job_id: int, reason: str) -> None:
+        super().__init__(f'{reason}; the job cannot be shown or run, only removed (DELETE /api/jobs/{job_id})')
+        self.job_id = job_id
 
 
 class KindRegistrationError(ProgressAppError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from progress_app.errors import IllegalTransition, InvalidParams, NotFound
+from progress_app.errors import IllegalTransition, InvalidParams, NotFound, UnreadableJob
 
 
 def install(app: FastAPI) -> None:
@@ -19,5 +19,6 @@ def install(app: FastAPI) -> None:
         return JSONResponse({'detail': detail}, status_code=422)
 
     @app.exception_handler(IllegalTransition)
-    async def conflict(_request: Request, exc: IllegalTransition) -> JSONResponse:
+    @app.exception_handler(UnreadableJob)  # the job is there, in a state (damaged) that allows removing it only
+    async def conflict(_request: Request, exc: IllegalTransition | UnreadableJob) -> JSONResponse:
         return JSONResponse({'detail': str(exc)}, status_code=409)

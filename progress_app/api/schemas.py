@@ -68,9 +68,17 @@ class JobOut(BaseModel):
     options: dict[str, Any]
 
 
+class UnreadableOut(BaseModel):
+    id: int
+    name: str
+    error: str
+
+
 class JobList(BaseModel):
     items: list[JobOut]
     total: int
+    unreadable: list[UnreadableOut] = Field(default=[], description='Jobs of this page whose stored row is damaged: '
+                                            'counted in total, not in items; they can only be removed')
 
 
 class KindOut(BaseModel):

@@ -18,6 +18,7 @@ from progress_app.domain.status import Status
 from progress_app.kinds.registry import Registry
 from progress_app.runtime.job import Job
 from progress_app.runtime.lifecycle import Lifecycle
+from progress_app.store.engine import UnreadableJSON
 from progress_app.store.repository import Repository
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 
 def job_from_row(row: dict[str, Any]) -> Job:
     """A live job from a stored row; raises ValueError (with the reason) for a row that does not make sense."""
+    unreadable = next(((name, value) for name, value in row.items() if isinstance(value, UnreadableJSON)), None)
+    if unreadable is not None:
+        raise ValueError(f"job {row.get('id')}: the stored row is not valid ({unreadable[0]} is not JSON: "
+                         f'{unreadable[1].error})')
     try:
         stages = make_stages({name: weight for name, weight, *_times in row['stages']} if row['stages'] else None)
         job = Job(id=row['id'], name=row['name'], kind=row['kind'], status=Status(row['status']),

@@ -11,7 +11,7 @@ from typing import Any
 
 from progress_app.domain.events import Event, EventType
 from progress_app.domain.status import Status, transition
-from progress_app.errors import IllegalTransition, InvalidParams, JobNotFound, NotFound
+from progress_app.errors import IllegalTransition, InvalidParams, JobNotFound, NotFound, UnreadableJob
 from progress_app.runtime import history, process
 from progress_app.runtime.downloads import Download, output_download
 from progress_app.runtime.engine import Engine
@@ -52,7 +52,10 @@ class JobService(PreferencesFacade):
         row = self.engine.repo.get_job(job_id)
         if row is None:
             raise JobNotFound(job_id)
-        return job_from_row(row)
+        try:
+            return job_from_row(row)
+        except ValueError as exc:
+            raise UnreadableJob(job_id, str(exc)) from None
 
     def get(self, job_id: int) -> dict[str, Any]:
         return self._snapshot(self.job(job_id))
@@ -62,16 +65,17 @@ class JobService(PreferencesFacade):
         rows, total = self.engine.repo.list_jobs(status=list(status), kind=kind, search=search, limit=limit,
                                                  offset=offset, running_first=running_first)
         positions = self.engine.dispatcher.positions()
-        items = []
+        items, unreadable = [], []
         for row in rows:
             job = self.engine.live(row['id'])
             if job is None:
                 try:
                     job = job_from_row(row | {'last_seq': 0})
-                except ValueError:
+                except ValueError as exc:
+                    unreadable.append({'id': row['id'], 'name': str(row.get('name')), 'error': str(exc)})
                     continue
             items.append(self._snapshot(job, positions))
-        return {'items': items, 'total': total}
+        return {'items': items, 'total': total, 'unreadable': unreadable}
 
     def stats(self) -> dict[str, int]:
         counts = self.engine.repo.count_by_status()
@@ -253,18 +257,27 @@ class JobService(PreferencesFacade):
         return self.get(job_id)
 
     def remove(self, job_id: int) -> None:
-        """Delete a job with its history, log and outputs (cancelling it first if it runs)."""
-        job = self.job(job_id)
+        """Delete a job with its history, log and outputs (cancelling it first if it runs). A job whose stored
+        row is damaged can be removed too."""
+        try:
+            job = self.job(job_id)
+        except UnreadableJob:
+            self.engine.repo.delete_job(job_id)  # never loaded: nothing in memory runs it or waits for it
+            self._delete_files(job_id)
+            return
         if job.status in (Status.RUNNING, Status.PAUSED) and job.in_worker:
             self.cancel(job_id)
         self.engine.dispatcher.discard(job_id)
         self.engine.deferred.disarm(job_id)
         self.engine.repo.delete_job(job_id)
         self.engine.forget(job_id)
+        self._delete_files(job_id)
+        self.engine.bus.publish_state(job, None, 'job_removed')
+
+    def _delete_files(self, job_id: int) -> None:
         settings = self.engine.settings
         (settings.logs_dir / f'{job_id}.log').unlink(missing_ok=True)
         shutil.rmtree(settings.outputs_dir / str(job_id), ignore_errors=True)
-        self.engine.bus.publish_state(job, None, 'job_removed')
 
     def wait(self, job_id: int, statuses: Iterable[Status | str], timeout: float = 30.0) -> dict[str, Any]:
         """Block until the job reaches one of `statuses` (for scripts and tests); raises TimeoutError."""

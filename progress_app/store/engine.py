@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from sqlalchemy import Engine, create_engine, event
 from sqlmodel import Session, SQLModel, select
 
@@ -11,14 +14,34 @@ from progress_app.store import tables
 SCHEMA_VERSION = 1
 
 
+class UnreadableJSON:
+    """What a JSON column holds when its stored text is not JSON (a damaged database, a hand edit): read as this
+    instead of failing the whole query, so that one bad row makes one job unreadable, not every listing."""
+
+    __slots__ = ('error', 'text')
+
+    def __init__(self, text: str, error: str) -> None:
+        self.text, self.error = text, error
+
+    def __repr__(self) -> str:
+        return f'<not JSON: {self.error}>'
+
+
+def read_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        return UnreadableJSON(text, str(exc))
+
+
 def create_db_engine(url: str) -> Engine:
     if url.startswith('sqlite'):
         # Worker threads, the writer thread and the event loop share a small pool of connections.
         engine = create_engine(url, connect_args={'check_same_thread': False, 'timeout': 30},
-                               pool_size=8, max_overflow=32)
+                               pool_size=8, max_overflow=32, json_deserializer=read_json)
         event.listen(engine, 'connect', _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, json_deserializer=read_json)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
@@ -128,3 +130,21 @@ async def test_running_jobs_stay_on_the_first_page_under_a_long_queue(user: User
     assert [r['name'] for r in rows[2:4]] == ['waiting 29', 'waiting 28']
     for job in queued + running:  # the waiting first, or they would run
         service.cancel(job['id'])
+
+
+async def test_a_damaged_job_is_named_with_its_problem_and_can_be_removed(user: User, service, data_dir):
+    good = service.submit('demo', {'items': 1, 'item_seconds': 0}, name='fine')
+    service.wait(good['id'], ['completed'])
+    with sqlite3.connect(data_dir / 'progress.db') as db:  # a copy of its row with params that are not JSON
+        columns = [c[1] for c in db.execute('PRAGMA table_info(job)') if c[1] != 'id']
+        db.execute(f"INSERT INTO job ({', '.join(columns)}) SELECT {', '.join(columns)} FROM job WHERE id = ?",
+                   (good['id'],))
+        damaged = db.execute('SELECT max(id) FROM job').fetchone()[0]
+        db.execute("UPDATE job SET params = '{oops', name = 'broken' WHERE id = ?", (damaged,))
+    await user.open('/')
+    await user.should_see('1 job(s) on this page could not be read from the database')
+    await user.should_see(f'#{damaged} broken: job {damaged}: the stored row is not valid (params is not JSON')
+    assert [r['name'] for r in table_rows(user)] == ['fine']
+    user.find(marker=f'remove-damaged-{damaged}').click()
+    await user.should_not_see('could not be read from the database')
+    assert service.list()['total'] == 1

@@ -107,6 +107,8 @@ class Dashboard:
                 'dense outlined clearable debounce=300').classes('min-w-[220px]').props('prepend-icon=search')
             ui.space()
             self.bulk = ui.row().classes('items-center gap-2')
+        self.damaged = ui.column().classes('w-full')
+        self.damaged_shown: list[dict[str, Any]] = []
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', selection='multiple').classes('w-full')
         self.table.props('flat bordered wrap-cells hide-pagination hide-selected-banner :rows-per-page-options="[0]"')
         for name, template in (('name', NAME_SLOT), ('status', STATUS_SLOT), ('progress', PROGRESS_SLOT),
@@ -165,6 +167,8 @@ class Dashboard:
         self.table.rows = [rows.row(job, self.icons, STATUS_COLORS, pausable.get(job['kind'], True))
                            for job in listing['items']]
         self._show_empty(listing['total'] == 0)
+        if listing['unreadable'] != self.damaged_shown:
+            self._show_damaged(listing['unreadable'])
         pages = max(1, -(-self.total // self.page_size))
         if self.pager.max != pages:
             self.pager.max = pages
@@ -172,6 +176,26 @@ class Dashboard:
         self.summary.text = f'{first}–{min(self.page * self.page_size, self.total)} of {self.total} jobs'
         for status, label in self.stat_labels.items():
             label.text = f'{stats[status]:,}'
+
+    def _show_damaged(self, damaged: list[dict[str, Any]]) -> None:
+        """Jobs of this page whose stored row is damaged: what is wrong with each, and a way to remove it."""
+        self.damaged_shown = damaged
+        self.damaged.clear()
+        if not damaged:
+            return
+        with self.damaged, ui.card().classes('w-full border-l-4 border-red-600'):
+            ui.label(f'{len(damaged)} job(s) on this page could not be read from the database').classes(
+                'font-medium')
+            for job in damaged:
+                with ui.row().classes('w-full items-center no-wrap gap-2'):
+                    ui.icon('error', color='red-7')
+                    ui.label(f"#{job['id']} {job['name']}: {job['error']}").classes('text-sm grow')
+                    ui.button('Remove', icon='delete', on_click=lambda i=job['id']: self._act_on(i, 'remove')).props(
+                        'outline dense no-caps color=grey-8').mark(f"remove-damaged-{job['id']}")
+
+    async def _act_on(self, job_id: int, action: str) -> None:
+        if await job_actions.perform(self.service, job_id, action):
+            await self.refresh()
 
     def _show_empty(self, empty: bool) -> None:
         self.table.set_visibility(not empty)
@@ -188,8 +212,7 @@ class Dashboard:
         return listing, self.service.stats()
 
     async def _act(self, event: Any) -> None:
-        if await job_actions.perform(self.service, event.args['id'], event.args['action']):
-            await self.refresh()
+        await self._act_on(event.args['id'], event.args['action'])
 
     def _show_bulk(self) -> None:
         self.bulk.clear()
