@@ -6,14 +6,16 @@ UI are stored and applied at once.
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from progress_app.config import Settings
 
 Theme = Literal['auto', 'light', 'dark']
 NotifyOn = Literal['completed', 'failed', 'both', 'none']
+log = logging.getLogger(__name__)
 
 
 class Preferences(BaseModel):
@@ -37,5 +39,11 @@ def effective(settings: Settings, stored: dict[str, Any]) -> Preferences:
             values[name] = getattr(settings, name)
     try:
         return Preferences(**values)
-    except ValueError:  # a stored value that no longer validates is ignored, not fatal
+    except ValidationError as exc:  # a stored value that no longer validates (or is damaged) is ignored, alone
+        bad = {str(error['loc'][0]) for error in exc.errors() if error['loc']}
+        log.warning('stored preferences ignored, the defaults are used instead: %s',
+                    '; '.join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    try:
+        return Preferences(**{k: v for k, v in values.items() if k not in bad})
+    except ValidationError:
         return Preferences(**{k: getattr(settings, k) for k in ('workers', 'retention_days')})

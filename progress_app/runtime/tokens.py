@@ -53,4 +53,6 @@ class TokenStore:
 
     def _all(self) -> list[dict[str, Any]]:
         stored = self._repo.get_settings().get(SETTING) or []
+        if not isinstance(stored, list):  # damaged: no token is valid (the password still is)
+            return []
         return [t for t in stored if isinstance(t, dict) and 'sha256' in t]
