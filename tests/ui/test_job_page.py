@@ -177,3 +177,17 @@ def test_applicable_follows_x_shown_when():
     assert applicable({'mode': 'copy', 'size': 10, 'free': 1}, schema) == {'mode': 'copy', 'free': 1}
     assert applicable({'mode': 'resize', 'size': 10, 'free': 1}, schema) == {'mode': 'resize', 'size': 10, 'free': 1}
     assert applicable({'unknown': 1}, {}) == {'unknown': 1}
+
+
+async def test_a_job_removed_elsewhere_says_so_and_offers_no_actions(user: User, service):
+    job = service.submit('demo', {'items': 1000, 'item_seconds': 0.02}, name='doomed')
+    service.wait(job['id'], ['running'])
+    await user.open(f"/jobs/{job['id']}")
+    await user.should_see(marker='action-pause')
+    service.remove(job['id'])  # from another tab or a script
+    await user.should_see(f"Job #{job['id']} was removed, with its history, log and outputs.")
+    with user.client:
+        badge = next(iter(ElementFilter(kind=ui.badge)))
+    await until(lambda: badge.text == 'removed')
+    await user.should_not_see(marker='action-retry')
+    await user.should_not_see(marker='action-remove')

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from nicegui import run, ui
 
 from progress_app.errors import NotFound
@@ -14,9 +16,10 @@ TAIL_BYTES = 128 * 1024  # a page opens this far before the end of a long log, a
 
 
 class LogView:
-    def __init__(self, service: JobService, job_id: int) -> None:
+    def __init__(self, service: JobService, job_id: int, on_gone: Callable[[], None] = lambda: None) -> None:
         self.service = service
         self.job_id = job_id
+        self.on_gone = on_gone  # called once when the job turns out to have been removed
         self.offset: int | None = None  # None: not read yet, start at the tail
         self.waiting: list[str] = []
         with ui.row().classes('w-full items-center gap-2'):
@@ -36,6 +39,7 @@ class LogView:
                                       TAIL_BYTES if self.offset is None else None)
         except NotFound:  # the job was removed while the page was open
             self.timer.deactivate()
+            self.on_gone()
             return
         if read is None:  # the page is going away
             return

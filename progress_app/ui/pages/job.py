@@ -71,6 +71,7 @@ class JobPage:
         self.icon = kind['icon'] if kind else 'work'
         self.params_schema = kind['params_schema'] if kind else {}
         self.last_status = ''
+        self.removed = False
         self.last_event_seq = 0
 
     @property
@@ -110,7 +111,7 @@ class JobPage:
                         ).classes('w-full text-xs')
                 self.result_box = ui.column().classes('w-full gap-2')
         with ui.card().classes('w-full'):
-            LogView(self.service, self.job_id)
+            LogView(self.service, self.job_id, on_gone=self._gone)
         with ui.card().classes('w-full'):
             with ui.row().classes('w-full items-center'):
                 ui.label('History').classes('text-lg font-medium')
@@ -121,8 +122,7 @@ class JobPage:
                 'flat dense :rows-per-page-options="[15, 50, 0]"')
         self._load_points()
         self.refresh()
-        ui.timer(REFRESH_SECONDS, self.refresh)
-        ui.timer(1.0, self._tick_chart)
+        self.timers = [ui.timer(REFRESH_SECONDS, self.refresh), ui.timer(1.0, self._tick_chart)]
 
     @staticmethod
     def _fact(name: str) -> ui.label:
@@ -131,6 +131,8 @@ class JobPage:
             return ui.label('—').classes('font-medium mono')
 
     def refresh(self) -> None:
+        if self.removed:
+            return
         snap = self.job.snapshot()
         status = snap['status']
         self.badge.text = status
@@ -177,6 +179,22 @@ class JobPage:
                 ui.button('Download result', icon='download', on_click=lambda: self._act('download')).props(
                     'unelevated no-caps color=green-7')
         self._reload_events()
+
+    def _gone(self) -> None:
+        """The job was removed (from another tab, a script): say so, rather than go on showing its last state with
+        buttons that can no longer work."""
+        self.removed = True
+        for timer in self.timers:
+            timer.deactivate()
+        self.badge.text = 'removed'
+        self.badge.props('color=grey-8')
+        self.actions.clear()
+        self.error_box.clear()
+        with self.error_box, ui.card().classes('w-full border-l-4 border-grey-6'):
+            with ui.row().classes('items-center gap-2'):
+                ui.icon('delete', size='sm').classes('muted')
+                ui.label(f'Job #{self.job_id} was removed, with its history, log and outputs.').classes('font-medium')
+                ui.link('Back to the dashboard', '/')
 
     async def _act(self, action: str) -> None:
         if await job_actions.perform(self.service, self.job_id, action) and action == 'remove':
