@@ -112,3 +112,12 @@ async def test_a_batch_shows_and_sends_the_options_of_the_chosen_operation_only(
     await user.should_see('Progress over time')
     job = service.list()['items'][0]
     assert job['params']['operation'] == 'checksum' and job['params']['width'] is None
+
+
+async def test_a_double_click_starts_one_job(user: User, service):
+    await user.open('/new?kind=demo')
+    user.find('Name (optional)').type('once')
+    user.find('Start job').click()
+    user.find('Start job').click()  # before the first submission has come back
+    await user.should_see('Progress over time')
+    assert [job['name'] for job in service.list()['items']] == ['once']

@@ -23,6 +23,7 @@ class NewJob:
         self.kinds = {k['name']: k for k in service.kinds() if allow_commands or k['name'] != 'command'}
         self.kind = kind if kind in self.kinds else next(iter(self.kinds))
         self.form: ParamsForm | None = None
+        self.submitting = False
 
     def build(self) -> None:
         ui.label('New job').classes('text-2xl font-semibold')
@@ -30,7 +31,8 @@ class NewJob:
             with ui.column().classes('basis-[280px] grow-0 gap-2'):
                 ui.label('What to run').classes('text-sm muted uppercase tracking-wide')
                 self.picker = ui.column().classes('w-full gap-2')
-            with ui.card().classes('grow basis-[480px]'):
+            with ui.card().classes('grow basis-[480px]').on(  # Enter in a field submits, as in any form
+                    'keydown.enter', self.submit, js_handler='(e) => e.target.tagName !== "TEXTAREA" && emit()'):
                 self.heading = ui.label().classes('text-xl font-medium')
                 self.description = ui.label().classes('muted')
                 ui.separator()
@@ -90,6 +92,18 @@ class NewJob:
                 ui.label('This kind takes no parameters.').classes('muted')
 
     async def submit(self) -> None:
+        """Start the job (or create the schedule) once: a double click or Enter pressed twice while the first
+        submission is on its way must not start it twice."""
+        if self.submitting:
+            return
+        self.submitting = True
+        try:
+            self.submitting = await self._submit()  # done: the page is going away, nothing more to submit
+        except BaseException:
+            self.submitting = False
+            raise
+
+    async def _submit(self) -> bool:
         assert self.form is not None
         self.problems.text = ''
         self.when.clear_errors()
@@ -98,7 +112,7 @@ class NewJob:
             when = self.when.trigger() if self.when.repeating else self.when.submit_args()
         except FormError as exc:
             exc.element.error = str(exc)
-            return
+            return False
         name = (self.name.value or '').strip() or None
         priority = int(self.priority.value or 0)
         self.submit_button.props('loading')
@@ -111,23 +125,25 @@ class NewJob:
                 if schedule is not None:
                     ui.notify(f"Schedule {schedule['name']} created", type='positive')
                     ui.navigate.to('/schedules')
-                return
+                return schedule is not None
             options = None if notify is None else {'notify': notify}
             job = await run.io_bound(self.service.submit, self.kind, params, name=name, priority=priority,
                                      options=options, **when)
         except InvalidParams as exc:
             loose = self.form.show_errors(self.when.show_errors(exc.errors))
             self.problems.text = '; '.join(loose) or 'Please correct the fields marked in red.'
-            return
+            return False
         except ProgressAppError as exc:
             self.problems.text = str(exc)
-            return
+            return False
         finally:
             self.submit_button.props(remove='loading')
-        if job is not None:
-            verb = 'Scheduled' if job['status'] == 'scheduled' else 'Started'
-            ui.notify(f"{verb} {job['name']} (#{job['id']})", type='positive')
-            ui.navigate.to(f"/jobs/{job['id']}")
+        if job is None:  # the page is going away
+            return False
+        verb = 'Scheduled' if job['status'] == 'scheduled' else 'Started'
+        ui.notify(f"{verb} {job['name']} (#{job['id']})", type='positive')
+        ui.navigate.to(f"/jobs/{job['id']}")
+        return True
 
 
 def create(service: JobService) -> None:
