@@ -40,6 +40,12 @@ def retry(job_id: JobId, service: Service) -> dict[str, Any]:
     return service.retry(job_id)
 
 
+@router.post('/jobs/{job_id}/run-again', response_model=JobOut, status_code=201, responses=MISSING)
+def run_again(job_id: JobId, service: Service) -> dict[str, Any]:
+    """A new job with the same kind, parameters, name and priority (this one stays as it is)."""
+    return service.run_again(job_id)
+
+
 @router.delete('/jobs/{job_id}', status_code=204, response_class=Response, responses=MISSING)
 def remove(job_id: JobId, service: Service) -> Response:
     """Remove the job, its history, log and outputs (cancelling it first if it runs)."""

@@ -13,6 +13,7 @@ from progress_app.domain.events import Event, EventType
 from progress_app.domain.status import Status, transition
 from progress_app.errors import IllegalTransition, InvalidParams, JobNotFound, NotFound, UnreadableJob
 from progress_app.runtime import history, process
+from progress_app.runtime.deferred import format_late
 from progress_app.runtime.downloads import Download, output_download
 from progress_app.runtime.engine import Engine
 from progress_app.runtime.job import Job
@@ -22,12 +23,6 @@ from progress_app.runtime.recovery import job_from_row
 from progress_app.runtime.tokens import TokenStore
 
 MAX_NAME = 200
-
-
-def format_late(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f'{hours} h {minutes} min' if hours else f'{minutes} min {secs} s' if minutes else f'{secs} s'
 PRIORITY_RANGE = (-1000, 1000)
 STOP_WAIT_SECONDS = 5.0
 PAUSE_WAIT_SECONDS = 2.0
@@ -237,6 +232,14 @@ class JobService(PreferencesFacade):
                 process.terminate_group(job.process)
             job.wakeup.wait_for(lambda: job.status.is_terminal, timeout=wait)
         return self.get(job_id)
+
+    def run_again(self, job_id: int) -> dict[str, Any]:
+        """A new job with the kind, parameters, name, priority and notify choice of this one, which stays as it is
+        (retry, by contrast, goes on with the same job from its checkpoint)."""
+        job = self.job(job_id)
+        notify = job.options.get('notify')
+        return self.submit(job.kind, job.params, name=job.name, priority=job.priority,
+                           options=None if notify is None else {'notify': notify})
 
     def retry(self, job_id: int) -> dict[str, Any]:
         """Queue a failed or cancelled job again; it goes on from its last checkpoint."""

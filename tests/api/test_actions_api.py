@@ -147,3 +147,25 @@ def test_retry_and_resume_refuse_jobs_that_have_not_ended(app):
     resume = app.client.post(f"/api/jobs/{job['id']}/resume")
     assert resume.status_code == 409 and 'it is not paused' in resume.json()['detail']
     app.client.post(f"/api/jobs/{job['id']}/cancel")
+
+
+def test_run_again_makes_a_new_job_like_the_old_one(app, tmp_path):
+    old = app.submit('demo', {'items': 3, 'item_seconds': 0}, name='nightly', priority=5)
+    wait_until(lambda: status_of(app, old['id']) == 'completed')
+    again = app.client.post(f"/api/jobs/{old['id']}/run-again")
+    assert again.status_code == 201
+    new = again.json()
+    assert new['id'] != old['id'] and (new['name'], new['kind'], new['priority']) == ('nightly', 'demo', 5)
+    assert new['params'] == app.job(old['id'])['params']
+    wait_until(lambda: status_of(app, new['id']) == 'completed')
+    assert status_of(app, old['id']) == 'completed' and app.job(old['id'])['attempts'] == 1  # left as it was
+    folder = tmp_path / 'gone'
+    folder.mkdir()
+    (folder / 'a.txt').write_text('x')
+    batch = app.submit('batch', {'source': str(folder), 'operation': 'checksum'})
+    wait_until(lambda: status_of(app, batch['id']) == 'completed')
+    (folder / 'a.txt').unlink()
+    folder.rmdir()
+    refused = app.client.post(f"/api/jobs/{batch['id']}/run-again")
+    assert refused.status_code == 422 and 'does not exist' in refused.text
+    assert app.client.post('/api/jobs/9999/run-again').status_code == 404

@@ -191,3 +191,13 @@ async def test_a_job_removed_elsewhere_says_so_and_offers_no_actions(user: User,
     await until(lambda: badge.text == 'removed')
     await user.should_not_see(marker='action-retry')
     await user.should_not_see(marker='action-remove')
+
+
+async def test_run_again_opens_the_new_job(user: User, service):
+    old = service.submit('demo', {'items': 2, 'item_seconds': 0}, name='twice')
+    service.wait(old['id'], ['completed'])
+    await user.open(f"/jobs/{old['id']}")
+    user.find(marker='run-again').click()
+    await until(lambda: service.list()['total'] == 2)
+    new = max(job['id'] for job in service.list()['items'])
+    await user.should_see(f'#{new} · demo')
