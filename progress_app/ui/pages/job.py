@@ -157,7 +157,7 @@ class JobPage:
         self.actions.clear()
         with self.actions:
             if snap['status'] in ('completed', 'failed', 'cancelled'):
-                ui.button('Run again', icon='restart_alt', on_click=self._run_again).props(
+                ui.button('Run again', icon='control_point_duplicate', on_click=self._run_again).props(
                     'flat no-caps color=primary').tooltip('A new job with the same parameters').mark('run-again')
             for action in rows.actions(snap, self.pausable):
                 icon, tip, color = job_actions.BUTTONS[action]
