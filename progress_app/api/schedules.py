@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Response
 
 from progress_app.api.jobs import UNREADABLE, Service
-from progress_app.api.schemas import ScheduleOut
+from progress_app.api.schemas import JobOut, ScheduleOut
 from progress_app.errors import InvalidParams, KindNotFound
 from progress_app.runtime.schedules import ScheduleSpec
 
@@ -43,6 +43,12 @@ def pause(schedule_id: ScheduleId, service: Service) -> dict[str, Any]:
 @router.post('/schedules/{schedule_id}/resume', response_model=ScheduleOut, responses=MISSING)
 def resume(schedule_id: ScheduleId, service: Service) -> dict[str, Any]:
     return service.engine.schedules.resume(schedule_id)
+
+
+@router.post('/schedules/{schedule_id}/run', response_model=JobOut, status_code=201, responses=MISSING)
+def run_now(schedule_id: ScheduleId, service: Service) -> dict[str, Any]:
+    """Start the schedule's job now, as an extra run (its next runs stay as they were) → the new job."""
+    return service.engine.schedules.run_now(schedule_id)
 
 
 @router.delete('/schedules/{schedule_id}', status_code=204, response_class=Response, responses=MISSING)

@@ -134,6 +134,15 @@ class Schedules:
             entry.modify(kwargs={**entry.kwargs, 'due': entry.next_run_time.timestamp(), 'last_run_at': time.time(),
                                  'last_error': problem})
 
+    def run_now(self, schedule_id: str) -> dict[str, Any]:
+        """Start the schedule's job now, as an extra run: its next runs stay as they were. Raises what a submission
+        would (InvalidParams, KindNotFound) if the app refuses the job."""
+        job = self._entry(schedule_id).kwargs['job']
+        notify = job.get('notify')
+        return self.engine.service.submit(job['kind'], job['params'], name=job['name'], priority=job['priority'],
+                                          options=None if notify is None else {'notify': notify},
+                                          schedule_id=schedule_id)
+
     def list(self) -> list[dict[str, Any]]:
         return [describe(entry) for entry in self._scheduler.get_jobs(STORE)]
 

@@ -64,3 +64,17 @@ def test_post_job_after_another(app):
     wait_until(lambda: app.job(second['id'])['status'] == 'completed', timeout=15)
     missing = app.client.post('/api/jobs', json={'kind': 'demo', 'after': 10**9})
     assert missing.status_code == 422 and 'does not exist' in missing.text
+
+
+def test_run_now_starts_an_extra_run_and_keeps_the_next_one(app):
+    schedule = app.client.post('/api/schedules', json={'kind': 'demo', 'params': QUICK, 'cron': '0 3 * * *',
+                                                       'name': 'nightly', 'priority': 3}).json()
+    started = app.client.post(f"/api/schedules/{schedule['id']}/run")
+    assert started.status_code == 201, started.text
+    job = started.json()
+    assert (job['name'], job['kind'], job['priority'], job['schedule_id']) == ('nightly', 'demo', 3, schedule['id'])
+    wait_until(lambda: app.job(job['id'])['status'] == 'completed')
+    after = app.client.get(f"/api/schedules/{schedule['id']}").json()
+    assert after['next_run_at'] == schedule['next_run_at'] and after['paused'] is False
+    assert app.client.post('/api/schedules/abcdef/run').status_code == 404
+    app.client.delete(f"/api/schedules/{schedule['id']}")

@@ -179,3 +179,23 @@ async def test_a_run_that_started_no_job_is_shown_with_the_reason(user: User, se
     await user.open('/schedules')
     await user.should_see(marker=f"error-{schedule['id']}")
     await user.should_see('The last run started no job: shell commands are switched off', retries=20)
+
+
+async def test_run_now_opens_the_new_job_or_says_why_not(user: User, service: JobService):
+    schedules = service.engine.schedules
+    demo = schedules.create({'kind': 'demo', 'params': DEMO, 'name': 'on demand', 'cron': '30 2 * * *'})
+    shell = schedules.create({'kind': 'command', 'params': {'command': 'true'}, 'name': 'shell', 'cron': '0 1 * * *'})
+    await user.open('/schedules')
+    await user.should_see(marker=f"run-{demo['id']}")
+    user.find(marker=f"run-{demo['id']}").click()
+    await until(lambda: service.list()['total'] == 1)
+    job = service.list()['items'][0]
+    assert job['schedule_id'] == demo['id'] and job['name'] == 'on demand'
+    await user.should_see(f"#{job['id']} · demo")  # its page opened
+    service.update_preferences(allow_commands=False)
+    await user.open('/schedules')
+    await user.should_see(marker=f"run-{shell['id']}")
+    user.find(marker=f"run-{shell['id']}").click()
+    await user.should_see('shell commands are switched off', retries=20)
+    assert service.list()['total'] == 1
+    service.update_preferences(allow_commands=True)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from nicegui import run, ui
 
 from progress_app.errors import ProgressAppError
@@ -44,3 +47,21 @@ async def perform_many(service: JobService, job_ids: list[int], action: str) -> 
     ui.notify(f'{done} job(s) {VERBS[action]}' + (f', {skipped} skipped (not allowed in their status)'
                                                    if skipped else ''), type='info')
     return done
+
+
+def open_started(job: dict[str, Any], verb: str = 'Started') -> None:
+    """Say that a job was made (by the form, Run again, a schedule's Run now) and open its page."""
+    ui.notify(f"{verb} {job['name']} (#{job['id']})", type='positive')
+    ui.navigate.to(f"/jobs/{job['id']}")
+
+
+async def start(make: Callable[[], dict[str, Any]]) -> None:
+    """Make a job in a worker thread and open it; a refusal (a kind switched off, parameters that no longer
+    validate) becomes a toast."""
+    try:
+        job = await run.io_bound(make)
+    except ProgressAppError as exc:
+        ui.notify(str(exc), type='warning', multi_line=True)
+        return
+    if job is not None:  # None: the page is going away
+        open_started(job)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import time
+from functools import partial
 from typing import Any
 
 from nicegui import run, ui
 
-from progress_app.errors import NotFound, ProgressAppError
+from progress_app.errors import NotFound
 from progress_app.runtime.job import Job
 from progress_app.runtime.service import JobService
 from progress_app.ui import format as fmt
@@ -157,8 +158,10 @@ class JobPage:
         self.actions.clear()
         with self.actions:
             if snap['status'] in ('completed', 'failed', 'cancelled'):
-                ui.button('Run again', icon='control_point_duplicate', on_click=self._run_again).props(
-                    'flat no-caps color=primary').tooltip('A new job with the same parameters').mark('run-again')
+                run_again = partial(self.service.run_again, self.job_id)
+                ui.button('Run again', icon='control_point_duplicate',
+                          on_click=lambda: job_actions.start(run_again)).props('flat no-caps color=primary').tooltip(
+                    'A new job with the same parameters').mark('run-again')
             for action in rows.actions(snap, self.pausable):
                 icon, tip, color = job_actions.BUTTONS[action]
                 ui.button(icon=icon, on_click=lambda a=action: self._act(a)).props(
@@ -198,16 +201,6 @@ class JobPage:
                 ui.icon('delete', size='sm').classes('muted')
                 ui.label(f'Job #{self.job_id} was removed, with its history, log and outputs.').classes('font-medium')
                 ui.link('Back to the dashboard', '/')
-
-    async def _run_again(self) -> None:
-        try:
-            job = await run.io_bound(self.service.run_again, self.job_id)
-        except ProgressAppError as exc:  # e.g. its kind is no longer there, or its folder was removed
-            ui.notify(str(exc), type='warning', multi_line=True)
-            return
-        if job is not None:
-            ui.notify(f"Started {job['name']} (#{job['id']})", type='positive')
-            ui.navigate.to(f"/jobs/{job['id']}")
 
     async def _act(self, action: str) -> None:
         if await job_actions.perform(self.service, self.job_id, action) and action == 'remove':

@@ -7,6 +7,7 @@ from nicegui import run, ui
 
 from progress_app.errors import InvalidParams, ProgressAppError
 from progress_app.runtime.service import JobService
+from progress_app.ui.components import job_actions
 from progress_app.ui.components.params_form import FormError, ParamsForm
 from progress_app.ui.components.when import When
 from progress_app.ui.theme import frame
@@ -140,9 +141,7 @@ class NewJob:
             self.submit_button.props(remove='loading')
         if job is None:  # the page is going away
             return False
-        verb = 'Scheduled' if job['status'] == 'scheduled' else 'Started'
-        ui.notify(f"{verb} {job['name']} (#{job['id']})", type='positive')
-        ui.navigate.to(f"/jobs/{job['id']}")
+        job_actions.open_started(job, 'Scheduled' if job['status'] == 'scheduled' else 'Started')
         return True
 
 

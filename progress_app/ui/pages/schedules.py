@@ -4,6 +4,7 @@ list current and redraws it only when something changed."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from nicegui import run, ui
@@ -11,6 +12,7 @@ from nicegui import run, ui
 from progress_app.errors import ProgressAppError
 from progress_app.runtime.service import JobService
 from progress_app.ui import format as fmt
+from progress_app.ui.components import job_actions
 from progress_app.ui.theme import frame
 
 REFRESH_SECONDS = 2.0
@@ -91,6 +93,10 @@ class SchedulesPage:
             'px-2 py-1').mark(f'state-{sid}')
         ui.label(local_time(s['last_run_at'])).classes('text-sm muted')
         with ui.row().classes('gap-1 no-wrap'):
+            run_now = partial(self.service.engine.schedules.run_now, sid)
+            ui.button(icon='play_circle', on_click=lambda: job_actions.start(run_now)).props(
+                'flat round dense color=primary aria-label="Run now"').tooltip(
+                'Run now (an extra run: the next runs stay as they are)').mark(f'run-{sid}')
             if s['paused']:
                 ui.button(icon='play_arrow', on_click=lambda: self._act('resume', sid)).props(
                     'flat round dense color=primary aria-label="Resume"').tooltip('Resume').mark(f'resume-{sid}')
