@@ -55,7 +55,7 @@ class ScheduleSpec(BaseModel):
     @classmethod
     def _cron_parses(cls, value: str | None) -> str | None:
         if value is not None:
-            CronTrigger(**crontab_fields(value), timezone=get_localzone())  # raises ValueError with the reason
+            check_cron(value)
         return value
 
     @model_validator(mode='after')
@@ -79,6 +79,11 @@ class ScheduleSpec(BaseModel):
     def job_fields(self) -> dict[str, Any]:
         return {'kind': self.kind, 'params': self.params, 'name': self.name, 'priority': self.priority,
                 'notify': self.notify}
+
+
+def check_cron(expression: str) -> None:
+    """Raises ValueError, with the reason, for a crontab line that cannot be scheduled."""
+    CronTrigger(**crontab_fields(expression), timezone=get_localzone())
 
 
 def fire(engine_key: str, schedule_id: str, job: dict[str, Any], due: float | None = None,

@@ -11,6 +11,7 @@ from nicegui.testing import User
 
 from progress_app.errors import InvalidParams
 from progress_app.runtime.service import JobService
+from progress_app.ui.components.when import cron_words
 from progress_app.ui.pages.schedules import local_time, when_text
 from tests.helpers import until
 
@@ -31,6 +32,14 @@ def test_when_text_and_local_time():
     assert local_time(None) == '—'
 
 
+def test_cron_lines_in_words():
+    assert cron_words('30 2 * * 1-5') == 'At 02:30, Monday through Friday'  # cron's weekdays: 0 and 7 are Sunday
+    assert cron_words('0 3 * * 7') == 'At 03:00, only on Sunday'
+    assert cron_words('*/15 * * * *') == 'Every 15 minutes'
+    for unschedulable in ('61 * * * *', '* * * * * *', 'nonsense', ''):
+        assert cron_words(unschedulable) == ''
+
+
 async def test_page_lists_a_schedule_and_pause_resume_delete_work(user: User, service: JobService):
     schedules = service.engine.schedules
     await user.open('/schedules')
@@ -39,6 +48,7 @@ async def test_page_lists_a_schedule_and_pause_resume_delete_work(user: User, se
     sid = made['id']
     await user.should_see('nightly demo', retries=50)
     await user.should_see('cron 30 2 * * *')
+    await user.should_see('At 02:30')
     await user.should_see(local_time(made['next_run_at']))
 
     user.find(marker=f'pause-{sid}').click()
@@ -105,6 +115,7 @@ async def test_form_creates_a_cron_schedule(user: User, service: JobService):
     user.find('Name (optional)').type('weekday demo')
     user.find('Repeat').click()
     element(user, ui.input, 'Cron line').value = '30 2 * * 1-5'
+    assert element(user, ui.input, 'Cron line').props['hint'] == 'At 02:30, Monday through Friday'
     user.find('Notify me when it ends').click()
     user.find('Create schedule').click()
     await until(lambda: len(service.engine.schedules.list()) == 1)

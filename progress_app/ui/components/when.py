@@ -7,12 +7,30 @@ import time
 from datetime import datetime
 from typing import Any
 
+from cron_descriptor import FormatException, MissingFieldException, Options, WrongArgumentException, get_description
 from nicegui import ui
 
+from progress_app.runtime.schedules import check_cron
 from progress_app.ui.components.params_form import FormError
 
 MODES = {'now': 'Now', 'at': 'At a time', 'after': 'After a job', 'repeat': 'Repeat'}
 REPEATS = {'cron': 'Cron line', 'every': 'Every N minutes'}
+CRON_HINT = 'minute hour day month weekday, local time'
+
+
+def cron_words(expression: str) -> str:
+    """'0 3 * * 1-5' → 'At 03:00, Monday through Friday' (by cron-descriptor); '' for a line that cannot be
+    scheduled (the form says why when it is submitted)."""
+    try:
+        check_cron(expression)
+    except ValueError:
+        return ''
+    options = Options()
+    options.use_24hour_time_format = True
+    try:
+        return get_description(expression.strip(), options)
+    except (FormatException, MissingFieldException, WrongArgumentException):
+        return ''
 
 
 def local_epoch(date: str, clock: str) -> float:
@@ -35,8 +53,9 @@ class When:
         with ui.row().classes('w-full gap-4 items-start').bind_visibility_from(self.mode, 'value', value='repeat'):
             self.repeat = ui.radio(REPEATS, value='cron').props('inline dense').classes('self-center')
             self.cron = ui.input('Cron line', placeholder='30 2 * * 1-5').props(
-                'outlined hint="minute hour day month weekday, local time"').classes('w-64 mono').bind_visibility_from(
+                f'outlined hint="{CRON_HINT}"').classes('w-96 mono').bind_visibility_from(
                 self.repeat, 'value', value='cron')
+            self.cron.on_value_change(lambda e: self.cron.props(f'hint="{cron_words(e.value or "") or CRON_HINT}"'))
             self.every = ui.number('Every (minutes)', value=60, min=1, precision=0).props('outlined').classes(
                 'w-48').bind_visibility_from(self.repeat, 'value', value='every')
         self.fields: dict[str, Any] = {'run_at': self.date, 'after': self.after, 'cron': self.cron,

@@ -13,6 +13,7 @@ from progress_app.errors import ProgressAppError
 from progress_app.runtime.service import JobService
 from progress_app.ui import format as fmt
 from progress_app.ui.components import job_actions
+from progress_app.ui.components.when import cron_words
 from progress_app.ui.theme import frame
 
 REFRESH_SECONDS = 2.0
@@ -87,7 +88,10 @@ class SchedulesPage:
                 ui.icon('notifications_active', size='16px').classes('muted').tooltip(
                     'Notifies when each of its jobs ends').mark(f'notify-{sid}')
         ui.label(s['kind'] or '—').classes('text-sm')
-        ui.label(when_text(s)).classes('mono text-sm')
+        with ui.column().classes('gap-0'):
+            ui.label(when_text(s)).classes('mono text-sm')
+            if s.get('cron'):
+                ui.label(cron_words(s['cron'])).classes('text-xs muted')
         ui.label(local_time(s['next_run_at']) if not s['paused'] else '—').classes('text-sm').mark(f'next-{sid}')
         ui.badge('paused' if s['paused'] else 'active', color='orange-8' if s['paused'] else 'green-7').classes(
             'px-2 py-1').mark(f'state-{sid}')
