@@ -40,6 +40,12 @@ def retry(job_id: JobId, service: Service) -> dict[str, Any]:
     return service.retry(job_id)
 
 
+@router.post('/jobs/{job_id}/start', response_model=JobOut, responses={**CONFLICT, **MISSING})
+def start(job_id: JobId, service: Service) -> dict[str, Any]:
+    """Start a scheduled job now (it joins the queue), not at its time or after the job it waits for."""
+    return service.start(job_id)
+
+
 @router.post('/jobs/{job_id}/run-again', response_model=JobOut, status_code=201, responses=MISSING)
 def run_again(job_id: JobId, service: Service) -> dict[str, Any]:
     """A new job with the same kind, parameters, name and priority (this one stays as it is)."""

@@ -93,6 +93,15 @@ class Deferred:
             else:
                 self.give_up(job_id, f'{name}, which it waited for, {status.value}')
 
+    def start_now(self, job_id: int) -> None:
+        """Queue a scheduled job at once, not waiting for its time or for the job it comes after (by hand)."""
+        job = self.engine.service.job(job_id)
+        if job.status is not Status.SCHEDULED:
+            raise IllegalTransition(f'cannot start a job now that is {job.status.value}: only a scheduled job waits '
+                                    'to start')
+        self.disarm(job_id)
+        self.release(job_id, 'started by hand')
+
     def release(self, job_id: int, reason: str) -> None:
         service = self.engine.service
         try:

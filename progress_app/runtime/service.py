@@ -233,6 +233,11 @@ class JobService(PreferencesFacade):
             job.wakeup.wait_for(lambda: job.status.is_terminal, timeout=wait)
         return self.get(job_id)
 
+    def start(self, job_id: int) -> dict[str, Any]:
+        """Start a scheduled job now (it joins the queue) instead of at its time or after its predecessor."""
+        self.engine.deferred.start_now(job_id)
+        return self.get(job_id)
+
     def run_again(self, job_id: int) -> dict[str, Any]:
         """A new job with the kind, parameters, name, priority and notify choice of this one, which stays as it is
         (retry, by contrast, goes on with the same job from its checkpoint)."""

@@ -7,7 +7,7 @@ from typing import Any
 from progress_app.ui import format as fmt
 
 ACTIONS_BY_STATUS: dict[str, tuple[str, ...]] = {
-    'scheduled': ('cancel', 'remove'),
+    'scheduled': ('start', 'cancel', 'remove'),
     'queued': ('pause', 'cancel', 'remove'),
     'running': ('pause', 'cancel', 'remove'),
     'paused': ('resume', 'cancel', 'remove'),

@@ -78,3 +78,19 @@ def test_run_now_starts_an_extra_run_and_keeps_the_next_one(app):
     assert after['next_run_at'] == schedule['next_run_at'] and after['paused'] is False
     assert app.client.post('/api/schedules/abcdef/run').status_code == 404
     app.client.delete(f"/api/schedules/{schedule['id']}")
+
+
+def test_a_scheduled_job_can_be_started_now(app):
+    later = (datetime.now(UTC) + timedelta(hours=3)).isoformat()
+    timed = app.submit('demo', QUICK, run_at=later)
+    first = app.submit('demo', {'items': 1, 'item_seconds': 0}, run_at=later)
+    waiting = app.submit('demo', QUICK, after=first['id'])
+    for job in (timed, waiting):
+        started = app.client.post(f"/api/jobs/{job['id']}/start")
+        assert started.status_code == 200, started.text
+        wait_until(lambda job=job: app.job(job['id'])['status'] == 'completed')
+    events = app.client.get(f"/api/jobs/{waiting['id']}/events").json()
+    assert any(e['type'] == 'queued' and e['data'].get('reason') == 'started by hand' for e in events)
+    assert app.job(first['id'])['status'] == 'scheduled'  # the one it waited for is left as it was
+    again = app.client.post(f"/api/jobs/{timed['id']}/start")
+    assert again.status_code == 409 and 'only a scheduled job waits' in again.json()['detail']

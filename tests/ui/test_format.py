@@ -63,7 +63,7 @@ def test_row_texts_and_actions():
     ('cancelled', {}, ['retry', 'remove']),
     ('completed', {'has_output': True}, ['download', 'remove']),
     ('completed', {'has_output': False}, ['remove']),
-    ('scheduled', {}, ['cancel', 'remove']),
+    ('scheduled', {}, ['start', 'cancel', 'remove']),
 ])
 def test_actions_follow_the_status(status, extra, expected):
     assert rows.actions(snapshot(status=status, **extra)) == expected

@@ -117,7 +117,9 @@ async def test_stats_are_aggregated_per_day_kind_and_duration(plugins, user: Use
     assert demo['max'] == 192 and files['mean'] == 2
     everything = service.history(None, 'demo')
     assert everything['totals']['finished'] == 6 and len(everything['starts']) == 41
-    assert service.history(time.time() - 86400, bucket='hour')['totals']['finished'] == 1
+    day_ago = time.time() - 86400  # before noon, yesterday's noon is less than 24 hours ago
+    in_last_day = 1 + sum(at >= day_ago for at in (noon(1), noon(1) + 60))
+    assert service.history(day_ago, bucket='hour')['totals']['finished'] == in_last_day
 
     await user.open('/history')
     the(ui.toggle, user).value = '30 days'  # the range toggle comes first

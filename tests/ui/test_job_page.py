@@ -201,3 +201,12 @@ async def test_run_again_opens_the_new_job(user: User, service):
     await until(lambda: service.list()['total'] == 2)
     new = max(job['id'] for job in service.list()['items'])
     await user.should_see(f'#{new} · demo')
+
+
+async def test_a_scheduled_job_can_be_started_from_its_page(user: User, service):
+    job = service.submit('demo', {'items': 2, 'item_seconds': 0}, name='later', run_at=time.time() + 3600)
+    await user.open(f"/jobs/{job['id']}")
+    await user.should_see(marker='action-start')
+    user.find(marker='action-start').click()
+    await until(lambda: service.get(job['id'])['status'] == 'completed')
+    assert service.engine.scheduler.get_job(f"release-{job['id']}") is None  # its timer is gone with it

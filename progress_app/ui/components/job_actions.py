@@ -10,9 +10,10 @@ from nicegui import run, ui
 from progress_app.errors import ProgressAppError
 from progress_app.runtime.service import JobService
 
-VERBS = {'pause': 'paused', 'resume': 'resumed', 'cancel': 'cancelled', 'retry': 'queued again',
+VERBS = {'start': 'started', 'pause': 'paused', 'resume': 'resumed', 'cancel': 'cancelled', 'retry': 'queued again',
          'remove': 'removed'}
 BUTTONS = {  # action: (icon, tooltip, colour)
+    'start': ('play_circle', 'Start now, not at its time', 'primary'),
     'pause': ('pause', 'Pause', 'orange-8'), 'resume': ('play_arrow', 'Resume', 'primary'),
     'cancel': ('stop', 'Cancel', 'red-7'), 'retry': ('replay', 'Retry from the last checkpoint', 'primary'),
     'remove': ('delete', 'Remove job, log and outputs', 'grey-7'), 'download': ('download', 'Download result',

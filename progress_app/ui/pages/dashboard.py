@@ -13,7 +13,7 @@ from progress_app.ui.components import job_actions
 from progress_app.ui.theme import STATUS_COLORS, STATUS_ICONS, frame
 
 REFRESH_SECONDS = 0.3
-BULK_ACTIONS = ('pause', 'resume', 'retry', 'cancel', 'remove')  # offered for the selected jobs that allow them
+BULK_ACTIONS = ('start', 'pause', 'resume', 'retry', 'cancel', 'remove')  # offered where a selected job allows it
 PAGE_SIZES = [25, 50, 100]
 FILTERS = {'All': (), 'Active': rows.ACTIVE, 'Queued': ('queued',), 'Running': ('running',),
            'Paused': ('paused',), 'Scheduled': ('scheduled',), 'Completed': ('completed',), 'Failed': ('failed',),
