@@ -97,12 +97,11 @@ class NewJob:
         submission is on its way must not start it twice."""
         if self.submitting:
             return
-        self.submitting = True
+        self.submitting, done = True, False
         try:
-            self.submitting = await self._submit()  # done: the page is going away, nothing more to submit
-        except BaseException:
-            self.submitting = False
-            raise
+            done = await self._submit()
+        finally:
+            self.submitting = done  # once done, the page is going away: nothing more to submit
 
     async def _submit(self) -> bool:
         assert self.form is not None
