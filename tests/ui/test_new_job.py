@@ -58,6 +58,10 @@ async def test_bad_value_shows_the_message_and_creates_nothing(user: User, servi
     await user.should_see('Please correct the fields marked in red.')
     assert user.find('Items').elements.pop().error == 'Input should be greater than or equal to 1'
     assert service.list()['total'] == 0
+    user.find('Items').elements.pop().value = 2  # corrected: the form takes it this time
+    user.find('Start job').click()
+    await user.should_see('Progress over time')
+    assert service.list()['items'][0]['params']['items'] == 2
 
 
 async def test_command_with_missing_folder_is_refused_inline(user: User, service):
