@@ -12,12 +12,12 @@ from progress_app.runtime.service import JobService
 
 VERBS = {'start': 'started', 'pause': 'paused', 'resume': 'resumed', 'cancel': 'cancelled', 'retry': 'queued again',
          'remove': 'removed'}
-BUTTONS = {  # action: (icon, tooltip, colour)
+BUTTONS = {  # action: (icon, tooltip, colour), in the order they are shown: removing, the one not undone, last
     'start': ('play_circle', 'Start now, not at its time', 'primary'),
     'pause': ('pause', 'Pause', 'orange-8'), 'resume': ('play_arrow', 'Resume', 'primary'),
     'cancel': ('stop', 'Cancel', 'red-7'), 'retry': ('replay', 'Retry from the last checkpoint', 'primary'),
-    'remove': ('delete', 'Remove job, log and outputs', 'grey-7'), 'download': ('download', 'Download result',
-                                                                               'green-7'),
+    'download': ('download', 'Download result', 'green-7'),
+    'remove': ('delete', 'Remove job, log and outputs', 'grey-7'),
 }
 
 
