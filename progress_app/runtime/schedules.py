@@ -125,12 +125,10 @@ class Schedules:
         """Create the scheduled job; remember when the next run is due, to tell lateness next time, and why no
         job was created if the app refused it (the command kind switched off since, a plugin's kind gone)."""
         late = time.time() - due if due is not None else 0.0
-        notify = job.get('notify')  # schedules stored before notify existed have none
         problem = None
         try:
-            self.engine.service.submit(job['kind'], job['params'], name=job['name'], priority=job['priority'],
-                                       options=None if notify is None else {'notify': notify},
-                                       schedule_id=schedule_id, late_seconds=late if late > LATE_SECONDS else None)
+            self.engine.service.submit_fields(job, schedule_id=schedule_id,
+                                              late_seconds=late if late > LATE_SECONDS else None)
         except ProgressAppError as exc:
             problem = str(exc).removeprefix('kind: ')  # the kind is in the schedule's row already
             log.warning('schedule %s started no job: %s', schedule_id, problem)
@@ -142,11 +140,7 @@ class Schedules:
     def run_now(self, schedule_id: str) -> dict[str, Any]:
         """Start the schedule's job now, as an extra run: its next runs stay as they were. Raises what a submission
         would (InvalidParams, KindNotFound) if the app refuses the job."""
-        job = self._entry(schedule_id).kwargs['job']
-        notify = job.get('notify')
-        return self.engine.service.submit(job['kind'], job['params'], name=job['name'], priority=job['priority'],
-                                          options=None if notify is None else {'notify': notify},
-                                          schedule_id=schedule_id)
+        return self.engine.service.submit_fields(self._entry(schedule_id).kwargs['job'], schedule_id=schedule_id)
 
     def list(self) -> list[dict[str, Any]]:
         return [describe(entry) for entry in self._scheduler.get_jobs(STORE)]

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 from typing import Any
 
 from progress_app.domain.events import Event, EventType
@@ -14,10 +12,9 @@ from progress_app.domain.status import Status, transition
 from progress_app.errors import IllegalTransition, InvalidParams, JobNotFound, NotFound, UnreadableJob
 from progress_app.runtime import history, process
 from progress_app.runtime.deferred import format_late
-from progress_app.runtime.downloads import Download, output_download
 from progress_app.runtime.engine import Engine
 from progress_app.runtime.job import Job
-from progress_app.runtime.logfile import read_log, tail_offset
+from progress_app.runtime.job_files import JobFiles
 from progress_app.runtime.preferences_facade import PreferencesFacade
 from progress_app.runtime.recovery import job_from_row
 from progress_app.runtime.tokens import TokenStore
@@ -28,7 +25,7 @@ STOP_WAIT_SECONDS = 5.0
 PAUSE_WAIT_SECONDS = 2.0
 
 
-class JobService(PreferencesFacade):
+class JobService(PreferencesFacade, JobFiles):
     def __init__(self, engine: Engine) -> None:
         super().__init__(engine)
         self.tokens = TokenStore(engine.repo)
@@ -91,24 +88,6 @@ class JobService(PreferencesFacade):
     def events(self, job_id: int, since: int = 0) -> list[dict[str, Any]]:
         self.job(job_id)
         return self.engine.repo.events(job_id, since)
-
-    def log(self, job_id: int, offset: int = 0, tail: int | None = None) -> tuple[str, int]:
-        """Up to 1 MiB of the job's log from `offset` (or, with `tail`, from that many bytes before its end, at a
-        line start) and the offset to read on from. Raises NotFound."""
-        path = self.log_path(job_id)
-        return read_log(path, offset if tail is None else tail_offset(path, tail))
-
-    def log_path(self, job_id: int) -> Path:
-        """The job's log file (it may not exist: a job that wrote nothing has none). Raises NotFound."""
-        self.job(job_id)
-        return self.engine.settings.logs_dir / f'{job_id}.log'
-
-    def result_file(self, job_id: int) -> Download:
-        """The output of a completed job as one file (a zip when there are several); raises NotFound."""
-        job = self.job(job_id)
-        if job.status is not Status.COMPLETED:
-            raise NotFound(f'job {job_id} has no result yet: it is {job.status.value}')
-        return output_download(job_id, self.engine.settings.outputs_dir / str(job_id))
 
     # -- changing ----------------------------------------------------------------------------------------------
     def submit(self, kind: str, params: Mapping[str, Any] | None = None, *, name: str | None = None,
@@ -242,9 +221,15 @@ class JobService(PreferencesFacade):
         """A new job with the kind, parameters, name, priority and notify choice of this one, which stays as it is
         (retry, by contrast, goes on with the same job from its checkpoint)."""
         job = self.job(job_id)
-        notify = job.options.get('notify')
-        return self.submit(job.kind, job.params, name=job.name, priority=job.priority,
-                           options=None if notify is None else {'notify': notify})
+        return self.submit_fields({'kind': job.kind, 'params': job.params, 'name': job.name,
+                                   'priority': job.priority, 'notify': job.options.get('notify')})
+
+    def submit_fields(self, fields: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+        """`submit` from a stored job definition (kind, params, name, priority, notify): Run again, and a
+        schedule's runs. `extra`: schedule_id, late_seconds."""
+        notify = fields.get('notify')  # schedules stored before notify existed have none
+        return self.submit(fields['kind'], fields['params'], name=fields['name'], priority=fields['priority'],
+                           options=None if notify is None else {'notify': notify}, **extra)
 
     def retry(self, job_id: int) -> dict[str, Any]:
         """Queue a failed or cancelled job again; it goes on from its last checkpoint."""
@@ -281,11 +266,6 @@ class JobService(PreferencesFacade):
         self.engine.forget(job_id)
         self._delete_files(job_id)
         self.engine.bus.publish_state(job, None, 'job_removed')
-
-    def _delete_files(self, job_id: int) -> None:
-        settings = self.engine.settings
-        (settings.logs_dir / f'{job_id}.log').unlink(missing_ok=True)
-        shutil.rmtree(settings.outputs_dir / str(job_id), ignore_errors=True)
 
     def wait(self, job_id: int, statuses: Iterable[Status | str], timeout: float = 30.0) -> dict[str, Any]:
         """Block until the job reaches one of `statuses` (for scripts and tests); raises TimeoutError."""
