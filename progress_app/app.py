@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import multiprocessing
 import os
+import socket
 import sys
 
 from nicegui import app, ui
@@ -13,11 +15,12 @@ from nicegui.storage import Storage
 
 from progress_app.api import actions, jobs, schedules, streams
 from progress_app.api import errors as api_errors
-from progress_app.api.auth import Auth, AuthMiddleware, storage_secret
 from progress_app.config import Settings, settings_or_exit
 from progress_app.errors import ProgressAppError
 from progress_app.runtime.engine import Engine
 from progress_app.runtime.service import JobService
+from progress_app.security.auth import Auth, AuthMiddleware, storage_secret
+from progress_app.security.guard import Guard, served_names
 from progress_app.store.engine import init_schema
 from progress_app.ui.pages import dashboard, history, job, login, new_job
 from progress_app.ui.pages import schedules as schedules_page
@@ -35,6 +38,7 @@ def build(settings: Settings) -> JobService:
     app.state.auth = auth
     if auth.enabled:
         app.add_middleware(AuthMiddleware, auth=auth)
+    app.add_middleware(Guard, names=served_names(settings))  # added last: runs first, before the password
     login.create(auth, service)
     app.include_router(jobs.router)
     app.include_router(actions.router)
@@ -73,13 +77,35 @@ def main(argv: list[str] | None = None) -> None:
         service = build(settings)
         try:  # fail before the server starts, in one clear line, if the database cannot be used
             settings.data_dir.mkdir(parents=True, exist_ok=True)
+            settings.data_dir.chmod(settings.data_dir.stat().st_mode & 0o700)  # it holds commands' environments
             init_schema(service.engine.repo.engine)
         except (ProgressAppError, OSError) as exc:
             print(f'app.py: error: {exc}', file=sys.stderr)
             raise SystemExit(2) from None
     Storage.path = (settings.data_dir / '.nicegui').resolve()  # browser sessions live in the data dir too
-    ui.run(host=settings.host, port=settings.port, title='Progress App', native=settings.native,
-           storage_secret=storage_secret(settings.data_dir) if settings.password else None,
-           window_size=NATIVE_WINDOW if settings.native else None,
-           show=not settings.no_browser and not settings.native, reload=False, fastapi_docs=True,
-           show_welcome_message=True, favicon='⏳')
+    if multiprocessing.current_process().name == 'MainProcess' and not os.environ.get('NICEGUI_USER_SIMULATION'):
+        refuse_busy_port(settings.host, settings.port)
+    try:
+        ui.run(host=settings.host, port=settings.port, title='Progress App', native=settings.native,
+               storage_secret=storage_secret(settings.data_dir) if settings.password else None,
+               window_size=NATIVE_WINDOW if settings.native else None,
+               show=not settings.no_browser and not settings.native, reload=False, fastapi_docs=True,
+               show_welcome_message=True, favicon='⏳',
+               proxy_headers=settings.forwarded_allow_ips is not None,
+               forwarded_allow_ips=settings.forwarded_allow_ips or '')
+    except KeyboardInterrupt:  # Ctrl-C: the shutdown hooks have run; a traceback would only alarm
+        print('Progress App stopped.', file=sys.stderr)
+
+
+def refuse_busy_port(host: str, port: int) -> None:
+    """One clear line and exit 2 when the port is taken, before the server says it is ready."""
+    try:
+        family = socket.getaddrinfo(host.strip('[]'), port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind((host.strip('[]'), port))
+    except OSError as exc:
+        busy = exc.errno == errno.EADDRINUSE
+        reason = f'port {port} is in use' if busy else f'cannot listen on {host}:{port} ({exc.strerror or exc})'
+        print(f'app.py: error: {reason}; pick another with --port', file=sys.stderr)
+        raise SystemExit(2) from None

@@ -6,6 +6,7 @@ Precedence: flag > environment variable > default. A bad value is reported in on
 from __future__ import annotations
 
 import argparse
+import contextlib
 import ipaddress
 import os
 import sys
@@ -34,7 +35,15 @@ class Settings(BaseModel):
     """How many jobs run at once (changeable later in the settings page)."""
     database_url: str | None = None
     """Any SQLAlchemy URL; default: SQLite at <data_dir>/progress.db."""
-    password: str | None = None
+    password: Annotated[str | None, Field(repr=False)] = None
+    """Prefer PROGRESS_APP_PASSWORD or --password-file: a --password flag shows in `ps`."""
+    password_file: Path | None = None
+    """A file whose first line is the password."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Host names the app may be reached under besides IP addresses and loopback names (`.example.org` takes
+    its subdomains too, `*` any name); guards against DNS rebinding."""
+    forwarded_allow_ips: str | None = None
+    """Proxies whose X-Forwarded-For is believed (comma-separated addresses, or '*'); default: none."""
     retention_days: Annotated[float, Field(gt=0, le=36500)] = 30
     log_max_bytes: Annotated[int, Field(ge=1024)] = 50 * 1024 * 1024
 
@@ -44,6 +53,37 @@ class Settings(BaseModel):
         if not value.strip():
             raise ValueError('must not be empty')
         return value.strip()
+
+    @field_validator('allowed_hosts', mode='before')
+    @classmethod
+    def _split_hosts(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [name.strip() for name in value.split(',')]
+        if isinstance(value, list | tuple) and any(not str(name).strip() or '/' in str(name) for name in value):
+            raise ValueError("a comma-separated list of host names such as 'nas.local,.example.org'")
+        return value
+
+    @model_validator(mode='before')
+    @classmethod
+    def _read_password_file(cls, values: Any) -> Any:
+        if isinstance(values, dict) and values.get('password_file'):
+            with contextlib.suppress(ValueError):  # said by the field's own check, below, at --password-file
+                values = {**values, 'password': first_line(Path(values['password_file']))}
+        return values
+
+    @field_validator('password_file')
+    @classmethod
+    def _password_file_readable(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            first_line(value)
+        return value
+
+    @field_validator('database_url')
+    @classmethod
+    def _url_has_scheme(cls, value: str | None) -> str | None:
+        if value is not None and '://' not in value:
+            raise ValueError("must be an SQLAlchemy URL such as 'sqlite:////path/progress.db'")
+        return value
 
     @field_validator('database_url')
     @classmethod
@@ -76,6 +116,16 @@ class Settings(BaseModel):
         return self.data_dir / 'plugins'
 
 
+def first_line(path: Path) -> str:
+    try:
+        lines = path.read_text().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f'cannot read {path}: {getattr(exc, "strerror", None) or exc}') from None
+    if not lines or not lines[0].strip():
+        raise ValueError(f'{path} is empty: its first line should be the password')
+    return lines[0].strip()
+
+
 def is_loopback(host: str) -> bool:
     if host.lower() in LOOPBACK_NAMES:
         return True
@@ -95,7 +145,10 @@ def _parser() -> argparse.ArgumentParser:
     add('--no-browser', action='store_const', const='true', help='do not open a browser')
     add('--workers', help='jobs that run at once (default 4)')
     add('--database-url', help='SQLAlchemy URL (default: SQLite in the data dir)')
-    add('--password', help='required when --host is not loopback')
+    add('--password', help='required when --host is not loopback (shows in ps: prefer PROGRESS_APP_PASSWORD)')
+    add('--password-file', help='read the password from the first line of this file')
+    add('--allowed-hosts', help='comma-separated host names the app is reached under, besides IPs and localhost')
+    add('--forwarded-allow-ips', help="proxies whose X-Forwarded-For is trusted (comma-separated, or '*')")
     add('--retention-days', help='purge finished jobs older than this (default 30)')
     return parser
 

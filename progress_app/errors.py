@@ -3,6 +3,7 @@
     ProgressAppError                  every error this package raises on purpose
     ├── ConfigError                   a bad flag, environment variable or setting
     ├── SchemaVersionError            the database was written by an unknown version
+    ├── DamagedDatabase               the database file is damaged or is not a database of this app
     ├── NotFound                      an unknown job or kind
     │   ├── JobNotFound
     │   └── KindNotFound
@@ -31,6 +32,10 @@ class ConfigError(ProgressAppError):
 
 
 class SchemaVersionError(ProgressAppError):
+    pass
+
+
+class DamagedDatabase(ProgressAppError):
     pass
 
 

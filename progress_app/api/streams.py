@@ -19,10 +19,10 @@ from fastapi.responses import StreamingResponse
 from nicegui import run
 from starlette.background import BackgroundTask
 
-from progress_app.api.auth import websocket_allowed
 from progress_app.api.jobs import JobId, Service
 from progress_app.runtime.bus import Message, Subscription, encoded, to_json
 from progress_app.runtime.service import JobService
+from progress_app.security.auth import websocket_allowed
 
 router = APIRouter(prefix='/api', tags=['streams'])
 KEEPALIVE_SECONDS = 15.0

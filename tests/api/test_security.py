@@ -107,22 +107,51 @@ def test_api_tokens_can_be_created_used_and_revoked(locked, tmp_path):
     assert locked.client.get('/api/jobs', headers=auth(secret)).status_code == 401
 
 
-def test_guessing_is_throttled():
-    # A fresh app, so other tests' requests do not count.
-    import tempfile
-    from pathlib import Path
+def guess_until_throttled(proc: AppProcess, headers=lambda i: {}) -> list[int]:
+    """Wrong tokens until the app says wait (the waits double, so it must come); the codes seen."""
+    codes: list[int] = []
+    while 429 not in codes:
+        assert len(codes) < 20, codes
+        codes.append(proc.client.get('/api/jobs', headers={**auth(f'guess-{len(codes)}'),
+                                                            **headers(len(codes))}).status_code)
+    return codes
 
-    with tempfile.TemporaryDirectory() as folder:
-        proc = AppProcess(Path(folder) / 'data', '--password', PASSWORD).start()
-        try:
-            codes = [proc.client.get('/api/jobs', headers=auth(f'guess-{i}')).status_code for i in range(8)]
-            assert codes[:5] == [401] * 5
-            assert codes[5:] == [429] * 3
-            blocked = proc.client.get('/api/jobs', headers=auth())
-            assert blocked.status_code == 429 and int(blocked.headers['retry-after']) > 0
-        finally:
-            proc.stop()
-            proc.client.close()
+
+def test_guessing_is_throttled_and_the_owner_gets_in_after_the_wait(tmp_path):
+    proc = AppProcess(tmp_path / 'data', '--password', PASSWORD).start()
+    try:
+        codes = guess_until_throttled(proc)
+        assert codes[:5] == [401] * 5 and codes[-1] == 429
+        for _ in range(7 - codes.count(401)):  # 7 failures: the wait is 4 s, time enough to try the password in it
+            wait_until(lambda: proc.client.get('/api/jobs', headers=auth('wrong')).status_code == 401, timeout=30)
+        blocked = proc.client.get('/api/jobs', headers=auth())  # unchecked while the wait lasts
+        assert blocked.status_code == 429 and int(blocked.headers['retry-after']) > 0
+        # Never a lock-out: the wait is seconds long, and then the right password works.
+        wait_until(lambda: proc.client.get('/api/jobs', headers=auth()).status_code == 200, timeout=70)
+    finally:
+        proc.stop()
+        proc.client.close()
+
+
+def test_forwarded_addresses_are_believed_only_from_configured_proxies(tmp_path):
+    spoof = {'X-Forwarded-For': ''}
+    proc = AppProcess(tmp_path / 'a', '--password', PASSWORD).start()
+    try:  # by default a made-up address in each request changes nothing: the connection's address counts
+        codes = guess_until_throttled(proc, lambda i: {**spoof, 'X-Forwarded-For': f'203.0.113.{i}'})
+        assert codes[:5] == [401] * 5
+    finally:
+        proc.stop()
+        proc.client.close()
+    proc = AppProcess(tmp_path / 'b', '--password', PASSWORD, '--forwarded-allow-ips', '127.0.0.1').start()
+    try:  # behind a trusted proxy, each forwarded client is throttled on its own
+        for i in range(8):
+            forwarded = {'X-Forwarded-For': f'203.0.113.{i}'}
+            assert proc.client.get('/api/jobs', headers={**auth('wrong'), **forwarded}).status_code == 401
+        assert guess_until_throttled(proc, lambda i: {'X-Forwarded-For': '198.51.100.7'})[:5] == [401] * 5
+        assert proc.client.get('/api/jobs', headers={**auth(), 'X-Forwarded-For': '203.0.113.99'}).status_code == 200
+    finally:
+        proc.stop()
+        proc.client.close()
 
 
 def test_no_password_means_no_login(app_process):

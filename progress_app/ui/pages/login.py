@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi.responses import RedirectResponse
 from nicegui import app, context, ui
 
-from progress_app.api.auth import Auth, logged_in
 from progress_app.runtime.service import JobService
+from progress_app.security.auth import Auth, logged_in
 from progress_app.ui.theme import look
 
 
@@ -33,10 +35,10 @@ def create(auth: Auth, service: JobService) -> None:
                 app.storage.user['authenticated'] = True
                 ui.navigate.to(target)
             elif wait:
-                message.text = f'Too many failed attempts. Try again in {wait:.0f} s.'
+                message.text = f'Too many failed attempts. Try again in {math.ceil(wait)} s.'
             else:
                 message.text = (f'Wrong password. {left} more {"try" if left == 1 else "tries"} before a pause.'
-                                if left else 'Wrong password. Further tries have to wait a minute.')
+                                if left else 'Wrong password. Each further try has to wait a little longer.')
                 password.value = ''
 
         with ui.card().classes('absolute-center w-80 items-stretch gap-3'):

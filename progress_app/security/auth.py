@@ -6,15 +6,13 @@
   data dir, so a login survives restarts).
 - The WebSocket is checked inside its handler (HTTP middleware does not see WebSocket routes); it also takes
   `?token=`.
-- Failed attempts are throttled per client address: after a few, every further try is refused for a while.
+- Failed attempts are throttled per client address (`throttle.py`).
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import time
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -25,39 +23,10 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.websockets import WebSocket
 
 from progress_app.runtime.tokens import TokenStore
+from progress_app.security.throttle import FREE_FAILURES, Throttle
 
 OPEN_PATHS = ('/login', '/favicon.ico')
 API_PREFIXES = ('/api/', '/docs', '/redoc', '/openapi.json')
-MAX_FAILURES = 5
-WINDOW_SECONDS = 60.0
-
-
-class Throttle:
-    """At most MAX_FAILURES failed attempts per client within WINDOW_SECONDS."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._failures: defaultdict[str, deque[float]] = defaultdict(deque)
-        self._clock = clock
-
-    def retry_after(self, client: str) -> float:
-        """Seconds until `client` may try again (0: now)."""
-        failures = self._failures[client]
-        now = self._clock()
-        while failures and now - failures[0] > WINDOW_SECONDS:
-            failures.popleft()
-        if len(failures) < MAX_FAILURES:
-            return 0.0
-        return WINDOW_SECONDS - (now - failures[0])
-
-    def failed(self, client: str) -> int:
-        """Record a failure; returns how many tries are left before the client has to wait."""
-        self._failures[client].append(self._clock())
-        return max(MAX_FAILURES - len(self._failures[client]), 0)
-
-    def succeeded(self, client: str) -> None:
-        self._failures.pop(client, None)
-
-
 class Auth:
     def __init__(self, password: str | None, tokens: TokenStore) -> None:
         self.password = password
@@ -82,7 +51,7 @@ class Auth:
             return False, wait, 0
         if bool(self.password) and hmac.compare_digest(password.encode(), (self.password or '').encode()):
             self.throttle.succeeded(client)
-            return True, 0.0, MAX_FAILURES
+            return True, 0.0, FREE_FAILURES
         return False, 0.0, self.throttle.failed(client)
 
 
