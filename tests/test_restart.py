@@ -6,7 +6,11 @@ queued ones run.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
+import random
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ from progress_app.kinds.registry import registry
 from progress_app.store.engine import create_db_engine
 from progress_app.store.repository import Repository
 from tests.helpers import AppProcess, wait_until
+from tests.runtime.test_orphans import both_sleeps, sleeping, with_argv
 
 ITEMS = 200
 PROBE_PLUGIN = '''
@@ -250,3 +255,22 @@ def test_checkpoints_are_durable_within_tens_of_milliseconds(service):
         assert sorted(delays)[2] < 0.06 and max(delays) < 0.25, delays
     finally:
         registry.remove(name)
+
+
+def test_a_killed_app_leaves_no_copy_of_a_command_beside_its_rerun(app_process):
+    """Issue 12: a shell's background children outlived a SIGKILLed app, and the restart ran the command again
+    beside them. They die with the app, without waiting for a restart, and the rerun is the only copy."""
+    tag = str(random.randrange(10**8, 10**9))
+    app = app_process()
+    try:
+        job = app.submit('command', {'command': f'sleep 1003.{tag} & sleep 1004.{tag}', 'shell': True})
+        wait_until(lambda: both_sleeps(tag), message='both sleeps to run')
+        app.kill()
+        wait_until(lambda: not with_argv(tag), timeout=10, message=lambda: f'no job process left: {with_argv(tag)}')
+        again = app_process(data_dir=app.data_dir)
+        wait_until(lambda: again.job(job['id'])['attempts'] == 2 and both_sleeps(tag), message='the rerun')
+        assert len(sleeping(f'1003.{tag}')) == len(sleeping(f'1004.{tag}')) == 1
+    finally:
+        for pid in with_argv(tag):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

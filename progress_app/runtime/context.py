@@ -23,6 +23,7 @@ from progress_app.runtime.logfile import JobLog
 
 if TYPE_CHECKING:
     from progress_app.runtime.lifecycle import Lifecycle
+    from progress_app.runtime.orphans import Orphans
 
 T = TypeVar('T')
 
@@ -30,8 +31,10 @@ T = TypeVar('T')
 class JobContext:
     """The handle a job uses to report progress, log, checkpoint and honour pause/cancel."""
 
-    def __init__(self, job: Job, *, lifecycle: Lifecycle, log: JobLog, output_root: Path) -> None:
+    def __init__(self, job: Job, *, lifecycle: Lifecycle, log: JobLog, output_root: Path,
+                 orphans: Orphans | None = None) -> None:
         self._job = job
+        self._orphans = orphans
         self._progress = job.progress
         self._lifecycle = lifecycle
         self._courtesy = lifecycle.bus.heartbeat.courtesy(lambda: job.stop_requested)
@@ -152,7 +155,7 @@ class JobContext:
         self.check()
         job = self._job
         popen = process.spawn(args if shell or isinstance(args, str) else [str(a) for a in args], shell=shell,
-                              cwd=None if cwd is None else str(cwd), env=env)
+                              cwd=None if cwd is None else str(cwd), env=env, orphans=self._orphans, job_id=job.id)
         self._lifecycle.attach_process(job, popen)
         try:
             def handle(line: str, stream: str) -> None:

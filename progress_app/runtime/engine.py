@@ -25,6 +25,7 @@ from progress_app.runtime.dispatcher import Dispatcher
 from progress_app.runtime.job import Job
 from progress_app.runtime.lifecycle import Lifecycle
 from progress_app.runtime.notify import Notifier
+from progress_app.runtime.orphans import Orphans
 from progress_app.runtime.preferences import effective
 from progress_app.runtime.recorder import Recorder
 from progress_app.runtime.recovery import recover
@@ -86,6 +87,9 @@ class Engine:
         settings = self.settings
         for folder in (settings.data_dir, settings.logs_dir, settings.outputs_dir, settings.plugins_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        # Job processes an earlier run left (its reaper died with it) must not run on beside the jobs' new runs.
+        self.orphans = Orphans(settings.data_dir / 'run', self.key)
+        self.orphans.sweep()
         init_schema(self.repo.engine)
         self.lifecycle = Lifecycle(self.repo, self.bus, self.repo.max_event_id() + 1, on_move=self._on_move)
         self.plugin_kinds, self.plugin_problems = load_plugins(settings.plugins_dir, self.kinds)

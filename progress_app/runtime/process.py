@@ -1,5 +1,6 @@
-"""Child processes of jobs: own process group (so pause/cancel reach grandchildren), die with the app on Linux,
-and output read line by line from stdout and stderr, where a carriage return also ends a line (tqdm, ffmpeg)."""
+"""Child processes of jobs: own process group (so pause/cancel reach grandchildren), die with the app on Linux
+(the direct child by the parent-death signal, the rest of its group by the reaper: see orphans.py), and output
+read line by line from stdout and stderr, where a carriage return also ends a line (tqdm, ffmpeg)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from progress_app.runtime.orphans import Orphans
 
 KILL_GRACE_SECONDS = 3.0
 """How long a terminated process group gets to exit on SIGTERM before it is SIGKILLed."""
@@ -41,12 +46,26 @@ def _die_with(parent: int) -> Callable[[], None]:
     return die_with_parent
 
 
-def spawn(args: str | Sequence[str], *, shell: bool, cwd: str | None, env: dict[str, str] | None
-          ) -> subprocess.Popen[bytes]:
-    """Start a child in a new session (its own process group, led by it) with stdin closed and pipes for output."""
-    return subprocess.Popen(
+def spawn(args: str | Sequence[str], *, shell: bool, cwd: str | None, env: dict[str, str] | None,
+          orphans: Orphans | None = None, job_id: int = 0) -> subprocess.Popen[bytes]:
+    """Start a child in a new session (its own process group, led by it) with stdin closed and pipes for output.
+
+    With `orphans`, the child is marked as job `job_id`'s and its process group recorded and handed to the reaper,
+    so nothing of it outlives the app (see orphans.py).
+    """
+    if orphans is not None:
+        env = orphans.environment(job_id, env)
+    popen = subprocess.Popen(
         args, shell=shell, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, start_new_session=True, preexec_fn=_die_with(os.getpid()))
+    if orphans is not None:
+        try:
+            orphans.watch(popen.pid, job_id)
+        except BaseException:  # unrecorded, it could outlive the app: it must not run at all
+            terminate_group(popen)
+            popen.wait()
+            raise
+    return popen
 
 
 def pump_lines(popen: subprocess.Popen[bytes], on_line: Callable[[str, str], None]) -> None:

@@ -59,7 +59,7 @@ class Runner:
                 raise
         log = JobLog(self._logs_dir / f'{job.id}.log', engine.settings.log_max_bytes)
         log.note(f'[progress-app] attempt {attempt} started' + (' (resuming from checkpoint)' if resuming else ''))
-        ctx = JobContext(job, lifecycle=lifecycle, log=log, output_root=self._outputs_dir)
+        ctx = JobContext(job, lifecycle=lifecycle, log=log, output_root=self._outputs_dir, orphans=engine.orphans)
         try:
             if job.progress.index < 0:
                 lifecycle.enter_stage(job, 0)
