@@ -46,6 +46,9 @@ class Settings(BaseModel):
     """Proxies whose X-Forwarded-For is believed (comma-separated addresses, or '*'); default: none."""
     retention_days: Annotated[float, Field(gt=0, le=36500)] = 30
     log_max_bytes: Annotated[int, Field(ge=1024)] = 50 * 1024 * 1024
+    allowed_dirs: tuple[Path, ...] | None = None
+    """Folders jobs may read and write (the paths in their params); default: any folder on loopback, the data
+    dir and the home folder otherwise. Also changeable in the settings page."""
 
     @field_validator('host')
     @classmethod
@@ -85,12 +88,19 @@ class Settings(BaseModel):
             raise ValueError("must be an SQLAlchemy URL such as 'sqlite:////path/progress.db'")
         return value
 
-    @field_validator('database_url')
+    @field_validator('allowed_dirs', mode='before')
     @classmethod
-    def _url_has_scheme(cls, value: str | None) -> str | None:
-        if value is not None and '://' not in value:
-            raise ValueError("must be an SQLAlchemy URL such as 'sqlite:////path/progress.db'")
+    def _split_dirs(cls, value: Any) -> Any:
+        if isinstance(value, str):  # from a flag or the environment: 'a:b' (os.pathsep) or 'a,b'
+            value = [part for part in value.replace(os.pathsep, ',').split(',') if part.strip()]
         return value
+
+    @field_validator('allowed_dirs')
+    @classmethod
+    def _dirs_exist(cls, value: tuple[Path, ...] | None) -> tuple[Path, ...] | None:
+        if value is not None and not value:
+            raise ValueError('must name at least one folder')
+        return None if value is None else tuple(existing_folder(folder) for folder in value)
 
     @model_validator(mode='after')
     def _exposed_needs_password(self) -> Settings:
@@ -126,6 +136,17 @@ def first_line(path: Path) -> str:
     return lines[0].strip()
 
 
+def existing_folder(folder: str | Path) -> Path:
+    """`folder` with `~` expanded; ValueError unless it is absolute and an existing folder (a relative one would
+    depend on where the app was started, a missing one is most likely a typo that would refuse every job)."""
+    path = Path(str(folder).strip()).expanduser()
+    if not path.is_absolute():
+        raise ValueError(f"'{folder}' is not an absolute path: name the folder from / (or ~)")
+    if not path.is_dir():
+        raise ValueError(f"'{folder}' " + ('is not a folder' if path.exists() else 'does not exist'))
+    return path
+
+
 def is_loopback(host: str) -> bool:
     if host.lower() in LOOPBACK_NAMES:
         return True
@@ -150,6 +171,8 @@ def _parser() -> argparse.ArgumentParser:
     add('--allowed-hosts', help='comma-separated host names the app is reached under, besides IPs and localhost')
     add('--forwarded-allow-ips', help="proxies whose X-Forwarded-For is trusted (comma-separated, or '*')")
     add('--retention-days', help='purge finished jobs older than this (default 30)')
+    add('--allowed-dirs', help=f'folders jobs may read and write, separated by {os.pathsep!r} or \',\' (default: '
+                               'any on loopback, else the data dir and your home)')
     return parser
 
 

@@ -16,6 +16,7 @@ from progress_app.kinds import batch_ops as ops
 from progress_app.kinds import ffmpeg
 from progress_app.kinds.ffmpeg import Audio, Preset, VideoCodec
 from progress_app.kinds.images import OutputFormat, Position
+from progress_app.kinds.paths import PathParam
 from progress_app.kinds.registry import shown_only_for, shown_when
 
 Operation = Literal['checksum', 'copy', 'image_resize', 'image_watermark', 'video_transcode']
@@ -28,7 +29,7 @@ IMAGES = shown_when('operation', 'image_resize', 'image_watermark')
 class BatchParams(BaseModel):
     model_config = ConfigDict(extra='forbid')
 
-    source: Annotated[str, Field(title='Source folder', description='The folder with the files')]
+    source: Annotated[str, Field(title='Source folder', description='The folder with the files'), PathParam('read')]
     pattern: Annotated[str, Field(description="Which files: a pattern on the name, case-insensitive; several "
                                               "separated by commas ('*.jpg, *.png')")] = '*'
     recursive: Annotated[bool, Field(description='Include the files in subfolders')] = False
@@ -36,7 +37,8 @@ class BatchParams(BaseModel):
                                                       'image_watermark; video_transcode')]
     dest: Annotated[str | None, Field(title='Destination folder',
                                       description="Where the outputs go (default: the job's output folder, "
-                                                  'downloadable); not inside the source folder')] = None
+                                                  'downloadable); not inside the source folder'),
+                    PathParam('write')] = None
     # Each operation's own options; the new-job form shows those of the chosen operation only.
     width: Annotated[int | None, Field(ge=1, le=20000, description='Resize: the largest width in pixels',
                                        **RESIZE)] = None

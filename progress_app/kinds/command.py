@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from progress_app.kinds.output_progress import parse_line, status_text
+from progress_app.kinds.paths import PathParam
 from progress_app.kinds.registry import job_kind
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ class CommandParams(BaseModel):
                                                           'a shell would (run by a shell only with shell=true)')]
     shell: Annotated[bool, Field(description='Run the line with /bin/sh (pipes, globs, &&)')] = False
     cwd: Annotated[str | None, Field(title='Working folder', description='Where the program runs (default: the '
-                                                                          "app's folder)")] = None
+                                                                          "app's folder)"),
+                   PathParam('write')] = None
     env: Annotated[dict[str, str], Field(title='Environment', description='Extra environment variables')] = {}
     progress_regex: Annotated[str | None, Field(description='Custom progress pattern with named groups '
                                                             "'percent', or 'current' and 'total'")] = None

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from progress_app.domain.progress import Stage, StageSpec, make_stages
 from progress_app.errors import InvalidParams, KindNotFound, KindRegistrationError
+from progress_app.kinds.paths import check_paths
 
 Restart = Literal['resume', 'rerun']
 StagesFor = StageSpec | Callable[[dict[str, Any]], StageSpec]
@@ -82,6 +83,8 @@ class JobKind:
         return self.stages is not None
 
     def call(self, ctx: Any, params: dict[str, Any]) -> Any:
+        # Checked again as the job starts: the allowed folders may have changed since it was submitted.
+        check_paths(self.params_model, params, getattr(ctx, 'allowed_dirs', None))
         model = self.params_model.model_validate(params)
         names = model.parameter_names if isinstance(model, SignatureParams) else {}
         return self.func(ctx, **{names.get(name, name): getattr(model, name) for name in type(model).model_fields})

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from progress_app.kinds import ffmpeg
 from progress_app.kinds.ffmpeg import Audio, Position, Preset, VideoCodec
+from progress_app.kinds.paths import PathParam
 from progress_app.kinds.registry import job_kind, shown_when
 
 if TYPE_CHECKING:
@@ -45,9 +46,9 @@ class VideoParams(BaseModel):
     # Fields are validated in this order: each check may look at the ones above it (`info.data`).
     model_config = ConfigDict(extra='forbid', validate_default=True)
 
-    input: Annotated[str, Field(description='The video file to process')]
+    input: Annotated[str, Field(description='The video file to process'), PathParam('read')]
     output: Annotated[str | None, Field(description="Where to write the result (default: the job's output folder, "
-                                                    'which is the download)')] = None
+                                                    'which is the download)'), PathParam('write')] = None
     operation: Annotated[Literal['transcode', 'watermark'], Field(description='Transcode, or add a watermark')
                          ] = 'transcode'
     codec: Annotated[VideoCodec, Field(description="Video codec of the output; 'copy' keeps the video as it is")
@@ -61,7 +62,7 @@ class VideoParams(BaseModel):
     audio: Annotated[Audio, Field(description='Keep the audio as it is, re-encode it to AAC, or drop it')] = 'aac'
     text: Annotated[str | None, Field(max_length=200, description='Watermark text', **WATERMARK)] = None
     image: Annotated[str | None, Field(description='Watermark image (PNG with transparency works best)',
-                                        **WATERMARK)] = None
+                                        **WATERMARK), PathParam('read')] = None
     position: Annotated[Position, Field(description='Where the watermark goes', **WATERMARK)] = 'bottom-right'
     opacity: Annotated[float, Field(gt=0, le=1, description='Watermark opacity: 1 is solid', **WATERMARK)] = 0.7
     font_size: Annotated[int | None, Field(ge=6, le=1000, description='Text height in pixels (default: 1/12 of '

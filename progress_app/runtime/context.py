@@ -135,6 +135,12 @@ class JobContext:
             self._lifecycle.honour_requests(self._job)
 
     @property
+    def allowed_dirs(self) -> Sequence[Path] | None:
+        """The folders this job may read and write, resolved (None: any folder); its path params are checked
+        against them as it starts."""
+        return self._lifecycle.allowed_dirs()
+
+    @property
     def cancelled(self) -> bool:
         return self._job.cancel_requested or self._job.interrupt_requested
 

@@ -26,7 +26,7 @@ from progress_app.runtime.job import Job
 from progress_app.runtime.lifecycle import Lifecycle
 from progress_app.runtime.notify import Notifier
 from progress_app.runtime.orphans import Orphans
-from progress_app.runtime.preferences import effective
+from progress_app.runtime.preferences import allowed_folders, effective
 from progress_app.runtime.recorder import Recorder
 from progress_app.runtime.recovery import recover
 from progress_app.runtime.runner import ENGINES, Runner
@@ -77,6 +77,9 @@ class Engine:
         self.notifier = Notifier(self)
         self.schedules = Schedules(self)
         self.lifecycle: Lifecycle
+        # The folders jobs may read and write (None: any), from the start-up settings until start() reads the
+        # saved preferences; JobService.update_preferences keeps it current after that.
+        self.allowed_dirs = allowed_folders(settings, effective(settings, {}))
         self.plugin_kinds: list[str] = []
         self.plugin_problems: list[PluginProblem] = []
         self.recovery_problems: list[str] = []
@@ -91,7 +94,8 @@ class Engine:
         self.orphans = Orphans(settings.data_dir / 'run', self.key)
         self.orphans.sweep()
         init_schema(self.repo.engine)
-        self.lifecycle = Lifecycle(self.repo, self.bus, self.repo.max_event_id() + 1, on_move=self._on_move)
+        self.lifecycle = Lifecycle(self.repo, self.bus, self.repo.max_event_id() + 1, on_move=self._on_move,
+                                   allowed_dirs=lambda: self.allowed_dirs)
         self.plugin_kinds, self.plugin_problems = load_plugins(settings.plugins_dir, self.kinds)
         ENGINES[self.key] = self
         recovered = recover(self.repo, self.lifecycle, self.kinds)
@@ -104,7 +108,9 @@ class Engine:
         self.calendar.start()
         self.scheduler.add_job('progress_app.runtime.maintenance:purge', 'interval', args=[self.key], hours=1,
                                id='retention', next_run_time=datetime.now(UTC) + timedelta(seconds=30))
-        self.dispatcher.set_limit(effective(settings, self.repo.get_settings()).workers)
+        prefs = effective(settings, self.repo.get_settings())
+        self.dispatcher.set_limit(prefs.workers)
+        self.allowed_dirs = allowed_folders(settings, prefs)
         for job in sorted(recovered.jobs, key=lambda j: j.id):
             if job.status is Status.QUEUED:
                 self.dispatcher.enqueue(job.id, job.priority)

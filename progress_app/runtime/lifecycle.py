@@ -11,6 +11,7 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from progress_app.domain.events import Event, EventType
@@ -30,12 +31,15 @@ JOB_ATTRIBUTES = ('started_at', 'finished_at', 'error', 'error_stage', 'tracebac
 
 class Lifecycle:
     def __init__(self, repo: Repository, bus: EventBus, first_event_id: int,
-                 on_move: Callable[[Job], None] = lambda job: None, clock: Callable[[], float] = time.time) -> None:
+                 on_move: Callable[[Job], None] = lambda job: None, clock: Callable[[], float] = time.time,
+                 allowed_dirs: Callable[[], Sequence[Path] | None] = lambda: None) -> None:
         self.repo = repo
         self.bus = bus
         self._ids = itertools.count(first_event_id)
         self._clock = clock
         self._on_move = on_move  # the engine files the job under active or finished
+        self.allowed_dirs = allowed_dirs
+        """The folders jobs may read and write as they are now (None: any), for a job that starts."""
 
     def event(self, job: Job, type: EventType, **data: Any) -> Event:
         return Event(id=next(self._ids), job_id=job.id, seq=job.next_seq(), at=self._clock(), type=type, data=data)

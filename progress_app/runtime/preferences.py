@@ -7,11 +7,13 @@ UI are stored and applied at once.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from progress_app.config import Settings
+from progress_app.config import Settings, is_loopback
+from progress_app.kinds.paths import unique
 
 Theme = Literal['auto', 'light', 'dark']
 NotifyOn = Literal['completed', 'failed', 'both', 'none']
@@ -29,6 +31,19 @@ class Preferences(BaseModel):
     # Failures by default: a completion is worth a message when asked for (per job, or by choosing 'both').
     notify_on: Annotated[NotifyOn, Field(title='Notify when a job')] = 'failed'
     allow_commands: Annotated[bool, Field(title='Allow the command kind')] = True
+    # The folders jobs may read and write; none: as allowed_folders() says for how the app listens.
+    allowed_dirs: Annotated[list[str], Field(title='Allowed folders')] = []
+
+    @field_validator('allowed_dirs')
+    @classmethod
+    def _absolute(cls, value: list[str]) -> list[str]:
+        # Only absolute here: a stored folder that was deleted since must not drop the whole list (on loopback
+        # that would allow every folder). JobService.update_preferences also wants new ones to exist.
+        folders = [str(Path(folder.strip()).expanduser()) for folder in value if folder.strip()]
+        for folder in folders:
+            if not Path(folder).is_absolute():
+                raise ValueError(f"'{folder}' is not an absolute path: name the folder from / (or ~)")
+        return list(dict.fromkeys(folders))
 
 
 def effective(settings: Settings, stored: dict[str, Any]) -> Preferences:
@@ -37,6 +52,8 @@ def effective(settings: Settings, stored: dict[str, Any]) -> Preferences:
     for name in ('workers', 'retention_days'):
         if name in settings.model_fields_set:
             values[name] = getattr(settings, name)
+    if settings.allowed_dirs is not None:
+        values['allowed_dirs'] = [str(folder) for folder in settings.allowed_dirs]
     try:
         return Preferences(**values)
     except ValidationError as exc:  # a stored value that no longer validates (or is damaged) is ignored, alone
@@ -47,3 +64,13 @@ def effective(settings: Settings, stored: dict[str, Any]) -> Preferences:
         return Preferences(**{k: v for k, v in values.items() if k not in bad})
     except ValidationError:
         return Preferences(**{k: getattr(settings, k) for k in ('workers', 'retention_days')})
+
+
+def allowed_folders(settings: Settings, prefs: Preferences) -> tuple[Path, ...] | None:
+    """The folders jobs may read and write, resolved; None: any folder. Without a choice, any folder while the app
+    listens on loopback only; once others can reach it, the data dir and the home folder of the user running it."""
+    if prefs.allowed_dirs:
+        return unique(prefs.allowed_dirs)
+    if is_loopback(settings.host):
+        return None
+    return unique([settings.data_dir, Path.home()])

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from progress_app.config import existing_folder
 from progress_app.errors import InvalidParams
+from progress_app.kinds.paths import path_problems
+from progress_app.kinds.registry import JobKind
 from progress_app.runtime.engine import Engine
 from progress_app.runtime.notify import clean_urls, send
-from progress_app.runtime.preferences import Preferences, effective
+from progress_app.runtime.preferences import Preferences, allowed_folders, effective
 
 COMMANDS_OFF = ('shell commands are switched off in settings ("Allow the command kind"); switch them on there '
                 'to run this job')
@@ -34,6 +39,8 @@ class PreferencesFacade:
         `notify_urls`, each URL that Apprise does not accept)."""
         if isinstance(changes.get('notify_urls'), list | tuple):
             changes['notify_urls'] = clean_urls(changes['notify_urls'])
+        if isinstance(changes.get('allowed_dirs'), list | tuple):
+            _check_folders(changes['allowed_dirs'])
         try:
             updated = Preferences(**(self.preferences().model_dump() | changes))
         except ValidationError as exc:
@@ -43,7 +50,28 @@ class PreferencesFacade:
             self.engine.repo.put_setting(name, getattr(updated, name))
         self._preferences = updated
         self.engine.dispatcher.set_limit(updated.workers)
+        self.engine.allowed_dirs = allowed_folders(self.engine.settings, updated)
         return updated
+
+    def allowed_dirs(self) -> Sequence[Path] | None:
+        """The folders jobs may read and write, resolved; None: any folder."""
+        return self.engine.allowed_dirs
+
+    def checked_params(self, kind: str, params: Mapping[str, Any] | None) -> tuple[JobKind, dict[str, Any]]:
+        """The kind and its validated params, as a submission (or a schedule) takes them. Raises InvalidParams:
+        at `kind` if settings switched it off, at a path param outside the allowed folders, or the kind's own."""
+        self.check_kind_allowed(kind)
+        job_kind = self.engine.kinds.get(kind)
+        allowed = self.engine.allowed_dirs
+        # The paths as given are checked before the kind looks at them: its own checks would otherwise tell
+        # whether a file outside the allowed folders exists or can be read.
+        problems = path_problems(job_kind.params_model, params, allowed) if isinstance(params, Mapping) else []
+        if not problems:
+            clean = job_kind.validate(params)
+            problems = path_problems(job_kind.params_model, clean, allowed)  # as normalised by the kind
+        if problems:
+            raise InvalidParams(problems)
+        return job_kind, clean
 
     def check_kind_allowed(self, kind: str) -> None:
         """Raise InvalidParams at `kind` when it is the command kind and settings switched that off."""
@@ -61,3 +89,15 @@ class PreferencesFacade:
     def last_notification_error(self) -> dict[str, Any] | None:
         """`{at, message, job_id}` of the latest job notification that could not be delivered, or None."""
         return self.engine.notifier.last_error()
+
+
+def _check_folders(folders: Sequence[Any]) -> None:
+    """Raise InvalidParams at `allowed_dirs` for each folder that is not absolute or does not exist."""
+    problems = []
+    for folder in (f for f in folders if str(f).strip()):
+        try:
+            existing_folder(str(folder))
+        except ValueError as exc:
+            problems.append({'loc': ['allowed_dirs'], 'msg': str(exc), 'type': 'value_error'})
+    if problems:
+        raise InvalidParams(problems)

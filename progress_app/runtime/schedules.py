@@ -105,9 +105,8 @@ class Schedules:
 
     def create(self, spec: dict[str, Any] | ScheduleSpec) -> dict[str, Any]:
         spec = validate(spec)
-        self.engine.service.check_kind_allowed(spec.kind)
-        kind = self.engine.kinds.get(spec.kind)
-        kind.validate(spec.params)  # the job it makes must be valid before the schedule is stored
+        # the job it makes must be valid (and its paths allowed) before the schedule is stored
+        kind, _ = self.engine.service.checked_params(spec.kind, spec.params)
         schedule_id = uuid.uuid4().hex[:12]
         trigger = spec.trigger()
         now = datetime.now(UTC)

@@ -96,9 +96,7 @@ class JobService(PreferencesFacade, JobFiles):
                late_seconds: float | None = None) -> dict[str, Any]:
         """Validate and store a new job (durably) and queue it — or, with `run_at` (epoch seconds) or `after`
         (another job's id), keep it `scheduled` until then. Raises InvalidParams or KindNotFound."""
-        self.check_kind_allowed(kind)
-        job_kind = self.engine.kinds.get(kind)
-        clean = job_kind.validate(params)
+        job_kind, clean = self.checked_params(kind, params)
         problems = []
         if name is not None and not (0 < len(name.strip()) <= MAX_NAME):
             problems.append({'loc': ['name'], 'msg': f'must be 1 to {MAX_NAME} characters', 'type': 'value_error'})

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from progress_app import __version__
 from progress_app.errors import InvalidParams
 from progress_app.runtime.service import JobService
+from progress_app.ui.components.allowed_dirs import AllowedDirsCard
 from progress_app.ui.components.notify_settings import NotifySettings
 from progress_app.ui.components.tokens import security_section
 from progress_app.ui.theme import frame
@@ -63,6 +64,7 @@ class SettingsPage:
                     'text-xs muted')
         NotifySettings(self.service).build()
         security_section(self.service)
+        AllowedDirsCard(self.service)
         self._about()
         self._plugins()
 
