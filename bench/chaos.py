@@ -216,15 +216,16 @@ class Run:
         if variant == 'batch':
             return variant, 'batch', {'source': str(self.batch_dir), 'operation': 'checksum',
                                       'pattern': rng.choice(['*', '*.bin', 'a*, b*', 'c*.bin'])}
+        # Commands run again from the start after a kill: shorter than most gaps between kills, so they can finish.
         if variant == 'grandchild':  # a background grandchild the command kills itself when it ends normally
-            seconds = rng.randint(3, 12)
+            seconds = rng.randint(2, 6)
             line = (f"sh -c 'sleep 1000; :' {marker}-bg & bg=$!; for i in $(seq 1 {seconds}); do "
                     f'echo "$i/{seconds}"; sleep 1; done; kill $bg; echo {marker}-done')
             return variant, 'command', {'command': line, 'shell': True}
-        steps = rng.randint(10, 40)
+        steps = rng.randint(10, 30)
         code = ('import sys, time\nn, s = int(sys.argv[1]), float(sys.argv[2])\n'
                 'for i in range(1, n + 1):\n    time.sleep(s)\n    print(f"{i}/{n}", flush=True)\n')
-        params = {'command': [sys.executable, '-c', code, str(steps), str(round(rng.uniform(0.1, 0.3), 2)),
+        params = {'command': [sys.executable, '-c', code, str(steps), str(round(rng.uniform(0.1, 0.2), 2)),
                               f'{marker}-cmd']}
         if variant == 'command-fail':
             params['on_interrupt'] = 'fail'
