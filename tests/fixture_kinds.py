@@ -40,6 +40,15 @@ def subscribers(ctx: JobContext) -> int:
     return sum(len(engine.bus._subscribers) for engine in ENGINES.values())
 
 
+@job_kind('t_stuck', title='Stuck (test)')
+def stuck(ctx: JobContext, release: str = '') -> str:
+    """Block in time.sleep, never reaching a check point, until the file `release` exists (none: for ever)."""
+    ctx.message('sleeping')
+    while not (release and Path(release).exists()):
+        time.sleep(0.02)
+    return 'woke up'
+
+
 def install(plugins_dir: Path) -> None:
     plugins_dir.mkdir(parents=True, exist_ok=True)
     (plugins_dir / 'fixture_kinds.py').write_text(Path(__file__).read_text())

@@ -66,6 +66,10 @@ class JobOut(BaseModel):
     queue_position: int | None
     schedule_id: str | None
     options: dict[str, Any]
+    cancel_requested_at: str | None = Field(None, description='When Cancel was asked for. A job in a worker is '
+                                            "'cancelling' until its next check point (ctx.check(), ctx.track())")
+    cancel_waiting_seconds: float | None = Field(None, description="While 'cancelling': how long it has waited "
+                                                 'for that check point')
 
 
 class UnreadableOut(BaseModel):
@@ -113,6 +117,7 @@ class QueueStats(BaseModel):
     queued: int
     running: int
     paused: int
+    cancelling: int
     completed: int
     failed: int
     cancelled: int

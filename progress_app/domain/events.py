@@ -20,6 +20,7 @@ class EventType(StrEnum):
     RETRIED = 'retried'
     COMPLETED = 'completed'
     FAILED = 'failed'
+    CANCELLING = 'cancelling'  # cancel asked of a job in a worker; `cancelled` follows at its next check point
     CANCELLED = 'cancelled'
     REMOVED = 'removed'
 

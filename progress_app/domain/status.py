@@ -12,6 +12,7 @@ class Status(StrEnum):
     QUEUED = 'queued'
     RUNNING = 'running'
     PAUSED = 'paused'
+    CANCELLING = 'cancelling'  # cancel was asked for; the job's thread has not reached a check point yet
     COMPLETED = 'completed'
     FAILED = 'failed'
     CANCELLED = 'cancelled'
@@ -26,14 +27,21 @@ class Status(StrEnum):
 
 
 TERMINAL = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED})
+ACTIVE_NAMES = tuple(status.value for status in Status if status not in TERMINAL)
+"""The statuses of unfinished jobs, as stored: what recovery loads, what the 'Active' filter shows."""
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.SCHEDULED: frozenset({Status.QUEUED, Status.CANCELLED}),
     Status.QUEUED: frozenset({Status.RUNNING, Status.PAUSED, Status.CANCELLED}),
     # running -> queued: interrupted by a shutdown or crash; it resumes from its checkpoint.
-    Status.RUNNING: frozenset({Status.PAUSED, Status.COMPLETED, Status.FAILED, Status.CANCELLED, Status.QUEUED}),
+    # running/paused -> cancelling: cancel asked of a job in a worker, which stops at its next check point.
+    Status.RUNNING: frozenset({Status.PAUSED, Status.COMPLETED, Status.FAILED, Status.CANCELLED, Status.QUEUED,
+                               Status.CANCELLING}),
     # paused -> running resumes a live job; paused -> queued resumes one that is not in memory any more.
-    Status.PAUSED: frozenset({Status.RUNNING, Status.QUEUED, Status.CANCELLED}),
+    Status.PAUSED: frozenset({Status.RUNNING, Status.QUEUED, Status.CANCELLED, Status.CANCELLING}),
+    # A job that ends before it sees the cancel ends as it ended; one that never does (a restart, a shutdown) is
+    # cancelled: never queued, it must not resume.
+    Status.CANCELLING: frozenset({Status.CANCELLED, Status.COMPLETED, Status.FAILED}),
     Status.FAILED: frozenset({Status.QUEUED}),
     Status.CANCELLED: frozenset({Status.QUEUED}),
     Status.COMPLETED: frozenset(),
@@ -44,6 +52,7 @@ _WHY_NOT: dict[Status, str] = {
     Status.QUEUED: 'it is waiting in the queue',
     Status.RUNNING: 'it is running',
     Status.PAUSED: 'it is paused',
+    Status.CANCELLING: 'it is being cancelled: it stops at its next check point',
     Status.COMPLETED: 'it has completed; run it again as a new job instead',
     Status.FAILED: 'it has failed; retry it instead',
     Status.CANCELLED: 'it was cancelled; retry it instead',
@@ -56,6 +65,7 @@ _VERB: dict[Status, str] = {
     Status.QUEUED: 'queue',
     Status.RUNNING: 'start',
     Status.PAUSED: 'pause',
+    Status.CANCELLING: 'cancel',
     Status.COMPLETED: 'complete',
     Status.FAILED: 'fail',
     Status.CANCELLED: 'cancel',

@@ -1,14 +1,17 @@
 """The dispatcher: which queued job runs next (priority, then age) and how many run at once.
 
-Jobs run in APScheduler's thread pool, in *serving loops*: a loop is one APScheduler job (started by reference to
-a module-level function, as APScheduler 3 requires) that takes the next queued job, runs it, and takes the next,
-until the queue stays empty for `LINGER_SECONDS`. At most `limit` loops exist, so at most `limit` jobs run; a
+Jobs run in *serving loops*: a loop is a thread that takes the next queued job, runs it, and takes the next,
+until the queue stays empty for `LINGER_SECONDS`. At most `limit` loops count, so at most `limit` jobs run; a
 paused job keeps its loop (and so its slot), like a suspended process.
 
-Handing every job to APScheduler on its own (`add_job`, which wakes the scheduler thread, which looks up its
-stores and submits to the pool) cost more than running a trivial job; with loops, a busy queue needs no
-`add_job` at all. A job leaves the queue when it is handed to a loop (one woken or started for it), not when
-that loop's thread gets to it, so queue positions change at once.
+Starting a loop per job (as handing every job to APScheduler on its own did) cost more than running a trivial job;
+with loops, a busy queue starts no thread at all. A job leaves the queue when it is handed to a loop (one woken or
+started for it), not when that loop's thread gets to it, so queue positions change at once.
+
+A job being cancelled may never reach a check point (a `time.sleep`, a blocking call): Python cannot stop its
+thread. Its loop is *abandoned*: it stops counting, so another loop takes its slot and the queue goes on, and it
+ends when its job returns instead of taking more. That is why loops are threads of their own rather than threads
+of a bounded pool (stuck ones would use it up) and daemon threads (a stuck one must not keep the process alive).
 """
 
 from __future__ import annotations
@@ -22,23 +25,27 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from apscheduler.schedulers.base import BaseScheduler
-
 log = logging.getLogger(__name__)
-SERVE = 'progress_app.runtime.runner:serve'
-LINGER_SECONDS = 5.0  # an idle loop waits this long for work before it gives its pool thread back
+LINGER_SECONDS = 5.0  # an idle loop waits this long for work before its thread ends
+
+
+def start_thread(target: Callable[[], None]) -> None:
+    threading.Thread(target=target, name='progress-app-serve', daemon=True).start()
 
 
 class Dispatcher:
-    def __init__(self, scheduler: BaseScheduler, engine_key: str, limit: int) -> None:
-        self._scheduler = scheduler
-        self._engine_key = engine_key
+    def __init__(self, run: Callable[[int], None], limit: int,
+                 start: Callable[[Callable[[], None]], None] = start_thread) -> None:
+        """`run(job_id)` runs one job to its end; `start(target)` runs a serving loop in a thread of its own."""
+        self._run = run
+        self._start = start
         self._limit = limit
         # Queued jobs as (priority, -order, id), ascending: the next to run is the last; a job's queue position is
         # the number of entries after it, found by bisection (submitting thousands must not scan the queue).
         self._queue: list[tuple[int, int, int]] = []
         self._queued: dict[int, tuple[int, int, int]] = {}
         self._running: set[int] = set()  # handed to a loop (maybe not started yet)
+        self._abandoned: set[int] = set()  # jobs whose loop no longer counts: it ends when they return
         self._handoff: deque[tuple[int, int, int]] = deque()  # taken from the queue for a loop to pick up
         self._order = itertools.count()
         self._lock = threading.Lock()
@@ -106,11 +113,10 @@ class Dispatcher:
         started = 0
         try:
             for _ in range(start):
-                self._scheduler.add_job(SERVE, args=[self._engine_key], id=f'serve-{next(self._order)}',
-                                        misfire_grace_time=None, coalesce=True)
+                self._start(self.serve)
                 started += 1
         finally:
-            if started < start:  # the scheduler refused (it is shutting down): those loops never run
+            if started < start:  # no thread could be started (the interpreter is shutting down): no loop runs
                 with self._lock:
                     self._loops -= start - started
                     for _ in range(min(start - started, len(self._handoff))):
@@ -128,27 +134,46 @@ class Dispatcher:
         self._running.add(entry[2])
         self._handoff.append(entry)
 
-    def serve(self, run: Callable[[int], None]) -> None:
-        """A serving loop (in a pool thread): run queued jobs one after another while there are any."""
+    def abandon(self, job_id: int) -> None:
+        """Stop counting the loop that runs `job_id` (being cancelled, maybe stuck where no cancel reaches it):
+        another loop may start in its place, and this one ends when the job returns."""
+        with self._lock:
+            if job_id not in self._running or job_id in self._abandoned:
+                return
+            self._running.discard(job_id)
+            self._abandoned.add(job_id)
+            self._loops -= 1
+        self.pump()
+
+    def serve(self) -> None:
+        """A serving loop (in a thread of its own): run queued jobs one after another while there are any."""
         job_id = self._take(None)
         while job_id is not None:
             try:
-                run(job_id)
+                self._run(job_id)
             except Exception:  # the runner's own failure boundary did not hold: the loop goes on
                 log.exception('running job %s failed', job_id)
             except BaseException:
                 with self._lock:
-                    self._running.discard(job_id)
-                    self._loops -= 1
+                    if not self._released(job_id):
+                        self._loops -= 1
                 raise
             job_id = self._take(job_id)
+
+    def _released(self, job_id: int) -> bool:
+        """Free `job_id`'s slot (under the lock); True if its loop was abandoned, and so no longer counted."""
+        if job_id in self._abandoned:
+            self._abandoned.discard(job_id)
+            return True
+        self._running.discard(job_id)
+        return False
 
     def _take(self, finished: int | None) -> int | None:
         """Release `finished`'s slot and return the next job to run, waiting up to LINGER_SECONDS for one;
         None ends the loop (closed, over the limit, or nothing to do)."""
         with self._lock:
-            if finished is not None:
-                self._running.discard(finished)
+            if finished is not None and self._released(finished):
+                return None  # the loop was abandoned while its job ran: it takes nothing more
             deadline = None
             while True:
                 if self._handoff:  # whichever loop comes first takes it: the loops are alike

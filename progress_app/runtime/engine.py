@@ -39,7 +39,7 @@ from progress_app.store.repository import Repository
 
 log = logging.getLogger(__name__)
 
-POOL_THREADS = 256  # threads are created on demand; the dispatcher's limit decides how many jobs run
+POOL_THREADS = 32  # deferred releases, notifications, the purge (jobs run in the dispatcher's own threads)
 CALENDAR_THREADS = 4  # a schedule's run only creates a job
 RECENT_FINISHED = 2000  # finished jobs kept in memory for the UI
 
@@ -71,8 +71,8 @@ class Engine:
                                   jobstores={SCHEDULES: SQLAlchemyJobStore(engine=self.repo.engine,
                                                                            tablename='apscheduler_jobs')},
                                   job_defaults=defaults, timezone='UTC')
-        self.dispatcher = Dispatcher(self.scheduler, self.key, settings.workers)
         self.runner = Runner(self)
+        self.dispatcher = Dispatcher(self.runner.run, settings.workers)
         self.deferred = Deferred(self)
         self.notifier = Notifier(self)
         self.schedules = Schedules(self)
@@ -122,7 +122,12 @@ class Engine:
             log.info('resuming %d interrupted job(s): %s', len(recovered.interrupted), recovered.interrupted)
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop taking work, interrupt running jobs (they resume on the next start) and flush everything."""
+        """Stop taking work, interrupt running jobs (they resume on the next start) and flush everything.
+
+        Jobs get `timeout` seconds to reach a check point. The thread of one that does not (stuck in a sleep or a
+        blocking call) cannot be stopped: the job is recorded as interrupted (cancelled, if it was being
+        cancelled) and its thread abandoned; it is a daemon thread, so it does not keep the process alive.
+        """
         if not self.started:
             return
         self.started = False
@@ -135,8 +140,11 @@ class Engine:
             if job.process is not None:
                 process.terminate_group(job.process)
         deadline = time.monotonic() + timeout
-        while self.dispatcher.busy() and time.monotonic() < deadline:
+        while (self.dispatcher.busy() or any(job.in_worker for job in busy)) and time.monotonic() < deadline:
             time.sleep(0.01)
+        for job in busy:
+            if job.in_worker:
+                self.runner.abandon(job)
         self.calendar.shutdown(wait=False)
         self.scheduler.shutdown(wait=False)
         self.sampler.stop()

@@ -55,6 +55,7 @@ class Job:
         self.checkpoint_state: Any = None
         self.track_positions: dict[str, int] = {}
         self.checkpoint_version = 0
+        self.checkpoint_saved = 0  # the highest version known committed (by the recorder or by ctx.track())
         self.stage_started: dict[int, float] = {}
         self.stage_finished: dict[int, float] = {}
 
@@ -65,6 +66,10 @@ class Job:
         self.pause_requested = False
         self.cancel_requested = False
         self.interrupt_requested = False
+        self.cancel_requested_at: float | None = None  # epoch seconds; while `cancelling`, how long it has waited
+        # Nobody waits for the job's thread any more (the app stopped, or the job was removed while stuck): what
+        # its function ends with is only logged, never recorded.
+        self.abandoned = False
         self.in_worker = False  # a worker thread is executing this job (possibly blocked while paused)
         self.process: subprocess.Popen[bytes] | None = None  # while the job runs a child process (OS-level pause)
         self.process_group: int | None = None
@@ -96,6 +101,8 @@ class Job:
                    'finished_at': iso(self.stage_finished.get(i, ended if i in self.stage_started else None))}
                   for i, s in enumerate(p.stages)]
         running = self.status is Status.RUNNING
+        waiting = (round(max(time.time() - self.cancel_requested_at, 0.0), 1)
+                   if self.status is Status.CANCELLING and self.cancel_requested_at is not None else None)
         return {
             'id': self.id, 'name': self.name, 'kind': self.kind, 'status': self.status.value,
             'priority': self.priority, 'params': self.params, 'progress': self.percent,
@@ -110,6 +117,7 @@ class Job:
             'error': self.error, 'error_stage': self.error_stage, 'traceback': self.traceback,
             'result': self.result, 'has_output': self.has_output, 'queue_position': self.queue_position,
             'schedule_id': self.schedule_id, 'options': self.options,
+            'cancel_requested_at': iso(self.cancel_requested_at), 'cancel_waiting_seconds': waiting,
         }
 
     def progress_values(self, now: float | None = None) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 running  → event `interrupted` → queued, resuming from its checkpoint (or from the start for kinds that re-run,
            or failed if the job asked for `on_interrupt: fail`)
+cancelling → cancelled (cancel was asked for before the app stopped: it never resumes)
 paused   → stays paused;  queued, scheduled → stay as they are
 """
 
@@ -62,6 +63,11 @@ def recover(repo: Repository, lifecycle: Lifecycle, kinds: Registry) -> Recovere
             log.error('%s; it is left as it is', exc)
             continue
         out.jobs.append(job)
+        if job.status is Status.CANCELLING:
+            job.status, job.finished_at = Status.CANCELLED, time.time()
+            events.append(lifecycle.event(job, EventType.CANCELLED, reason='restart'))
+            updates[job.id] = {'status': job.status.value, 'finished_at': job.finished_at}
+            continue
         if job.status is not Status.RUNNING:
             continue
         rerun = job.kind in kinds and kinds.get(job.kind).restart == 'rerun'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import traceback
 from typing import TYPE_CHECKING, Any
@@ -19,14 +20,8 @@ if TYPE_CHECKING:
     from progress_app.runtime.job import Job
 
 ENGINES: dict[str, Engine] = {}
-"""Engines of this process by key: APScheduler calls `serve` by name with the key as an argument."""
-
-
-def serve(engine_key: str) -> None:
-    """A serving loop of the dispatcher, run by APScheduler in its pool: runs queued jobs while there are any."""
-    engine = ENGINES.get(engine_key)
-    if engine is not None:
-        engine.dispatcher.serve(engine.runner.run)
+"""Engines of this process by key: APScheduler calls its jobs by name with the key as an argument."""
+logger = logging.getLogger(__name__)
 
 
 class Runner:
@@ -65,24 +60,56 @@ class Runner:
                 lifecycle.enter_stage(job, 0)
             result = engine.kinds.get(job.kind).call(ctx, job.params)
         except JobStopped as stop:
-            self._stopped(job, stop, log)
+            with job.lock:  # held while the outcome is recorded: nobody abandons the job in between
+                if not self._ignored(job, stop):
+                    self._stopped(job, stop, log)
         except Exception as exc:
-            if job.cancel_requested or job.interrupt_requested:  # an error caused by killing its child process
-                self._stopped(job, JobCancelled() if job.cancel_requested else JobInterrupted(), log)
-            else:
-                self._fail(job, exc, log)
+            with job.lock:
+                if self._ignored(job, exc):
+                    pass
+                elif job.cancel_requested or job.interrupt_requested:  # an error caused by killing its child process
+                    self._stopped(job, JobCancelled() if job.cancel_requested else JobInterrupted(), log)
+                else:
+                    self._fail(job, exc, log)
         else:
-            self._complete(job, result, log)
+            with job.lock:
+                if not self._ignored(job, result):
+                    self._complete(job, result, log)
         finally:
             self._leave(job)
             log.close()
+
+    @staticmethod
+    def _ignored(job: Job, outcome: Any) -> bool:
+        """An abandoned job's outcome is only logged: its record was written without it (see Engine.stop)."""
+        if job.abandoned:
+            logger.warning('job %s returned after it was abandoned (it is %s); ignored: %r', job.id,
+                           job.status.value, outcome)
+        return job.abandoned
+
+    def abandon(self, job: Job) -> None:
+        """Record a job whose thread did not get to a check point while the app stopped, as if it had: interrupted
+        (cancelled, if it was being cancelled). Its thread runs on unwatched; what it ends with is only logged."""
+        with job.lock:
+            if not job.in_worker or job.status.is_terminal or job.abandoned:
+                return
+            log = JobLog(self._logs_dir / f'{job.id}.log', self.engine.settings.log_max_bytes)
+            try:
+                log.write('[progress-app] it did not reach a check point in time: the app stops without it')
+                self._stopped(job, JobCancelled() if job.status is Status.CANCELLING else JobInterrupted(), log)
+            finally:
+                log.close()
+                job.abandoned = True
+        logger.warning('job %s did not reach a check point in time; it is left behind as %s', job.id,
+                       job.status.value)
+        self.engine.dispatcher.abandon(job.id)
 
     def _leave(self, job: Job) -> None:
         """The job leaves its worker. Stage events not yet written (only a status change writes them at once)
         go to the recorder, which looks at working jobs only."""
         job.in_worker = False
         self.engine.working.pop(job.id, None)
-        if job.unsaved_events:
+        if job.unsaved_events and not job.abandoned:
             with job.lock:
                 leftover, job.unsaved_events = job.unsaved_events, []
             for event in leftover:
@@ -90,7 +117,7 @@ class Runner:
 
     def _stopped(self, job: Job, stop: JobStopped, log: JobLog) -> None:
         lifecycle = self.engine.lifecycle
-        if isinstance(stop, JobInterrupted):
+        if isinstance(stop, JobInterrupted) and job.status is not Status.CANCELLING:
             if (job.status is Status.RUNNING and self.engine.kinds.get(job.kind).restart == 'rerun'
                     and job.params.get('on_interrupt') == 'fail'):  # as recovery does after a crash
                 error = 'interrupted by a shutdown of the app (the job asked not to re-run: on_interrupt=fail)'

@@ -195,18 +195,30 @@ class JobService(PreferencesFacade, JobFiles):
         return self.get(job_id)
 
     def cancel(self, job_id: int, wait: float = STOP_WAIT_SECONDS) -> dict[str, Any]:
+        """Cancel a job. One in a worker is `cancelling` until its next check point (waited for up to `wait` s); its
+        slot goes to the next queued job at once, so one that never gets there (stuck in a sleep) holds nothing up."""
         job = self.job(job_id)
+        engine = self.engine
         with job.lock:
-            transition(job.status, Status.CANCELLED, 'cancel')
-            if not job.in_worker:
-                self.engine.dispatcher.discard(job.id)
-                self.engine.deferred.disarm(job.id)
-                self.engine.lifecycle.move(job, Status.CANCELLED, EventType.CANCELLED, action='cancel',
-                                           values={'finished_at': time.time()})
-                return self.get(job_id)
-            job.request_stop(cancel_requested=True)
-            if job.process is not None:
-                process.terminate_group(job.process)
+            if job.status is not Status.CANCELLING:  # asked again: wait as the first time did
+                transition(job.status, Status.CANCELLED, 'cancel')
+                if not job.in_worker:
+                    engine.dispatcher.discard(job.id)
+                    engine.deferred.disarm(job.id)
+                    engine.lifecycle.move(job, Status.CANCELLED, EventType.CANCELLED, action='cancel',
+                                          values={'finished_at': time.time()})
+                    return self.get(job_id)
+                job.cancel_requested_at = time.time()  # set first: the snapshot the move publishes shows it
+                try:
+                    engine.lifecycle.move(job, Status.CANCELLING, EventType.CANCELLING, action='cancel')
+                except BaseException:
+                    job.cancel_requested_at = None
+                    raise
+                job.request_stop(cancel_requested=True)
+                if job.process is not None:
+                    process.terminate_group(job.process)
+        engine.dispatcher.abandon(job.id)
+        with job.lock:
             job.wakeup.wait_for(lambda: job.status.is_terminal, timeout=wait)
         return self.get(job_id)
 
@@ -238,6 +250,7 @@ class JobService(PreferencesFacade, JobFiles):
                 raise IllegalTransition(f'cannot retry a job that is {job.status.value}: it has not ended')
             transition(job.status, Status.QUEUED, 'retry')
             job.request_stop(pause_requested=False, cancel_requested=False, interrupt_requested=False)
+            job.cancel_requested_at = None
             if kind is not None and kind.restart == 'rerun':
                 job.checkpoint_state, job.track_positions = None, {}
             self.engine._track(job)
@@ -256,8 +269,11 @@ class JobService(PreferencesFacade, JobFiles):
             self.engine.repo.delete_job(job_id)  # never loaded: nothing in memory runs it or waits for it
             self._delete_files(job_id)
             return
-        if job.status in (Status.RUNNING, Status.PAUSED) and job.in_worker:
+        if job.in_worker and not job.status.is_terminal:
             self.cancel(job_id)
+            with job.lock:
+                if job.in_worker and not job.status.is_terminal:  # stuck: what it ends with is not recorded
+                    job.abandoned = True
         self.engine.dispatcher.discard(job_id)
         self.engine.deferred.disarm(job_id)
         self.engine.repo.delete_job(job_id)

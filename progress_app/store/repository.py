@@ -20,14 +20,15 @@ from sqlalchemy import Connection, Engine, delete, event, func, insert
 from sqlmodel import Session, col, select
 
 from progress_app.domain.events import Event
+from progress_app.domain.status import ACTIVE_NAMES
 from progress_app.store.engine import UnreadableJSON
 from progress_app.store.group_commit import GroupCommit
 from progress_app.store.history_queries import FINISHED_STATUSES, HistoryQueries
 from progress_app.store.tables import EVENT, JOB, SETTING, JobEventRow, JobRow, SettingRow
 from progress_app.store.writes import CoreWrites, SqliteSql, SqliteWrites, Writes
 
-ACTIVE_STATUSES = ('scheduled', 'queued', 'running', 'paused')
-ON_TOP = ('running', 'paused')  # what the dashboard lists first: the jobs that hold a worker
+ACTIVE_STATUSES = ACTIVE_NAMES
+ON_TOP = ('running', 'cancelling', 'paused')  # what the dashboard lists first: the jobs in a worker
 
 
 def _row_job(row: JobRow) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from progress_app.domain.status import ACTIVE_NAMES
 from progress_app.ui import format as fmt
 
 ACTIONS_BY_STATUS: dict[str, tuple[str, ...]] = {
@@ -11,11 +12,12 @@ ACTIONS_BY_STATUS: dict[str, tuple[str, ...]] = {
     'queued': ('pause', 'cancel', 'remove'),
     'running': ('pause', 'cancel', 'remove'),
     'paused': ('resume', 'cancel', 'remove'),
+    'cancelling': ('remove',),
     'completed': ('download', 'remove'),
     'failed': ('retry', 'remove'),
     'cancelled': ('retry', 'remove'),
 }
-ACTIVE = ('scheduled', 'queued', 'running', 'paused')
+ACTIVE = ACTIVE_NAMES
 FINISHED = ('completed', 'failed', 'cancelled')
 
 
@@ -47,6 +49,8 @@ def timing_text(job: dict[str, Any]) -> str:
         return f"#{job['queue_position']} in queue" if job.get('queue_position') else 'waiting'
     if status == 'paused':
         return 'paused'
+    if status == 'cancelling':
+        return f"waiting {fmt.duration(job['cancel_waiting_seconds'])} for the job's next check point"
     if status == 'scheduled':
         return f"at {job['run_at'][:16].replace('T', ' ')}" if job.get('run_at') else 'scheduled'
     return ''

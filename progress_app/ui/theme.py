@@ -12,11 +12,11 @@ from progress_app.ui.components import notifications
 
 STATUS_COLORS = {
     'scheduled': 'deep-purple-5', 'queued': 'amber-8', 'running': 'blue-7', 'paused': 'orange-8',
-    'completed': 'green-7', 'failed': 'red-7', 'cancelled': 'grey-6',
+    'cancelling': 'blue-grey-5', 'completed': 'green-7', 'failed': 'red-7', 'cancelled': 'grey-6',
 }
 STATUS_ICONS = {
     'scheduled': 'schedule', 'queued': 'hourglass_empty', 'running': 'play_circle', 'paused': 'pause_circle',
-    'completed': 'check_circle', 'failed': 'error', 'cancelled': 'cancel',
+    'cancelling': 'stop_circle', 'completed': 'check_circle', 'failed': 'error', 'cancelled': 'cancel',
 }
 NAV = (('/', 'Dashboard', 'dashboard'), ('/history', 'History', 'insights'),
        ('/schedules', 'Schedules', 'event_repeat'), ('/settings', 'Settings', 'tune'))

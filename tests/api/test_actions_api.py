@@ -132,8 +132,8 @@ def test_result_single_file_and_zip(app):
 
 def test_queue_stats(app):
     stats = app.client.get('/api/queue/stats').json()
-    assert set(stats) == {'scheduled', 'queued', 'running', 'paused', 'completed', 'failed', 'cancelled',
-                          'total_processed'}
+    assert set(stats) == {'scheduled', 'queued', 'running', 'paused', 'cancelling', 'completed', 'failed',
+                          'cancelled', 'total_processed'}
     assert stats['total_processed'] == stats['completed'] + stats['failed'] + stats['cancelled']
     listing = app.client.get('/api/jobs', params={'status': 'completed', 'limit': 1}).json()
     assert stats['completed'] == listing['total']
@@ -169,3 +169,21 @@ def test_run_again_makes_a_new_job_like_the_old_one(app, tmp_path):
     refused = app.client.post(f"/api/jobs/{batch['id']}/run-again")
     assert refused.status_code == 422 and 'does not exist' in refused.text
     assert app.client.post('/api/jobs/9999/run-again').status_code == 404
+
+
+def test_cancel_of_a_job_that_never_reaches_a_check_point_answers_cancelling(app, tmp_path):
+    release = tmp_path / 'release'
+    stuck = app.submit('t_stuck', {'release': str(release)})
+    wait_until(lambda: status_of(app, stuck['id']) == 'running')
+    cancelled = app.client.post(f"/api/jobs/{stuck['id']}/cancel")
+    assert cancelled.status_code == 200
+    body = cancelled.json()
+    assert body['status'] == 'cancelling' and body['cancel_requested_at'] and body['cancel_waiting_seconds'] >= 0
+    assert wait_until(lambda: app.job(stuck['id'])['cancel_waiting_seconds'] > body['cancel_waiting_seconds'])
+    assert app.client.get('/api/queue/stats').json()['cancelling'] >= 1
+    assert [j['id'] for j in app.client.get('/api/jobs', params={'status': 'cancelling'}).json()['items']] == [
+        stuck['id']]
+    paused = app.client.post(f"/api/jobs/{stuck['id']}/pause")
+    assert paused.status_code == 409 and 'it is being cancelled: it stops at its next check point' in paused.text
+    release.touch()
+    wait_until(lambda: status_of(app, stuck['id']) == 'completed')

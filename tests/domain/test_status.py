@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from progress_app.domain.events import Event, EventType
-from progress_app.domain.status import TERMINAL, TRANSITIONS, Status, can_transition, transition
+from progress_app.domain.status import ACTIVE_NAMES, TERMINAL, TRANSITIONS, Status, can_transition, transition
 from progress_app.errors import IllegalTransition, ProgressAppError
 
 S = Status
@@ -15,8 +15,9 @@ ALLOWED = {
     (S.SCHEDULED, S.QUEUED), (S.SCHEDULED, S.CANCELLED),
     (S.QUEUED, S.RUNNING), (S.QUEUED, S.PAUSED), (S.QUEUED, S.CANCELLED),
     (S.RUNNING, S.PAUSED), (S.RUNNING, S.COMPLETED), (S.RUNNING, S.FAILED), (S.RUNNING, S.CANCELLED),
-    (S.RUNNING, S.QUEUED),
-    (S.PAUSED, S.RUNNING), (S.PAUSED, S.QUEUED), (S.PAUSED, S.CANCELLED),
+    (S.RUNNING, S.QUEUED), (S.RUNNING, S.CANCELLING),
+    (S.PAUSED, S.RUNNING), (S.PAUSED, S.QUEUED), (S.PAUSED, S.CANCELLED), (S.PAUSED, S.CANCELLING),
+    (S.CANCELLING, S.CANCELLED), (S.CANCELLING, S.COMPLETED), (S.CANCELLING, S.FAILED),
     (S.FAILED, S.QUEUED), (S.CANCELLED, S.QUEUED),
 }
 ALL_PAIRS = list(itertools.product(Status, repeat=2))
@@ -27,7 +28,7 @@ def pair_id(pair: tuple[Status, Status]) -> str:
 
 
 def test_the_table_covers_every_status_and_matches_the_design() -> None:
-    assert len(ALL_PAIRS) == 49
+    assert len(ALL_PAIRS) == 64
     assert set(TRANSITIONS) == set(Status)
     assert {(a, b) for a, targets in TRANSITIONS.items() for b in targets} == ALLOWED
 
@@ -58,6 +59,10 @@ def test_transition_allows_exactly_the_pairs_of_the_table(pair: tuple[Status, St
                                    'job instead'),
     (S.RUNNING, S.RUNNING, None, 'cannot start a job that is running: it is running'),
     (S.PAUSED, S.PAUSED, 'pause', 'cannot pause a job that is paused: it is paused'),
+    (S.CANCELLING, S.PAUSED, 'pause', 'cannot pause a job that is cancelling: it is being cancelled: it stops at its '
+                                      'next check point'),
+    (S.CANCELLING, S.QUEUED, 'retry', 'cannot retry a job that is cancelling: it is being cancelled: it stops at '
+                                      'its next check point'),
 ])
 def test_the_message_names_the_action_and_the_status_in_plain_words(
         current: Status, target: Status, action: str | None, expected: str) -> None:
@@ -89,8 +94,8 @@ def test_plain_strings_are_accepted_as_statuses() -> None:
 
 
 def test_status_is_a_str_enum_with_the_documented_values() -> None:
-    assert [s.value for s in Status] == ['scheduled', 'queued', 'running', 'paused', 'completed', 'failed',
-                                         'cancelled']
+    assert [s.value for s in Status] == ['scheduled', 'queued', 'running', 'paused', 'cancelling', 'completed',
+                                         'failed', 'cancelled']
     assert S.RUNNING == 'running'
     assert Status('paused') is S.PAUSED
 
@@ -114,10 +119,15 @@ def test_every_active_status_can_be_cancelled() -> None:
             assert can_transition(status, S.CANCELLED)
 
 
+def test_a_job_being_cancelled_never_goes_back_to_the_queue() -> None:
+    assert S.CANCELLING.is_active and not can_transition(S.CANCELLING, S.QUEUED)
+    assert ACTIVE_NAMES == ('scheduled', 'queued', 'running', 'paused', 'cancelling')
+
+
 def test_event_types_and_their_dict_form() -> None:
     assert [t.value for t in EventType] == [
         'created', 'queued', 'started', 'stage', 'progress', 'message', 'paused', 'resumed', 'interrupted',
-        'retried', 'completed', 'failed', 'cancelled', 'removed']
+        'retried', 'completed', 'failed', 'cancelling', 'cancelled', 'removed']
     event = Event(id=7, job_id=3, seq=2, at=1700000000.5, type=EventType.STAGE, data={'stage': 'parse'})
     assert event.to_dict() == {'id': 7, 'job_id': 3, 'seq': 2, 'at': 1700000000.5, 'type': 'stage',
                                'data': {'stage': 'parse'}}

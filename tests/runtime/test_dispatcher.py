@@ -1,4 +1,4 @@
-"""The dispatcher on its own: serving loops in threads of a stand-in scheduler, jobs that block until let go."""
+"""The dispatcher on its own: serving loops in threads the tests keep track of, jobs that block until let go."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import threading
 import pytest
 
 from progress_app.runtime import dispatcher as dispatcher_module
-from progress_app.runtime.dispatcher import SERVE, Dispatcher
+from progress_app.runtime.dispatcher import Dispatcher
 from tests.helpers import wait_until
 
 
 class Loops:
-    """Stands in for APScheduler: each `add_job` of a serving loop runs it in a thread of its own."""
+    """Starts the serving loops (each in a thread of its own, as the dispatcher does) and counts them."""
 
     def __init__(self) -> None:
         self.added = 0
@@ -24,10 +24,9 @@ class Loops:
         self.release: dict[int, threading.Event] = {}
         self.lock = threading.Lock()
 
-    def add_job(self, func: str, args: list, **kwargs) -> None:
-        assert func == SERVE and kwargs['misfire_grace_time'] is None
+    def start(self, target) -> None:
         self.added += 1
-        thread = threading.Thread(target=self.dispatcher.serve, args=(self.run,), daemon=True)
+        thread = threading.Thread(target=target, daemon=True)
         self.threads.append(thread)
         thread.start()
 
@@ -54,7 +53,7 @@ def loops(monkeypatch) -> Loops:
 
 
 def make(loops: Loops, limit: int) -> Dispatcher:
-    dispatcher = Dispatcher(loops, 'key', limit)  # type: ignore[arg-type]
+    dispatcher = Dispatcher(loops.run, limit, start=loops.start)
     loops.dispatcher = dispatcher
     dispatcher.open()
     return dispatcher
@@ -96,7 +95,7 @@ def test_at_most_limit_jobs_run_and_a_busy_queue_starts_no_loop_per_job(loops):
     loops.let_go(*range(1, 21))
     wait_until(lambda: len(loops.runs) == 20 and not loops.running)
     assert loops.most_at_once == 3
-    assert loops.added == 3  # the three loops took every job; none was handed to the scheduler on its own
+    assert loops.added == 3  # the three loops took every job; none was started for a job on its own
     dispatcher.enqueue(21, 0)  # an idle loop (lingering) takes it: still no new loop
     loops.let_go(21)
     wait_until(lambda: 21 in loops.runs)
@@ -140,13 +139,30 @@ def test_close_stops_taking_jobs_and_gives_back_the_ones_not_started(loops):
 
 
 def test_jobs_handed_to_a_loop_that_never_starts_go_back_to_the_queue(loops):
-    dispatcher = make(loops, 2)
+    def refuse(target):
+        raise RuntimeError("can't create new thread at interpreter shutdown")
 
-    def refuse(*args, **kwargs):
-        raise RuntimeError('the scheduler is shutting down')
-
-    loops.add_job = refuse  # type: ignore[method-assign]
+    dispatcher = Dispatcher(loops.run, 2, start=refuse)
+    dispatcher.open()
     with pytest.raises(RuntimeError):
         dispatcher.enqueue(7, 0)
     assert dispatcher.positions() == {7: 1} and dispatcher.busy() == set()
     assert dispatcher.stats()['running'] == 0
+
+
+def test_an_abandoned_loop_gives_its_slot_away_and_takes_nothing_more_when_its_job_returns(loops):
+    dispatcher = make(loops, 1)
+    for job_id in (1, 2, 3):
+        dispatcher.enqueue(job_id, 0)
+    wait_until(lambda: loops.running == {1})
+    dispatcher.abandon(1)  # job 1 is being cancelled and does not return: another loop runs the queue
+    wait_until(lambda: loops.running == {1, 2})
+    assert loops.added == 2 and dispatcher.busy() == {2}
+    assert dispatcher.stats() == {'queued': 1, 'running': 1, 'limit': 1}
+    dispatcher.abandon(1)  # asked twice: counted out once
+    loops.let_go(1)  # returns at last: its loop ends instead of taking job 3, and no slot is freed twice
+    wait_until(lambda: not loops.threads[0].is_alive())
+    assert loops.running == {2} and dispatcher.positions() == {3: 1}
+    loops.let_go(2, 3)
+    wait_until(lambda: loops.runs == [1, 2, 3] and not loops.running)
+    assert loops.most_at_once == 2 and loops.added == 2

@@ -148,3 +148,21 @@ async def test_a_damaged_job_is_named_with_its_problem_and_can_be_removed(user: 
     user.find(marker=f'remove-damaged-{damaged}').click()
     await user.should_not_see('could not be read from the database')
     assert service.list()['total'] == 1
+
+
+async def test_a_job_being_cancelled_says_it_waits_for_its_next_check_point(user: User, service, tmp_path):
+    from tests import fixture_kinds  # noqa: F401  (registers t_stuck: a sleep that never calls ctx.check())
+
+    release = tmp_path / 'release'
+    try:
+        job = service.submit('t_stuck', {'release': str(release)}, name='sound asleep')
+        service.wait(job['id'], ['running'])
+        await user.open('/')
+        await rows_until(user, lambda rows: rows and rows[0]['status'] == 'running')
+        user.find(ui.table).trigger('act', {'id': job['id'], 'action': 'cancel'})
+        rows = await rows_until(user, lambda rows: rows[0]['status'] == 'cancelling')
+        assert rows[0]['timing'].startswith('waiting ') and "for the job's next check point" in rows[0]['timing']
+        assert rows[0]['actions'] == ['remove'] and rows[0]['color'] != 'grey'
+    finally:
+        release.touch()
+    await rows_until(user, lambda rows: rows[0]['status'] == 'completed')

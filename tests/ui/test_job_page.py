@@ -210,3 +210,24 @@ async def test_a_scheduled_job_can_be_started_from_its_page(user: User, service)
     user.find(marker='action-start').click()
     await until(lambda: service.get(job['id'])['status'] == 'completed')
     assert service.engine.scheduler.get_job(f"release-{job['id']}") is None  # its timer is gone with it
+
+
+async def test_a_job_that_never_reaches_a_check_point_shows_cancelling_and_what_it_waits_for(
+        user: User, service, tmp_path):
+    from tests import fixture_kinds  # noqa: F401  (registers t_stuck: a sleep that never calls ctx.check())
+
+    release = tmp_path / 'release'
+    try:
+        job = service.submit('t_stuck', {'release': str(release)}, name='sound asleep')
+        service.wait(job['id'], ['running'])
+        await user.open(f"/jobs/{job['id']}")
+        user.find(marker='action-cancel').click()
+        await until(lambda: service.get(job['id'])['status'] == 'cancelling')
+        await user.should_see('cancelling')
+        await until(lambda: "for the job's next check point" in texts(user))
+        assert 'waiting ' in texts(user)
+        await user.should_not_see(marker='action-cancel')
+        await user.should_see(marker='action-remove')
+    finally:
+        release.touch()
+    await until(lambda: service.get(job['id'])['status'] == 'completed')

@@ -28,11 +28,14 @@ async def perform(service: JobService, job_id: int, action: str) -> bool:
         return True
     method = getattr(service, action)
     try:
-        await run.io_bound(method, job_id)
+        done = await run.io_bound(method, job_id)
     except ProgressAppError as exc:
         ui.notify(str(exc), type='warning')
         return False
-    ui.notify(f'Job #{job_id} {VERBS[action]}', type='info', timeout=2000)
+    if isinstance(done, dict) and done.get('status') == 'cancelling':
+        ui.notify(f'Job #{job_id} is cancelling: it stops at its next check point', type='info')
+    else:
+        ui.notify(f'Job #{job_id} {VERBS[action]}', type='info', timeout=2000)
     return True
 
 
