@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = settings_or_exit(argv)
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
     logging.getLogger('apscheduler').setLevel(logging.WARNING)  # it logs every job hand-off at INFO
+    logging.getLogger('alembic').setLevel(logging.WARNING)  # and this how it talks to the database, each start
     if multiprocessing.current_process().name == 'MainProcess':
         service = build(settings)
         try:  # fail before the server starts, in one clear line, if the database cannot be used

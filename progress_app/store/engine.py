@@ -8,12 +8,9 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DatabaseError
-from sqlmodel import Session, SQLModel, select
 
-from progress_app.errors import DamagedDatabase, SchemaVersionError
-from progress_app.store import tables
-
-SCHEMA_VERSION = 1
+from progress_app.errors import DamagedDatabase
+from progress_app.store import migrate
 
 
 class UnreadableJSON:
@@ -69,7 +66,7 @@ def check_integrity(engine: Engine) -> None:
     except DatabaseError as exc:
         problems = [str(exc.orig or exc)]
     if problems != ['ok']:
-        raise DamagedDatabase(damaged_message(engine.url.database or '', '; '.join(problems)))
+        raise DamagedDatabase(damaged_message(engine.url.database or '', ' '.join('; '.join(problems).split())))
 
 
 def damaged_message(path: str, problem: str) -> str:
@@ -79,22 +76,12 @@ def damaged_message(path: str, problem: str) -> str:
             f'{restore}, or move the file aside (mv {path} {path}.damaged) to start with an empty one.')
 
 
-def init_schema(engine: Engine) -> None:
-    """Check the file, create missing tables and check the schema version; an unknown version is an error, never
-    a migration."""
+def init_schema(engine: Engine) -> str | None:
+    """Check the file and bring its schema to this app's revision (`migrate.py`); returns the path of the backup
+    made before an upgrade, if one was."""
     check_integrity(engine)
+    backup = migrate.upgrade(engine)
     if engine.url.get_backend_name() == 'sqlite' and Path(engine.url.database or ':memory:').is_file():
         # It holds commands' environments: the owner's only. SQLite gives its -wal and -shm files the same mode.
         Path(engine.url.database or '').chmod(0o600)
-    SQLModel.metadata.create_all(engine, tables=[t.__table__ for t in (  # type: ignore[attr-defined]
-        tables.JobRow, tables.JobEventRow, tables.MetaRow, tables.SettingRow)])
-    with Session(engine) as session:
-        row = session.exec(select(tables.MetaRow).where(tables.MetaRow.key == 'schema_version')).first()
-        if row is None:
-            session.add(tables.MetaRow(key='schema_version', value=str(SCHEMA_VERSION)))
-            session.commit()
-        elif row.value != str(SCHEMA_VERSION):
-            raise SchemaVersionError(
-                f'the database {engine.url.render_as_string(hide_password=True)} has schema version {row.value}; '
-                f'this version of Progress App reads version {SCHEMA_VERSION}. Use a matching version of the app '
-                'or another --data-dir.')
+    return backup

@@ -12,7 +12,8 @@ class JobRow(SQLModel, table=True):
     """The current snapshot of one job. Its history is in `job_event`."""
 
     __tablename__ = 'job'
-    __table_args__ = (Index('ix_job_status_priority', 'status', 'priority'), {'sqlite_autoincrement': True})
+    __table_args__ = (Index('ix_job_status_priority', 'status', 'priority'), Index('ix_job_status_id', 'status', 'id'),
+                      {'sqlite_autoincrement': True})
 
     id: int | None = Field(default=None, primary_key=True)
     name: str
@@ -71,6 +72,9 @@ class SettingRow(SQLModel, table=True):
 
 
 # The Core tables behind the models, for the statements the store builds itself.
+metadata = SQLModel.metadata
 JOB = JobRow.__table__  # type: ignore[attr-defined]
 EVENT = JobEventRow.__table__  # type: ignore[attr-defined]
 SETTING = SettingRow.__table__  # type: ignore[attr-defined]
+OWN_TABLES = frozenset({'job', 'job_event', 'meta', 'setting'})
+"""The tables Alembic revisions manage (APScheduler keeps `apscheduler_jobs` itself)."""
