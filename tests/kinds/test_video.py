@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +19,7 @@ from progress_app.errors import InvalidParams
 from progress_app.kinds import ffmpeg
 from progress_app.runtime.engine import Engine
 from progress_app.runtime.service import JobService
-from tests.helpers import wait_until
+from tests.helpers import ROOT, wait_until
 from tests.kinds.media import difference, frame_at, make_audio, make_image, make_video
 from tests.kinds.test_command import assert_group_gone, proc_state, running_pgid
 
@@ -279,13 +283,29 @@ def test_invalid_params_are_refused_before_anything_runs(validating_service, cli
     assert not (tmp_path / 'out.mp4').exists()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason='root reads any file')
+@pytest.mark.skipif(os.geteuid() == 0, reason='root reads any file: run as nobody by the test below')
 def test_an_unreadable_input_is_refused(service, tmp_path, clip):
     locked = tmp_path / 'locked.mp4'
     locked.write_bytes(clip.read_bytes())
     locked.chmod(0)
     with pytest.raises(InvalidParams, match='cannot be read: Permission denied'):
         service.submit('video', {'input': str(locked)})
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='the test above runs as it is')
+def test_an_unreadable_input_is_refused_for_an_ordinary_user_too():
+    """As root (CI), the check above runs as `nobody`, for whom a file can be unreadable."""
+    scratch = Path(tempfile.mkdtemp(prefix='as-nobody-'))
+    scratch.chmod(0o777)
+    try:
+        result = subprocess.run(
+            ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', sys.executable, '-m', 'pytest', '-q',
+             '-p', 'no:cacheprovider', '--basetemp', str(scratch / 'tmp'),
+             f'{Path(__file__).relative_to(ROOT)}::test_an_unreadable_input_is_refused'],
+            cwd=ROOT, capture_output=True, text=True, timeout=300, env={**os.environ, 'HOME': str(scratch)})
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    assert result.returncode == 0 and '1 passed' in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
 
 
 def test_progress_parser_reads_blocks_and_ignores_missing_values():
