@@ -105,6 +105,12 @@ class Lifecycle:
             job.unsaved_events.append(event)
         self.bus.publish_state(job, event)
 
+    def save_checkpoint(self, job: Job) -> None:
+        """Commit the job's resume point now, grouped with whatever else is being written at the same moment."""
+        version = job.checkpoint_version  # read before the values: never claims more than was written
+        self.repo.save_many({job.id: {'checkpoint': job.checkpoint_values()}}, live_only=True)
+        job.checkpoint_saved = max(job.checkpoint_saved, version)
+
     # -- the worker's side of pause / cancel / interrupt --------------------------------------------------
     def honour_requests(self, job: Job) -> None:
         """Called in the job's thread at a pause/cancel point: raise to stop, or block while paused."""

@@ -1,8 +1,9 @@
 """The recorder: one writer thread that persists what jobs report, batched, behind their backs.
 
 Every cycle (25 ms) it writes, in one transaction: the queued events (stage changes, throttled progress and
-messages), the rows of jobs whose checkpoint moved (so a crash loses at most the item in flight), and the
-progress snapshots that are due. Job threads never wait for it.
+messages), the rows of jobs whose checkpoint moved (`ctx.checkpoint()`: a crash loses at most the last 25 ms;
+`ctx.track()` commits its own before the next item starts), and the progress snapshots that are due. Job
+threads never wait for it.
 
 Each running job gets a snapshot (a row update and a `progress` history event, which the streams carry) once a
 second, or less often when more than 25 jobs run: at most 25 a second in all, so 200 running jobs do not write
@@ -13,17 +14,17 @@ written all at once, so no cycle carries a burst.
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from progress_app.domain.events import Event, EventType
 from progress_app.domain.status import Status
 from progress_app.runtime.job import Job
-from progress_app.store.repository import Repository
+from progress_app.store.repository import Columns, Repository
 
 log = logging.getLogger(__name__)
 
@@ -83,9 +84,10 @@ class Recorder:
                 events.append(self._events.get_nowait())
             except queue.Empty:
                 break
-        updates: dict[int, dict[str, Any]] = {}
+        updates: dict[int, Columns] = {}
         published: list[tuple[Job, Event]] = []
         written: dict[int, tuple[int, float, float, str]] = {}
+        saved: list[tuple[Job, int]] = []
         now = time.monotonic()
         live = list(self._live_jobs())
         interval = max(SNAPSHOT_SECONDS, sum(job.status is Status.RUNNING for job in live) / SNAPSHOTS_PER_SECOND)
@@ -107,9 +109,13 @@ class Recorder:
             changed = current_fraction != fraction or job.progress.message != message
             if not (moved or changed):
                 continue
-            updates[job.id] = job.progress_values(now)
-            written[job.id] = (job.checkpoint_version, now if due else at, current_fraction if due else fraction,
+            # The version is read before the values, which are read only as the write runs (see save_many): the
+            # row never goes back behind a checkpoint the job committed itself meanwhile (ctx.track()).
+            version = job.checkpoint_version
+            written[job.id] = (version, now if due else at, current_fraction if due else fraction,
                                job.progress.message if due else message)
+            updates[job.id] = functools.partial(job.progress_values, now)
+            saved.append((job, version))
             if due and changed and self._make_event is not None:
                 with job.lock:  # a status change holds the lock: no progress event after `completed`
                     if job.status is not Status.RUNNING and job.status is not Status.PAUSED:
@@ -125,4 +131,6 @@ class Recorder:
             for job, event in published:
                 self._publish(job, event)
             self._written.update(written)
+            for job, version in saved:  # ctx.track() commits itself only what this leaves behind
+                job.checkpoint_saved = max(job.checkpoint_saved, version)
             self.cycles += 1

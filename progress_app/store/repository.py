@@ -46,6 +46,10 @@ def fast_path_available(engine: Engine) -> bool:
     return engine.dialect.name == 'sqlite' and engine.dialect.driver == 'pysqlite'
 
 
+Columns = dict[str, Any] | Callable[[], dict[str, Any]]
+"""A row's new column values, or a function that reads them when the write runs."""
+
+
 class _Writer:
     """The connection this process writes through (opened on first use, closed with the engine), and the group
     commit in front of it. Kept apart from the repository so that closing it needs no reference to that."""
@@ -130,22 +134,28 @@ class Repository(HistoryQueries):
 
         self._write(work)
 
-    def save_many(self, updates: dict[int, dict[str, Any]], events: Sequence[Event] = (), *,
+    def save_many(self, updates: dict[int, Columns], events: Sequence[Event] = (), *,
                   live_only: bool = False) -> None:
         """A batch of many jobs' rows and events in one transaction.
 
         Rows of jobs removed in the meantime are skipped, so one late write never fails the whole batch. With
         `live_only` (the recorder's snapshots), rows of jobs that have ended meanwhile are left as they are.
+        A row's columns may be given as a function: it is called as the transaction runs, with the write baton
+        held, so a write-behind snapshot taken before another thread's commit can never overwrite it with older
+        values (ctx.track() commits a job's checkpoint itself while the recorder writes the same row).
         """
         ids = set(updates) | {e.job_id for e in events}
         if not ids:
             return
 
         def work(writes: Writes) -> None:
-            existing = writes.existing(ids)
-            writes.update_jobs([(job_id, values) for job_id, values in updates.items() if job_id in existing],
-                               live_only)
-            writes.insert_events([e for e in events if e.job_id in existing])
+            # An UPDATE of a removed job's row changes nothing: only events need the look-up (ctx.track()'s
+            # checkpoints come here without any, many a second).
+            writes.update_jobs([(job_id, values() if callable(values) else values)
+                                for job_id, values in updates.items()], live_only)
+            if events:
+                existing = writes.existing({e.job_id for e in events})
+                writes.insert_events([e for e in events if e.job_id in existing])
 
         self._write(work)
 
