@@ -1,9 +1,9 @@
 """Plugins: every `<data-dir>/plugins/*.py` is imported at start-up; its `@job_kind` functions become kinds.
 
-A plugin that fails to import (syntax error, exception, bad `@job_kind`) is reported with its file and line and
-skipped: it never stops the app nor affects other plugins, and kinds it registered before failing are removed
-again. Files whose name starts with `_` are helpers, not plugins, and a file that links outside the plugins folder
-is never loaded.
+A plugin that fails to import (syntax error, exception, bad `@job_kind`, even `sys.exit()` or KeyboardInterrupt) is
+reported with its file and line and skipped: it never stops the app nor affects other plugins, and kinds it
+registered before failing are removed again. Files whose name starts with `_` are helpers, not plugins, and a
+file that links outside the plugins folder is never loaded.
 """
 
 from __future__ import annotations
@@ -81,7 +81,9 @@ def load_plugin(path: Path, registry: Registry) -> tuple[list[str], PluginProble
         sys.modules[module_name] = module  # dataclasses, pickling and typing look the module up by name
         with loading(registry, source):
             spec.loader.exec_module(module)
-    except Exception as exc:
+    # SystemExit and KeyboardInterrupt too: raised by a plugin's top level (`sys.exit()` in a script turned plugin),
+    # they would otherwise end the app's start-up, which a plugin must never do.
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:
         sys.modules.pop(module_name, None)
         for name in {k.name for k in registry.all()} - before:
             registry.remove(name)
@@ -91,13 +93,15 @@ def load_plugin(path: Path, registry: Registry) -> tuple[list[str], PluginProble
     return sorted({k.name for k in registry.all()} - before), None
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: BaseException) -> str:
     if isinstance(exc, SyntaxError):
         return exc.msg or 'invalid syntax'
+    if isinstance(exc, SystemExit):
+        return f'the plugin called sys.exit({"" if exc.code is None else repr(exc.code)}) while being imported'
     return str(exc) or type(exc).__name__
 
 
-def _line_of(exc: Exception, path: Path) -> int | None:
+def _line_of(exc: BaseException, path: Path) -> int | None:
     """The line of the plugin file where it failed (the innermost frame in that file)."""
     if isinstance(exc, SyntaxError) and exc.filename and Path(exc.filename) == path:
         return exc.lineno

@@ -173,6 +173,50 @@ def test_a_restarted_engine_loads_its_plugins_again(make_service, data_dir):
     assert second.wait(job['id'], ['completed'], timeout=10)['result'] == 2
 
 
+def test_a_plugin_that_calls_sys_exit_at_import_is_reported_and_the_app_starts(make_service, data_dir):
+    plugins, exits, good = data_dir / 'plugins', f'exits_{uid()}', f'good_{uid()}'
+    header = 'import sys\nfrom progress_app import job_kind\n'
+    script = write(plugins, 'a_script.py', f"""
+        import sys
+        from progress_app import job_kind
+
+        @job_kind('{exits}')
+        def run(ctx):
+            return 1
+
+        sys.exit(3)
+    """)
+    write(plugins, 'b_bare.py', f'{header}sys.exit()\n')
+    write(plugins, 'c_good.py', f"{header}@job_kind('{good}')\ndef run(ctx):\n    return 2\n")
+
+    service = make_service(data_dir)
+    engine = service.engine
+    assert engine.started, 'a plugin calling sys.exit() must not stop the app'
+    problems = {Path(p.path).name: p for p in engine.plugin_problems}
+    line = script.read_text().splitlines().index('sys.exit(3)') + 1
+    called = 'SystemExit: the plugin called sys.exit({}) while being imported (line {})'
+    assert problems['a_script.py'].error == called.format(3, line)
+    assert problems['b_bare.py'].error == called.format('', 3)
+    assert engine.plugin_kinds == [good], 'kinds of a plugin that exited are removed, the others load'
+    job = service.submit(good)
+    assert service.wait(job['id'], ['completed'], timeout=10)['result'] == 2
+
+
+def test_the_real_app_starts_past_plugins_that_exit_or_raise_keyboard_interrupt(app_process, data_dir):
+    plugins, good = data_dir / 'plugins', f'good_{uid()}'
+    write(plugins, 'a_exit.py', 'import sys\nsys.exit(1)\n')
+    write(plugins, 'b_interrupt.py', 'raise KeyboardInterrupt\n')
+    write(plugins, 'c_good.py', f"from progress_app import job_kind\n@job_kind('{good}')\ndef run(ctx):\n"
+                                '    return 2\n')
+    app = app_process(data_dir=data_dir)  # start() fails if the app exits ("Application startup failed")
+    assert good in [k['name'] for k in app.client.get('/api/kinds').json()]
+    job = app.submit(good)
+    assert wait_until(lambda: app.job(job['id'])['status'] == 'completed', timeout=15)
+    log = app.output()
+    assert 'a_exit.py was not loaded: SystemExit: the plugin called sys.exit(1) while being imported' in log
+    assert 'b_interrupt.py was not loaded: KeyboardInterrupt' in log
+
+
 # -- the example plugins in examples/plugins -------------------------------------------------------------------
 
 @pytest.fixture
