@@ -36,6 +36,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,8 @@ LEFT_DEADLINE_SECONDS = 10.0  # ... and polled until gone, up to this long
 AFTER_RESTART_SECONDS = 3.0  # how long the restarted app gets to clean up what the dead one left
 START_TIMEOUT = 60.0
 TERMINAL = ('completed', 'failed', 'cancelled')
+VARIANTS = {'plugin': 35, 'demo': 18, 'demo-fail': 3, 'batch': 14, 'command': 10, 'grandchild': 14, 'command-fail': 6}
+FIRST_ROUND = ('grandchild', 'plugin', 'batch', 'demo', 'command', 'command-fail', 'demo-fail')
 
 
 @dataclass
@@ -202,8 +205,10 @@ class Run:
 
     def new_job(self) -> tuple[str, str, dict[str, Any]]:
         rng, marker = self.rng, self.marker
-        variant = rng.choices(['plugin', 'demo', 'demo-fail', 'batch', 'command', 'grandchild', 'command-fail'],
-                              weights=[35, 18, 3, 14, 10, 14, 6])[0]
+        if len(self.jobs) < len(FIRST_ROUND):  # one of each first, so that even a quick run meets them all
+            variant = FIRST_ROUND[len(self.jobs)]
+        else:
+            variant = rng.choices(list(VARIANTS), weights=list(VARIANTS.values()))[0]
         if variant == 'plugin':
             return variant, PLUGIN_KIND, {'out_dir': str(self.items_dir), 'items': rng.randint(40, 160),
                                           'item_seconds': round(rng.uniform(0.03, 0.12), 3)}
@@ -230,6 +235,10 @@ class Run:
         if variant == 'command-fail':
             params['on_interrupt'] = 'fail'
         return variant, 'command', params
+
+    def variants(self, ids: Iterable[int]) -> str:
+        counts = Counter(self.jobs[i].variant if i in self.jobs else 'unknown' for i in ids)
+        return ', '.join(f'{variant} {n}' for variant, n in sorted(counts.items()))
 
     # -- after a kill -------------------------------------------------------------------------------------------
     def read_db(self) -> tuple[dict[int, int], str]:
@@ -416,8 +425,8 @@ def chaos(run: Run) -> bool:
                  if run.jobs.get(job_id) is None or run.jobs[job_id].variant != 'command-fail'}
         previous = run.kills[-2].restart_to_running if len(run.kills) > 1 else None
         print(f'[{time.monotonic() - run.began:5.0f} s] kill {number:>3}/{args.kills} at +{k.after_seconds:4.1f} s: '
-              f'{len(k.running)} running '
-              f'(ids {sorted(k.running)}), integrity {k.integrity}, left behind {k.left_at_sample} at '
+              f'{len(k.running)} running (ids {sorted(k.running)}: {run.variants(k.running)}), '
+              f'integrity {k.integrity}, left behind {k.left_at_sample} at '
               f'{LEFT_SAMPLE_SECONDS:.0f} s / {k.left_at_deadline} at {LEFT_DEADLINE_SECONDS:.0f} s'
               + (f' {k.left_names}' if k.left_names else '') + '; '
               f'submitted so far {len(run.jobs)}'
@@ -469,11 +478,15 @@ def print_report(run: Run, final: dict[int, dict[str, Any]], integrity: str, aft
     tracebacks = {name: n for name, n in tracebacks.items() if n}
     variants = Counter(job.variant for job in run.jobs.values())
 
+    def hit(variant: str) -> int:
+        return sum(any(i in run.jobs and run.jobs[i].variant == variant for i in k.running) for k in kills)
+
     def mark(ok: bool) -> str:
         return 'PASS' if ok else 'FAIL'
 
     rows = [
         ('kills (SIGKILL)', len(kills), '', ''),
+        ('kills with a plugin / a grandchild command job running', f'{hit("plugin")} / {hit("grandchild")}', '', ''),
         ('jobs submitted', f'{len(run.jobs)} ({", ".join(f"{v} {n}" for v, n in sorted(variants.items()))})', '', ''),
         ('final statuses', ', '.join(f'{s} {n}' for s, n in sorted(by_status.items())), '', ''),
         ('jobs lost (missing or not completed, expected failures aside)',
