@@ -7,6 +7,7 @@ params_form.py), and one given a value for another operation is refused as a mis
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -109,11 +110,9 @@ class BatchParams(BaseModel):
             if target == inputs or target.is_relative_to(inputs):
                 raise ValueError(f"'{value}' is inside the source folder '{source}': the outputs would mix with "
                                  'the inputs (and be picked up as inputs); choose a folder outside it')
-        existing = next(p for p in (target, *target.parents) if p.exists())
-        if not existing.is_dir():
-            raise ValueError(f"cannot create the folder '{value}': '{existing}' is a file")
-        if not os.access(existing, os.W_OK | os.X_OK):
-            raise ValueError(f"cannot write to '{existing}' (permission denied)")
+        problem = _unwritable(target, value)
+        if problem:
+            raise ValueError(f'{problem}; choose another destination')
         return str(target)
 
     @field_validator('crf', 'preset', 'scale')
@@ -142,3 +141,26 @@ class BatchParams(BaseModel):
                                                                      'set recursive)'
             raise ValueError(f"no file matches the pattern '{self.pattern}' in the folder '{self.source}' ({where})")
         return self
+
+
+def _unwritable(folder: Path, shown: str) -> str | None:
+    """Why files cannot be written into `folder` (creating it if need be), or None. Tried for real, and undone:
+    permission bits say nothing about /proc, a read-only mount or root (for whom os.access is always true), and
+    every file of the job would fail later with an error that seems to be about its source."""
+    existing = next(p for p in (folder, *folder.parents) if p.exists())
+    if not existing.is_dir():
+        return f"cannot create the folder '{shown}': '{existing}' is a file"
+    try:
+        if existing == folder:
+            with tempfile.TemporaryFile(dir=folder):
+                pass
+        else:  # the first folder that would be made: made and removed again
+            first = existing / folder.relative_to(existing).parts[0]
+            first.mkdir()
+            first.rmdir()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if existing == folder:
+            return f"cannot write to the folder '{shown}' ({reason})"
+        return f"cannot create the folder '{shown}': '{existing}' does not take new folders ({reason})"
+    return None

@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 FIRE = 'progress_app.runtime.schedules:fire'
 STORE = 'schedules'
 LATE_SECONDS = 5.0
+TRIGGERS = ('cron', 'interval_seconds', 'run_at')
 
 
 class ScheduleSpec(BaseModel):
@@ -60,7 +61,7 @@ class ScheduleSpec(BaseModel):
 
     @model_validator(mode='after')
     def _one_trigger(self) -> ScheduleSpec:
-        given = [n for n in ('cron', 'interval_seconds', 'run_at') if getattr(self, n) is not None]
+        given = [n for n in TRIGGERS if getattr(self, n) is not None]
         if len(given) != 1:
             raise ValueError('give exactly one of cron, interval_seconds or run_at' + (
                 f' (got {", ".join(given)})' if given else ''))
@@ -82,8 +83,11 @@ class ScheduleSpec(BaseModel):
 
 
 def check_cron(expression: str) -> None:
-    """Raises ValueError, with the reason, for a crontab line that cannot be scheduled."""
-    CronTrigger(**crontab_fields(expression), timezone=get_localzone())
+    """Raises ValueError, with the reason, for a crontab line that cannot be scheduled or never fires."""
+    trigger = CronTrigger(**crontab_fields(expression), timezone=get_localzone())
+    # '0 0 30 2 *' parses, but no date matches it: APScheduler finds that out by searching up to year 9999 (~0.2 s)
+    if trigger.get_next_fire_time(None, datetime.now(UTC)) is None:
+        raise ValueError(f"the cron line '{expression}' never fires: no date matches it")
 
 
 def fire(engine_key: str, schedule_id: str, job: dict[str, Any], due: float | None = None,
@@ -112,7 +116,9 @@ class Schedules:
         now = datetime.now(UTC)
         first = trigger.get_next_fire_time(None, now)
         if first is None or first < now:
-            raise InvalidParams([{'loc': ['run_at'], 'msg': 'that time has passed', 'type': 'value_error'}])
+            given = next(n for n in TRIGGERS if getattr(spec, n) is not None)
+            raise InvalidParams([{'loc': [given], 'msg': 'that time has passed' if given == 'run_at' else
+                                  'it never fires', 'type': 'value_error'}])
         self._scheduler.add_job(FIRE, trigger, args=[self.engine.key, schedule_id], id=schedule_id,
                                 name=spec.name or kind.title, jobstore=STORE, misfire_grace_time=None,
                                 coalesce=True, max_instances=1,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import wait_until
+from tests.helpers import ROOT, wait_until
 
 
 def test_health(app):
@@ -59,6 +59,8 @@ def test_list_paging(app):
     ({'kind': 'command', 'params': {'command': 'ls', 'cwd': '/no/such/dir'}}, ['body', 'params', 'cwd'],
      "the folder '/no/such/dir' does not exist"),
     ({'kind': 'demo', 'priority': 10**6}, ['body', 'priority'], 'less than or equal to 1000'),
+    ({'kind': 'batch', 'params': {'source': str(ROOT / 'tests'), 'operation': 'copy', 'dest': '/proc/x'}},
+     ['body', 'params', 'dest'], "cannot create the folder '/proc/x': '/proc' does not take new folders"),
     ({'kind': 'demo', 'name': ''}, ['body', 'name'], 'at least 1 character'),
     ({'kind': 'demo', 'surprise': True}, ['body', 'surprise'], 'Extra inputs'),
     ({}, ['body', 'kind'], 'Field required'),

@@ -47,6 +47,16 @@ def test_bad_schedules_are_422(app):
     assert app.client.get('/api/schedules').json() == []
 
 
+def test_a_cron_line_that_never_fires_is_refused_at_the_cron_field(app):
+    for path in ('/api/schedules', '/api/jobs'):
+        response = app.client.post(path, json={'kind': 'demo', 'params': QUICK, 'cron': '0 0 30 2 *'})
+        assert response.status_code == 422, response.text
+        [error] = response.json()['detail']
+        assert error['loc'] == ['body', 'cron'], error
+        assert error['msg'].endswith("the cron line '0 0 30 2 *' never fires: no date matches it"), error
+    assert app.client.get('/api/schedules').json() == []
+
+
 def test_post_job_with_run_at_is_scheduled_and_with_cron_makes_a_schedule(app):
     soon = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
     job = app.client.post('/api/jobs', json={'kind': 'demo', 'params': QUICK, 'run_at': soon}).json()

@@ -276,6 +276,9 @@ def test_the_journal_drops_a_cut_off_line_and_keeps_the_last_record_of_an_item(t
     ({'operation': 'copy', 'dest': '{source}'}, 'dest', 'inside the source folder'),
     ({'operation': 'copy', 'dest': '{source}/out'}, 'dest', 'inside the source folder'),
     ({'operation': 'copy', 'dest': '{other}/out'}, 'dest', 'is a file'),
+    # Writable by permission bits (and to root), yet nothing can be made there: found out before anything runs.
+    ({'operation': 'copy', 'dest': '/proc/x'}, 'dest', "cannot create the folder '/proc/x': '/proc' does not take"),
+    ({'operation': 'copy', 'dest': '/proc'}, 'dest', "cannot write to the folder '/proc'"),
     ({'operation': 'checksum', 'dest': '{tmp}/out'}, 'dest', 'does not apply to checksum'),
     ({'operation': 'image_resize'}, None, 'needs a width, a height or both'),
     ({'operation': 'image_resize', 'width': 10, 'keep_aspect': False}, None, 'needs both width and height'),
