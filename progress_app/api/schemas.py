@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from progress_app.domain.priority import Priority
+
 
 class JobCreate(BaseModel):
     model_config = ConfigDict(extra='forbid', strict=True, json_schema_extra={
@@ -15,7 +17,7 @@ class JobCreate(BaseModel):
     kind: Annotated[str, Field(min_length=1, max_length=100, description="A kind from GET /api/kinds, e.g. 'demo'")]
     params: Annotated[dict[str, Any], Field(description="The kind's parameters (see its params_schema)")] = {}
     name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
-    priority: Annotated[int, Field(ge=-1000, le=1000, description='Higher runs first')] = 0
+    priority: Priority = 0
     run_at: Annotated[datetime | None, Field(strict=False, description='Start at this ISO time (without a zone: '
                                                                        "the app's local time); until then the job is "
                                                                        'scheduled')] = None

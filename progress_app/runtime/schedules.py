@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tzlocal import get_localzone
 
 from progress_app.domain.cron import crontab_fields
+from progress_app.domain.priority import Priority
 from progress_app.errors import InvalidParams, NotFound, ProgressAppError
 from progress_app.runtime.runner import ENGINES
 
@@ -37,15 +38,23 @@ LATE_SECONDS = 5.0
 TRIGGERS = ('cron', 'interval_seconds', 'run_at')
 
 
+def _exactly_one_trigger(schema: dict[str, Any]) -> None:
+    """Say in the JSON schema what `_one_trigger` checks: one of the three is given and not null, the others are
+    left out or null."""
+    schema['oneOf'] = [{'required': [name], 'properties': {
+        other: {'not': {'type': 'null'}} if other == name else {'type': 'null'} for other in TRIGGERS}}
+        for name in TRIGGERS]
+
+
 class ScheduleSpec(BaseModel):
     """A schedule as the API and the UI give it: what to run, and exactly one of cron / interval / run_at."""
 
-    model_config = ConfigDict(extra='forbid', strict=True)
+    model_config = ConfigDict(extra='forbid', strict=True, json_schema_extra=_exactly_one_trigger)
 
     kind: Annotated[str, Field(min_length=1, max_length=100)]
     params: dict[str, Any] = {}
     name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
-    priority: Annotated[int, Field(ge=-1000, le=1000)] = 0
+    priority: Priority = 0
     cron: Annotated[str | None, Field(description="Crontab line in the app's local time: '30 2 * * 1-5'")] = None
     interval_seconds: Annotated[float | None, Field(ge=1, le=366 * 86400)] = None
     run_at: Annotated[datetime | None, Field(strict=False, description='ISO time; without a zone: local')] = None

@@ -59,6 +59,8 @@ def test_list_paging(app):
     ({'kind': 'command', 'params': {'command': 'ls', 'cwd': '/no/such/dir'}}, ['body', 'params', 'cwd'],
      "the folder '/no/such/dir' does not exist"),
     ({'kind': 'demo', 'priority': 10**6}, ['body', 'priority'], 'less than or equal to 1000'),
+    ({'kind': 'demo', 'priority': -32.5}, ['body', 'priority'], 'valid integer'),
+    ({'kind': 'demo', 'priority': '5'}, ['body', 'priority'], 'valid integer'),
     ({'kind': 'batch', 'params': {'source': str(ROOT / 'tests'), 'operation': 'copy', 'dest': '/proc/x'}},
      ['body', 'params', 'dest'], "cannot create the folder '/proc/x': '/proc' does not take new folders"),
     ({'kind': 'demo', 'name': ''}, ['body', 'name'], 'at least 1 character'),
@@ -72,6 +74,13 @@ def test_bad_bodies_are_422_with_field_and_reason_and_store_nothing(app, body, w
     detail = response.json()['detail']
     assert any(d['loc'] == where and says in d['msg'] for d in detail), detail
     assert app.client.get('/api/jobs').json()['total'] == before
+
+
+def test_a_whole_number_written_as_a_float_is_a_priority(app):
+    job = app.client.post('/api/jobs', json={'kind': 'demo', 'params': {'items': 1, 'item_seconds': 0},
+                                             'priority': -32.0})
+    assert job.status_code == 201, job.text
+    assert job.json()['priority'] == -32 and isinstance(job.json()['priority'], int)
 
 
 def test_malformed_json_is_422(app):

@@ -57,6 +57,28 @@ def test_a_cron_line_that_never_fires_is_refused_at_the_cron_field(app):
     assert app.client.get('/api/schedules').json() == []
 
 
+def test_a_schedule_priority_may_be_a_whole_float_but_not_a_fraction(app):
+    made = app.client.post('/api/schedules', json={'kind': 'demo', 'params': QUICK, 'cron': '0 3 * * *',
+                                                   'priority': -32.0})
+    assert made.status_code == 201, made.text
+    assert made.json()['priority'] == -32
+    app.client.delete(f"/api/schedules/{made.json()['id']}")
+    refused = app.client.post('/api/schedules', json={'kind': 'demo', 'cron': '0 3 * * *', 'priority': -32.5})
+    assert refused.status_code == 422 and refused.json()['detail'][0]['loc'] == ['body', 'priority']
+
+
+def test_the_openapi_schema_says_exactly_one_trigger(app):
+    spec = app.client.get('/openapi.json').json()
+    body = spec['paths']['/api/schedules']['post']['requestBody']['content']['application/json']['schema']
+    schema = spec['components']['schemas'][body['$ref'].rsplit('/', 1)[-1]]
+    triggers = ('cron', 'interval_seconds', 'run_at')
+    assert [branch['required'] for branch in schema['oneOf']] == [[name] for name in triggers]
+    for branch, name in zip(schema['oneOf'], triggers, strict=True):
+        assert branch['properties'][name] == {'not': {'type': 'null'}}, 'the one given is not null'
+        assert all(branch['properties'][other] == {'type': 'null'} for other in triggers if other != name)
+    assert schema['properties']['priority']['type'] == 'integer'
+
+
 def test_post_job_with_run_at_is_scheduled_and_with_cron_makes_a_schedule(app):
     soon = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
     job = app.client.post('/api/jobs', json={'kind': 'demo', 'params': QUICK, 'run_at': soon}).json()
