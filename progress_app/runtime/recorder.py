@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import queue
 import threading
 import time
@@ -32,6 +33,7 @@ CYCLE_SECONDS = 0.025
 SNAPSHOT_SECONDS = 1.0
 SNAPSHOTS_PER_SECOND = 25.0
 GOLDEN = 0.6180339887  # job id × this, mod 1: phases spread evenly over the interval, whatever the ids
+BEAT_SLACK = 0.9  # a snapshot written up to a tenth of an interval late still keeps its job's next beat
 
 
 class Recorder:
@@ -39,7 +41,7 @@ class Recorder:
         self._repo = repo
         self._live_jobs = live_jobs
         self._events: queue.SimpleQueue[Event] = queue.SimpleQueue()
-        self._written: dict[int, tuple[int, float, float, str]] = {}  # job id -> checkpoint version, time, …
+        self._written: dict[int, tuple[int, float, float, str]] = {}  # job id -> checkpoint version, due, …
         self._stop = threading.Event()
         self._flush_lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name='recorder', daemon=True)
@@ -99,10 +101,10 @@ class Recorder:
             if job.status is not Status.RUNNING and job.status is not Status.PAUSED:
                 continue
             if job.id not in self._written:  # its first snapshot comes at its own phase of the interval
-                self._written[job.id] = (0, now - interval * (job.id * GOLDEN % 1.0), -1.0, '')
-            version, at, fraction, message = self._written[job.id]
+                self._written[job.id] = (0, _beat(job.id, now, interval), -1.0, '')
+            version, due_at, fraction, message = self._written[job.id]
             moved = job.checkpoint_version != version
-            due = now - at >= interval
+            due = now >= due_at
             if not (moved or due):
                 continue  # the common case: nothing to compute for this job in this cycle
             current_fraction = job.progress.fraction()
@@ -112,7 +114,10 @@ class Recorder:
             # The version is read before the values, which are read only as the write runs (see save_many): the
             # row never goes back behind a checkpoint the job committed itself meanwhile (ctx.track()).
             version = job.checkpoint_version
-            written[job.id] = (version, now if due else at, current_fraction if due else fraction,
+            # The next one on the job's beat, and most of an interval away (the cap on snapshots a second holds):
+            # jobs stay spread whatever happened (first seen while the interval was shorter, a late cycle).
+            written[job.id] = (version, _beat(job.id, now + interval * BEAT_SLACK, interval) if due else due_at,
+                               current_fraction if due else fraction,
                                job.progress.message if due else message)
             updates[job.id] = functools.partial(job.progress_values, now)
             saved.append((job, version))
@@ -134,3 +139,11 @@ class Recorder:
             for job, version in saved:  # ctx.track() commits itself only what this leaves behind
                 job.checkpoint_saved = max(job.checkpoint_saved, version)
             self.cycles += 1
+
+
+def _beat(job_id: int, moment: float, interval: float) -> float:
+    """The first time from `moment` on at the job's own phase of the interval: its snapshots are due on these beats,
+    (k + phase) × interval. Counted from when the last one was written instead, the jobs written in the same cycle
+    (all those first seen together, or due during a late cycle) stayed in step for good: bursts."""
+    phase = job_id * GOLDEN % 1.0
+    return (math.ceil(moment / interval - phase) + phase) * interval
