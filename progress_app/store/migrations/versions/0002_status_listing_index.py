@@ -19,7 +19,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index('ix_job_status_id', 'job', ['status', 'id'])
+    op.create_index('ix_job_status_id', 'job', ['status', 'id'], if_not_exists=True)
 
 
 def downgrade() -> None:
