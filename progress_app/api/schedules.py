@@ -12,7 +12,7 @@ from progress_app.errors import InvalidParams, KindNotFound
 from progress_app.runtime.schedules import ScheduleSpec
 
 router = APIRouter(prefix='/api', tags=['schedules'])
-ScheduleId = Annotated[str, Path(min_length=1, max_length=64, pattern=r'^[0-9a-f]+$')]
+ScheduleId = Annotated[str, Path(min_length=1, max_length=64)]  # an unknown id, whatever its form, is a 404
 MISSING = {404: {'description': 'No such schedule'}}
 
 

@@ -126,3 +126,11 @@ def test_a_scheduled_job_can_be_started_now(app):
     assert app.job(first['id'])['status'] == 'scheduled'  # the one it waited for is left as it was
     again = app.client.post(f"/api/jobs/{timed['id']}/start")
     assert again.status_code == 409 and 'only a scheduled job waits' in again.json()['detail']
+
+
+def test_an_unknown_schedule_is_404_whatever_its_id_looks_like(app):
+    for schedule_id in ('ffff', 'None', 'not-a-hex-id'):
+        for method, path in (('GET', ''), ('POST', '/run'), ('POST', '/pause'), ('DELETE', '')):
+            answer = app.client.request(method, f'/api/schedules/{schedule_id}{path}')
+            assert answer.status_code == 404, (method, schedule_id, answer.text)
+            assert 'does not exist' in answer.json()['detail']
