@@ -20,7 +20,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import ValidationError
+    from pydantic_core import ErrorDetails
+
+Loc = str | int | Sequence[str | int]
 
 
 class ProgressAppError(Exception):
@@ -61,6 +68,25 @@ class InvalidParams(ProgressAppError):
     def __init__(self, errors: list[dict[str, Any]]) -> None:
         self.errors = errors
         super().__init__('; '.join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors))
+
+    @staticmethod
+    def problem(loc: Loc, message: str, type: str = 'value_error') -> dict[str, Any]:
+        """One entry of `errors`: `loc` is a field name or a path such as `['params', 'source']`."""
+        path = [loc] if isinstance(loc, str | int) else list(loc)
+        return {'loc': path, 'msg': message, 'type': type}
+
+    @classmethod
+    def field(cls, loc: Loc, message: str, type: str = 'value_error') -> InvalidParams:
+        """The error of one field: `raise InvalidParams.field('name', 'must not be empty')`."""
+        return cls([cls.problem(loc, message, type)])
+
+    @classmethod
+    def from_validation(cls, exc: ValidationError, prefix: Sequence[str | int] = (),
+                        message: Callable[[ErrorDetails], str] | None = None) -> InvalidParams:
+        """Pydantic's errors, each at `prefix` + its own path, with pydantic's 'Value error, ' taken off the
+        message (or the message `message(error)` gives)."""
+        return cls([cls.problem([*prefix, *e['loc']], message(e) if message else e['msg'].removeprefix('Value error, '),
+                                e['type']) for e in exc.errors()])
 
 
 class IllegalTransition(ProgressAppError):

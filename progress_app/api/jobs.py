@@ -44,8 +44,7 @@ def submit(body: JobCreate, service: Service) -> dict[str, Any]:
     try:
         if body.cron is not None:
             if body.run_at is not None or body.after is not None:
-                raise InvalidParams([{'loc': ['cron'], 'msg': 'give cron alone, without run_at or after',
-                                      'type': 'value_error'}])
+                raise InvalidParams.field('cron', 'give cron alone, without run_at or after')
             return service.engine.schedules.create({'kind': body.kind, 'params': body.params, 'name': body.name,
                                                     'priority': body.priority, 'cron': body.cron,
                                                     'notify': body.notify})
@@ -53,7 +52,7 @@ def submit(body: JobCreate, service: Service) -> dict[str, Any]:
         return service.submit(body.kind, body.params, name=body.name, priority=body.priority,
                               run_at=epoch(body.run_at), after=body.after, options=options)
     except KindNotFound as exc:
-        raise InvalidParams([{'loc': ['kind'], 'msg': str(exc), 'type': 'unknown_kind'}]) from None
+        raise InvalidParams.field('kind', str(exc), 'unknown_kind') from None
 
 
 def epoch(moment: datetime | None) -> float | None:

@@ -22,7 +22,7 @@ def create(body: ScheduleSpec, service: Service) -> dict[str, Any]:
     try:
         return service.engine.schedules.create(body)
     except KindNotFound as exc:
-        raise InvalidParams([{'loc': ['kind'], 'msg': str(exc), 'type': 'unknown_kind'}]) from None
+        raise InvalidParams.field('kind', str(exc), 'unknown_kind') from None
 
 
 @router.get('/schedules', response_model=list[ScheduleOut])

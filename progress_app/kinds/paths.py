@@ -19,6 +19,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from progress_app.errors import InvalidParams
+
 SETTING = 'Settings → Allowed folders, --allowed-dirs'
 """Where the user changes the list: every refusal names it."""
 
@@ -73,7 +75,7 @@ def path_problems(model: type[BaseModel], params: Mapping[str, Any],
     which allows every folder."""
     if allowed is None:
         return []
-    return [{'loc': ['params', key], 'msg': message, 'type': 'path_not_allowed'}
+    return [InvalidParams.problem(['params', key], message, 'path_not_allowed')
             for key, value in path_values(model, params) if (message := refusal(value, allowed)) is not None]
 
 

@@ -19,6 +19,7 @@ from types import SimpleNamespace
 from typing import Annotated, Any, ClassVar, Literal, get_type_hints
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic_core import ErrorDetails
 
 from progress_app.domain.progress import Stage, StageSpec, make_stages
 from progress_app.errors import InvalidParams, KindNotFound, KindRegistrationError
@@ -57,16 +58,14 @@ class JobKind:
     def validate(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
         """The params as stored (JSON-ready, defaults filled in); raises InvalidParams."""
         if params is not None and not isinstance(params, Mapping):
-            raise InvalidParams([{'loc': ['params'], 'msg': f'must be an object, not {type(params).__name__}',
-                                  'type': 'dict_type'}])
+            raise InvalidParams.field('params', f'must be an object, not {type(params).__name__}', 'dict_type')
         try:
             model = self.params_model.model_validate(dict(params or {}))
         except ValidationError as exc:
-            raise InvalidParams([{'loc': ['params', *e['loc']], 'msg': self._message(e), 'type': e['type']}
-                                 for e in exc.errors()]) from None
+            raise InvalidParams.from_validation(exc, prefix=['params'], message=self._message) from None
         return model.model_dump(mode='json', by_alias=True)
 
-    def _message(self, error: Any) -> str:
+    def _message(self, error: ErrorDetails) -> str:
         if error['type'] == 'extra_forbidden':
             known = [f.alias or n for n, f in self.params_model.model_fields.items()]
             return f"unknown parameter of '{self.name}'; it takes: {', '.join(known) or 'no parameters'}"

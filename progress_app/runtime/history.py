@@ -23,8 +23,7 @@ def finished_page(repo: Repository, *, status: Iterable[str] = (), kind: str | N
     """A page of finished jobs, `{items, total}`, newest first by default. `elapsed_seconds` is the job's
     active running time (not finished - started, which would count pauses and waits between attempts)."""
     if sort not in HISTORY_SORTS:
-        raise InvalidParams([{'loc': ['sort'], 'msg': f"must be one of {', '.join(HISTORY_SORTS)}",
-                              'type': 'value_error'}])
+        raise InvalidParams.field('sort', f"must be one of {', '.join(HISTORY_SORTS)}")
     rows, total = repo.finished_jobs(status=list(status), kind=kind, search=search, since=since, sort=sort,
                                      descending=descending, limit=limit, offset=offset)
     items = [{k: v for k, v in row.items() if k != 'elapsed'} | {

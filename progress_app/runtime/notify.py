@@ -53,8 +53,8 @@ def clean_urls(urls: Iterable[str]) -> list[str]:
             accepted = _apprise().add(url)
         if not accepted:
             reason = output.getvalue().strip().splitlines()
-            problems.append({'loc': ['notify_urls', i], 'type': 'value_error',
-                             'msg': f"'{url}' is not a valid Apprise URL" + (f' ({reason[-1]})' if reason else '')})
+            problems.append(InvalidParams.problem(['notify_urls', i], f"'{url}' is not a valid Apprise URL"
+                                                  + (f' ({reason[-1]})' if reason else '')))
     if problems:
         raise InvalidParams(problems)
     return cleaned

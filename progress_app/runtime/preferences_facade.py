@@ -44,8 +44,7 @@ class PreferencesFacade:
         try:
             updated = Preferences(**(self.preferences().model_dump() | changes))
         except ValidationError as exc:
-            raise InvalidParams([{'loc': list(e['loc']), 'msg': e['msg'], 'type': e['type']}
-                                 for e in exc.errors()]) from None
+            raise InvalidParams.from_validation(exc) from None
         for name in changes:
             self.engine.repo.put_setting(name, getattr(updated, name))
         self._preferences = updated
@@ -76,7 +75,7 @@ class PreferencesFacade:
     def check_kind_allowed(self, kind: str) -> None:
         """Raise InvalidParams at `kind` when it is the command kind and settings switched that off."""
         if kind == 'command' and not self.preferences().allow_commands:
-            raise InvalidParams([{'loc': ['kind'], 'msg': COMMANDS_OFF, 'type': 'value_error'}])
+            raise InvalidParams.field('kind', COMMANDS_OFF)
 
     def send_test_notification(self, urls: list[str] | None = None) -> int:
         """Send a test message to `urls` (default: the saved ones); returns how many URLs it went to. Raises
@@ -98,6 +97,6 @@ def _check_folders(folders: Sequence[Any]) -> None:
         try:
             existing_folder(str(folder))
         except ValueError as exc:
-            problems.append({'loc': ['allowed_dirs'], 'msg': str(exc), 'type': 'value_error'})
+            problems.append(InvalidParams.problem('allowed_dirs', str(exc)))
     if problems:
         raise InvalidParams(problems)

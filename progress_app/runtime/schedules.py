@@ -126,8 +126,7 @@ class Schedules:
         first = trigger.get_next_fire_time(None, now)
         if first is None or first < now:
             given = next(n for n in TRIGGERS if getattr(spec, n) is not None)
-            raise InvalidParams([{'loc': [given], 'msg': 'that time has passed' if given == 'run_at' else
-                                  'it never fires', 'type': 'value_error'}])
+            raise InvalidParams.field(given, 'that time has passed' if given == 'run_at' else 'it never fires')
         self._scheduler.add_job(FIRE, trigger, args=[self.engine.key, schedule_id], id=schedule_id,
                                 name=spec.name or kind.title, jobstore=STORE, misfire_grace_time=None,
                                 coalesce=True, max_instances=1,
@@ -188,8 +187,7 @@ def validate(spec: dict[str, Any] | ScheduleSpec) -> ScheduleSpec:
     try:
         return ScheduleSpec.model_validate(spec)
     except ValidationError as exc:
-        raise InvalidParams([{'loc': list(e['loc']), 'msg': e['msg'].removeprefix('Value error, '),
-                              'type': e['type']} for e in exc.errors()]) from None
+        raise InvalidParams.from_validation(exc) from None
 
 
 def describe(entry: SchedulerJob) -> dict[str, Any]:

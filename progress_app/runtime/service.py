@@ -106,7 +106,7 @@ class JobService(PreferencesFacade, JobFiles):
         try:
             stages = job_kind.stages_for(clean)
         except ValueError as exc:
-            problems.append({'loc': ['params', 'stages'], 'msg': str(exc), 'type': 'value_error'})
+            problems.append(InvalidParams.problem(['params', 'stages'], str(exc)))
         problems.extend(self._deferral_problems(run_at, after))
         if problems:
             raise InvalidParams(problems)
@@ -147,12 +147,12 @@ class JobService(PreferencesFacade, JobFiles):
 
     def _deferral_problems(self, run_at: float | None, after: int | None) -> list[dict[str, Any]]:
         if run_at is not None and after is not None:
-            return [{'loc': ['after'], 'msg': 'give either run_at or after, not both', 'type': 'value_error'}]
+            return [InvalidParams.problem('after', 'give either run_at or after, not both')]
         if after is not None:
             try:
                 self.job(after)
             except NotFound:
-                return [{'loc': ['after'], 'msg': f'job {after} does not exist', 'type': 'value_error'}]
+                return [InvalidParams.problem('after', f'job {after} does not exist')]
         return []
 
     def pause(self, job_id: int, wait: float = PAUSE_WAIT_SECONDS) -> dict[str, Any]:

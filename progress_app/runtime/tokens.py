@@ -32,8 +32,7 @@ class TokenStore:
         """A new token; the secret is returned here and never again."""
         name = name.strip()
         if not 0 < len(name) <= 100:
-            raise InvalidParams([{'loc': ['name'], 'msg': 'give the token a name of 1 to 100 characters',
-                                  'type': 'value_error'}])
+            raise InvalidParams.field('name', 'give the token a name of 1 to 100 characters')
         secret = PREFIX + secrets.token_urlsafe(32)
         info = {'id': uuid.uuid4().hex[:12], 'name': name, 'hint': secret[:7] + '…', 'created_at': time.time(),
                 'sha256': _digest(secret)}
