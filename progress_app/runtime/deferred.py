@@ -31,12 +31,6 @@ RESOLVE = 'progress_app.runtime.deferred:resolve'
 LATE_SECONDS = 5.0  # later than this counts as late in the job's history
 
 
-def format_late(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f'{hours} h {minutes} min' if hours else f'{minutes} min {secs} s' if minutes else f'{secs} s'
-
-
 def release(engine_key: str, job_id: int) -> None:
     engine = ENGINES.get(engine_key)
     if engine is not None:

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from progress_app.domain.duration import duration
 from progress_app.domain.status import Status
 from progress_app.errors import InvalidParams, NotFound, ProgressAppError
 from progress_app.runtime.job import Job
@@ -104,19 +105,11 @@ def wanted(job: Job, ending: str, notify_on: NotifyOn) -> bool:
 
 def message(job: Job, ending: str, elapsed: float | None) -> tuple[str, str]:
     """Title and body of the notification for a job that ended so (completed or failed)."""
-    lines = [f'Job #{job.id} ({job.kind}) {ending}.', f'Duration: {_duration(elapsed)}']
+    lines = [f'Job #{job.id} ({job.kind}) {ending}.', f"Duration: {duration(elapsed, unknown='unknown')}"]
     if ending == 'failed':
         stage = f' (in stage {job.error_stage})' if job.error_stage else ''
         lines.append(f'Error{stage}: {job.error or "unknown"}')
     return f'{job.name} (#{job.id}) {ending}', '\n'.join(lines)
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return 'unknown'
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f'{hours} h {minutes} min' if hours else f'{minutes} min {secs} s' if minutes else f'{secs} s'
 
 
 class Notifier:

@@ -7,11 +7,11 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from progress_app.domain.duration import duration
 from progress_app.domain.events import Event, EventType
 from progress_app.domain.status import Status, transition
 from progress_app.errors import IllegalTransition, InvalidParams, JobNotFound, NotFound, UnreadableJob
 from progress_app.runtime import history, process
-from progress_app.runtime.deferred import format_late
 from progress_app.runtime.engine import Engine
 from progress_app.runtime.job import Job
 from progress_app.runtime.job_files import JobFiles
@@ -135,7 +135,7 @@ class JobService(PreferencesFacade, JobFiles):
                   stages=stages, created_at=now, options=opts, last_seq=len(first))
         job.run_at, job.schedule_id = run_at, schedule_id
         if late_seconds:
-            job.progress.message = f'started {format_late(late_seconds)} late: the app was not running on time'
+            job.progress.message = f'started {duration(late_seconds)} late: the app was not running on time'
         self.engine._track(job)
         if status is Status.SCHEDULED:
             self.engine.deferred.arm(job)

@@ -4,27 +4,11 @@ from __future__ import annotations
 
 import math
 
+from progress_app.domain.duration import duration
+
+__all__ = ['count', 'duration', 'eta', 'number', 'size', 'speed']
+
 BYTE_UNITS = ('B', 'KB', 'MB', 'GB', 'TB', 'PB')
-
-
-def duration(seconds: float | None) -> str:
-    """'850 ms', '45 s', '3 min 12 s', '2 h 5 min', '3 d 4 h'."""
-    if seconds is None or not math.isfinite(seconds):
-        return '—'
-    seconds = max(seconds, 0.0)
-    if seconds < 1:
-        return f'{seconds * 1000:.0f} ms'
-    whole = round(seconds)
-    days, rest = divmod(whole, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return f'{days} d {hours} h' if hours else f'{days} d'
-    if hours:
-        return f'{hours} h {minutes} min' if minutes else f'{hours} h'
-    if minutes:
-        return f'{minutes} min {secs} s' if secs else f'{minutes} min'
-    return f'{secs} s'
 
 
 def eta(seconds: float | None) -> str:

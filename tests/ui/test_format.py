@@ -8,14 +8,6 @@ from progress_app.ui import format as fmt
 from progress_app.ui import rows
 
 
-@pytest.mark.parametrize(('seconds', 'text'), [
-    (None, '—'), (0.25, '250 ms'), (1, '1 s'), (45.4, '45 s'), (60, '1 min'), (192, '3 min 12 s'),
-    (3600, '1 h'), (7500, '2 h 5 min'), (86400 * 3 + 3600 * 4, '3 d 4 h'), (-5, '0 ms'), (float('inf'), '—'),
-])
-def test_duration(seconds, text):
-    assert fmt.duration(seconds) == text
-
-
 @pytest.mark.parametrize(('rate', 'unit', 'text'), [
     (1_234_567, 'bytes', '1.2 MB/s'), (12.34, 'files', '12.3 files/s'), (0.25, 'frames', '4.0 s/frame'),
     (None, 'items', '—'), (0, 'items', '—'), (2.5, '%', '2.5 %/s'), (1500, 'items', '1,500 items/s'),
