@@ -10,6 +10,7 @@ from tzlocal import get_localzone
 
 from progress_app import __version__
 from progress_app.api.schemas import Health, JobCreate, JobList, JobOut, KindOut, ScheduleOut
+from progress_app.domain.limits import KIND_MAX
 from progress_app.domain.status import Status
 from progress_app.errors import InvalidParams, KindNotFound
 from progress_app.runtime.service import JobService
@@ -64,7 +65,7 @@ def epoch(moment: datetime | None) -> float | None:
 
 @router.get('/jobs', response_model=JobList, tags=['jobs'])
 def list_jobs(service: Service, status: Annotated[list[Status] | None, Query()] = None,
-              kind: Annotated[str | None, Query(max_length=100)] = None,
+              kind: Annotated[str | None, Query(max_length=KIND_MAX)] = None,
               limit: Annotated[int, Query(ge=1, le=1000)] = 50,
               offset: Annotated[int, Query(ge=0, le=2**53)] = 0) -> dict[str, Any]:
     return service.list(status=[s.value for s in status or []], kind=kind, limit=limit, offset=offset)

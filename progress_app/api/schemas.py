@@ -7,16 +7,17 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from progress_app.domain.priority import Priority
+from progress_app.domain.limits import KIND_MAX, NAME_MAX, Priority
 
 
 class JobCreate(BaseModel):
     model_config = ConfigDict(extra='forbid', strict=True, json_schema_extra={
         'examples': [{'kind': 'demo', 'params': {'items': 50}, 'name': 'Try it', 'priority': 0}]})
 
-    kind: Annotated[str, Field(min_length=1, max_length=100, description="A kind from GET /api/kinds, e.g. 'demo'")]
+    kind: Annotated[str, Field(min_length=1, max_length=KIND_MAX,
+                               description="A kind from GET /api/kinds, e.g. 'demo'")]
     params: Annotated[dict[str, Any], Field(description="The kind's parameters (see its params_schema)")] = {}
-    name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    name: Annotated[str | None, Field(min_length=1, max_length=NAME_MAX)] = None
     priority: Priority = 0
     run_at: Annotated[datetime | None, Field(strict=False, description='Start at this ISO time (without a zone: '
                                                                        "the app's local time); until then the job is "

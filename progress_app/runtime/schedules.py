@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tzlocal import get_localzone
 
 from progress_app.domain.cron import crontab_fields
-from progress_app.domain.priority import Priority
+from progress_app.domain.limits import KIND_MAX, NAME_MAX, Priority
 from progress_app.errors import InvalidParams, NotFound, ProgressAppError
 from progress_app.runtime.runner import ENGINES
 
@@ -51,9 +51,9 @@ class ScheduleSpec(BaseModel):
 
     model_config = ConfigDict(extra='forbid', strict=True, json_schema_extra=_exactly_one_trigger)
 
-    kind: Annotated[str, Field(min_length=1, max_length=100)]
+    kind: Annotated[str, Field(min_length=1, max_length=KIND_MAX)]
     params: dict[str, Any] = {}
-    name: Annotated[str | None, Field(min_length=1, max_length=200)] = None
+    name: Annotated[str | None, Field(min_length=1, max_length=NAME_MAX)] = None
     priority: Priority = 0
     cron: Annotated[str | None, Field(description="Crontab line in the app's local time: '30 2 * * 1-5'")] = None
     interval_seconds: Annotated[float | None, Field(ge=1, le=366 * 86400)] = None

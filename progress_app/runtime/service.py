@@ -9,6 +9,7 @@ from typing import Any
 
 from progress_app.domain.duration import duration
 from progress_app.domain.events import Event, EventType
+from progress_app.domain.limits import NAME_MAX, PRIORITY_HIGHEST, PRIORITY_LOWEST, name_fits, priority_fits
 from progress_app.domain.status import Status, transition
 from progress_app.errors import IllegalTransition, InvalidParams, JobNotFound, NotFound, UnreadableJob
 from progress_app.runtime import history, process
@@ -19,8 +20,6 @@ from progress_app.runtime.preferences_facade import PreferencesFacade
 from progress_app.runtime.recovery import job_from_row
 from progress_app.runtime.tokens import TokenStore
 
-MAX_NAME = 200
-PRIORITY_RANGE = (-1000, 1000)
 STOP_WAIT_SECONDS = 5.0
 PAUSE_WAIT_SECONDS = 2.0
 
@@ -98,11 +97,11 @@ class JobService(PreferencesFacade, JobFiles):
         (another job's id), keep it `scheduled` until then. Raises InvalidParams or KindNotFound."""
         job_kind, clean = self.checked_params(kind, params)
         problems = []
-        if name is not None and not (0 < len(name.strip()) <= MAX_NAME):
-            problems.append({'loc': ['name'], 'msg': f'must be 1 to {MAX_NAME} characters', 'type': 'value_error'})
-        if not isinstance(priority, int) or not PRIORITY_RANGE[0] <= priority <= PRIORITY_RANGE[1]:
-            problems.append({'loc': ['priority'], 'msg': f'must be a whole number from {PRIORITY_RANGE[0]} to '
-                             f'{PRIORITY_RANGE[1]}', 'type': 'value_error'})
+        if name is not None and not name_fits(name):
+            problems.append(InvalidParams.problem('name', f'must be 1 to {NAME_MAX} characters'))
+        if not priority_fits(priority):
+            problems.append(InvalidParams.problem(
+                'priority', f'must be a whole number from {PRIORITY_LOWEST} to {PRIORITY_HIGHEST}'))
         try:
             stages = job_kind.stages_for(clean)
         except ValueError as exc:

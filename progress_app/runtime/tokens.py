@@ -9,6 +9,7 @@ import time
 import uuid
 from typing import Any
 
+from progress_app.domain.limits import TOKEN_NAME_MAX
 from progress_app.errors import InvalidParams, NotFound
 from progress_app.store.repository import Repository
 
@@ -31,8 +32,8 @@ class TokenStore:
     def create(self, name: str) -> tuple[str, dict[str, Any]]:
         """A new token; the secret is returned here and never again."""
         name = name.strip()
-        if not 0 < len(name) <= 100:
-            raise InvalidParams.field('name', 'give the token a name of 1 to 100 characters')
+        if not 0 < len(name) <= TOKEN_NAME_MAX:
+            raise InvalidParams.field('name', f'give the token a name of 1 to {TOKEN_NAME_MAX} characters')
         secret = PREFIX + secrets.token_urlsafe(32)
         info = {'id': uuid.uuid4().hex[:12], 'name': name, 'hint': secret[:7] + '…', 'created_at': time.time(),
                 'sha256': _digest(secret)}

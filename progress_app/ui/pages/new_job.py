@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from nicegui import run, ui
 
+from progress_app.domain.limits import NAME_MAX, PRIORITY_HIGHEST, PRIORITY_LOWEST
 from progress_app.errors import InvalidParams, ProgressAppError
 from progress_app.runtime.service import JobService
 from progress_app.ui.components import job_actions
@@ -40,9 +41,10 @@ class NewJob:
                 self.form_box = ui.column().classes('w-full gap-3')
                 ui.separator()
                 with ui.row().classes('w-full gap-4 items-start'):
-                    self.name = ui.input('Name (optional)').props('outlined').classes('grow').props(
-                        'hint="Shown on the dashboard; the kind\'s title if empty"')
-                    self.priority = ui.number('Priority', value=0, min=-1000, max=1000, precision=0).props(
+                    self.name = ui.input('Name (optional)').classes('grow').props(
+                        f'outlined maxlength={NAME_MAX} hint="Shown on the dashboard; the kind\'s title if empty"')
+                    self.priority = ui.number('Priority', value=0, min=PRIORITY_LOWEST, max=PRIORITY_HIGHEST,
+                                              precision=0).props(
                         'outlined hint="Higher runs first"').classes('w-40')
                     self.notify = ui.checkbox('Notify me when it ends').classes('pt-2').tooltip(
                         'Send a notification to the URLs set in Settings, whatever they are set to notify about')
