@@ -29,6 +29,8 @@ class Status(StrEnum):
 TERMINAL = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED})
 ACTIVE_NAMES = tuple(status.value for status in Status if status not in TERMINAL)
 """The statuses of unfinished jobs, as stored: what recovery loads, what the 'Active' filter shows."""
+FINISHED_NAMES = tuple(status.value for status in Status if status in TERMINAL)
+"""The statuses of finished jobs, as stored ('completed', 'failed', 'cancelled'): what the history lists."""
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.SCHEDULED: frozenset({Status.QUEUED, Status.CANCELLED}),
@@ -46,6 +48,20 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.CANCELLED: frozenset({Status.QUEUED}),
     Status.COMPLETED: frozenset(),
 }
+
+ACTIONS: dict[Status, tuple[str, ...]] = {
+    Status.SCHEDULED: ('start', 'cancel', 'remove'),
+    Status.QUEUED: ('pause', 'cancel', 'remove'),
+    Status.RUNNING: ('pause', 'cancel', 'remove'),
+    Status.PAUSED: ('resume', 'cancel', 'remove'),
+    Status.CANCELLING: ('remove',),
+    Status.COMPLETED: ('download', 'remove'),
+    Status.FAILED: ('retry', 'remove'),
+    Status.CANCELLED: ('retry', 'remove'),
+}
+"""What a user may do to a job in each status: the buttons the UI shows. Each of start, pause, resume, cancel and
+retry is a move the transition table allows (tests/domain/test_status.py checks it); download needs an output, and a
+job can be removed whatever its status."""
 
 _WHY_NOT: dict[Status, str] = {
     Status.SCHEDULED: 'it has not started yet',

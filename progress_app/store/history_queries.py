@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import Engine, Integer, case, cast, func, literal
 from sqlmodel import select
 
+from progress_app.domain.status import FINISHED_NAMES
 from progress_app.store.tables import JOB
 
-FINISHED_STATUSES = ('completed', 'failed', 'cancelled')
+FINISHED_STATUSES = FINISHED_NAMES
 
 
 class HistoryQueries:

@@ -4,25 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from progress_app.domain.status import ACTIVE_NAMES
+from progress_app.domain.status import ACTIONS, Status
 from progress_app.ui import format as fmt
-
-ACTIONS_BY_STATUS: dict[str, tuple[str, ...]] = {
-    'scheduled': ('start', 'cancel', 'remove'),
-    'queued': ('pause', 'cancel', 'remove'),
-    'running': ('pause', 'cancel', 'remove'),
-    'paused': ('resume', 'cancel', 'remove'),
-    'cancelling': ('remove',),
-    'completed': ('download', 'remove'),
-    'failed': ('retry', 'remove'),
-    'cancelled': ('retry', 'remove'),
-}
-ACTIVE = ACTIVE_NAMES
-FINISHED = ('completed', 'failed', 'cancelled')
 
 
 def actions(job: dict[str, Any], pausable: bool = True) -> list[str]:
-    allowed = list(ACTIONS_BY_STATUS[job['status']])
+    """The actions of the job's status (domain/status.py), less pause for a running job that cannot pause and
+    download for one without output."""
+    allowed = list(ACTIONS[Status(job['status'])])
     if 'pause' in allowed and job['status'] == 'running' and not pausable:
         allowed.remove('pause')
     if 'download' in allowed and not job.get('has_output'):

@@ -5,7 +5,16 @@ import itertools
 import pytest
 
 from progress_app.domain.events import Event, EventType
-from progress_app.domain.status import ACTIVE_NAMES, TERMINAL, TRANSITIONS, Status, can_transition, transition
+from progress_app.domain.status import (
+    ACTIONS,
+    ACTIVE_NAMES,
+    FINISHED_NAMES,
+    TERMINAL,
+    TRANSITIONS,
+    Status,
+    can_transition,
+    transition,
+)
 from progress_app.errors import IllegalTransition, ProgressAppError
 
 S = Status
@@ -132,3 +141,24 @@ def test_event_types_and_their_dict_form() -> None:
     assert event.to_dict() == {'id': 7, 'job_id': 3, 'seq': 2, 'at': 1700000000.5, 'type': 'stage',
                                'data': {'stage': 'parse'}}
     assert Event(id=1, job_id=1, seq=1, at=0.0, type=EventType.CREATED).data == {}
+
+
+# Where each action the UI offers takes a job: one of these moves must be in the transition table.
+ACTION_TARGETS = {'start': {S.QUEUED}, 'pause': {S.PAUSED}, 'resume': {S.RUNNING, S.QUEUED},
+                  'cancel': {S.CANCELLED, S.CANCELLING}, 'retry': {S.QUEUED}}
+
+
+@pytest.mark.parametrize('status', list(Status), ids=str)
+def test_every_action_a_status_offers_is_a_move_the_table_allows(status: Status) -> None:
+    for action in ACTIONS[status]:
+        if action in ACTION_TARGETS:
+            assert ACTION_TARGETS[action] & TRANSITIONS[status], f'{action} offered for a {status} job'
+        else:
+            assert action in ('download', 'remove')
+    assert 'remove' in ACTIONS[status] and ('download' in ACTIONS[status]) == (status is S.COMPLETED)
+
+
+def test_finished_and_active_statuses_split_them_all() -> None:
+    assert FINISHED_NAMES == ('completed', 'failed', 'cancelled')
+    assert set(FINISHED_NAMES) | set(ACTIVE_NAMES) == {s.value for s in Status}
+    assert not set(FINISHED_NAMES) & set(ACTIVE_NAMES)

@@ -7,6 +7,7 @@ from typing import Any
 
 from nicegui import run, ui
 
+from progress_app.domain.status import ACTIVE_NAMES
 from progress_app.runtime.service import JobService
 from progress_app.ui import rows
 from progress_app.ui.components import job_actions
@@ -15,7 +16,7 @@ from progress_app.ui.theme import STATUS_COLORS, STATUS_ICONS, frame
 REFRESH_SECONDS = 0.3
 BULK_ACTIONS = ('start', 'pause', 'resume', 'retry', 'cancel', 'remove')  # offered where a selected job allows it
 PAGE_SIZES = [25, 50, 100]
-FILTERS = {'All': (), 'Active': rows.ACTIVE, 'Queued': ('queued',), 'Running': ('running',),
+FILTERS = {'All': (), 'Active': ACTIVE_NAMES, 'Queued': ('queued',), 'Running': ('running',),
            'Paused': ('paused',), 'Scheduled': ('scheduled',), 'Completed': ('completed',), 'Failed': ('failed',),
            'Cancelled': ('cancelled',)}
 
