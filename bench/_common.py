@@ -39,16 +39,15 @@ def tmp_dir(prefix: str, keep: bool = False) -> Iterator[Path]:
 def running_service(data_dir: Path, workers: int) -> Iterator[JobService]:
     """A started Engine + JobService on a SQLite file in `data_dir`; stopped at the end."""
     from progress_app.config import Settings
-    from progress_app.runtime.engine import Engine
+    from progress_app.runtime.engine.engine import Engine
     from progress_app.runtime.service import JobService
 
-    engine = Engine(Settings(data_dir=data_dir, workers=workers))
-    service = JobService(engine)
-    engine.start()
+    service = JobService(Engine(Settings(data_dir=data_dir, workers=workers)))
+    service.startup()
     try:
         yield service
     finally:
-        engine.stop()
+        service.shutdown()
 
 
 def wait_until(condition: Callable[[], T], timeout: float, interval: float = 0.005, what: str = 'condition') -> T:

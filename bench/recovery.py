@@ -49,8 +49,8 @@ def build(data_dir: Path, finished: int, interrupted: int) -> None:
     from progress_app.domain.status import Status
     from progress_app.kinds import builtin
     from progress_app.kinds.registry import registry
-    from progress_app.runtime.job import Job
-    from progress_app.runtime.recovery import job_from_row
+    from progress_app.runtime.engine.job import Job
+    from progress_app.runtime.engine.recovery import job_from_row
     from progress_app.store.engine import create_db_engine, init_schema
     from progress_app.store.tables import JobEventRow, JobRow
 
@@ -156,14 +156,14 @@ def engine_child(data_dir: Path, interrupted: int) -> None:
     start = time.perf_counter()
     from progress_app.config import Settings
     from progress_app.domain.status import Status
-    from progress_app.runtime.engine import Engine
+    from progress_app.runtime.engine.engine import Engine
     from progress_app.runtime.service import JobService
 
     imported = time.perf_counter()
     engine = Engine(Settings(data_dir=data_dir, workers=100))
-    JobService(engine)
+    service = JobService(engine)
     built = time.perf_counter()
-    engine.start()
+    service.startup()
     started = time.perf_counter()
     deadline = started + 60
     while sum(job.status is Status.RUNNING and job.attempts >= 2 for job in list(engine.jobs.values())) < interrupted:
@@ -284,7 +284,7 @@ def main() -> None:
     ], title=f'Start-up costs; {machine_note()}')
     print_table((f'engine alone (no web server), best of {args.repeats} (others)', 'seconds'), [
         ('Engine(...) (registers the built-in kinds)', best(engines, 'init_s')),
-        ('engine.start(): recovery, dispatch', best(engines, 'start_s')),
+        ('service.startup(): recovery, dispatch', best(engines, 'start_s')),
         (f'Engine(...) until all {args.interrupted} are running', best(engines, 'running_s')),
     ])
     headline = min(run['http'] for run in apps)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from progress_app.errors import JobCancelled
 from progress_app.kinds.registry import job_kind, shown_when
-from progress_app.runtime.context import JobContext
+from progress_app.runtime.engine.context import JobContext
 
 __version__ = '0.1.0'
 __all__ = ['JobCancelled', 'JobContext', '__version__', 'job_kind', 'shown_when']

@@ -17,11 +17,10 @@ from progress_app.api import actions, jobs, schedules, streams
 from progress_app.api import errors as api_errors
 from progress_app.config import Settings, settings_or_exit
 from progress_app.errors import ProgressAppError
-from progress_app.runtime.engine import Engine
+from progress_app.runtime import Engine
 from progress_app.runtime.service import JobService
 from progress_app.security.auth import Auth, AuthMiddleware, storage_secret
 from progress_app.security.guard import Guard, served_names
-from progress_app.store.engine import init_schema
 from progress_app.ui.pages import dashboard, history, job, login, new_job
 from progress_app.ui.pages import schedules as schedules_page
 from progress_app.ui.pages import settings as settings_page
@@ -31,8 +30,7 @@ NATIVE_WINDOW = (1280, 860)
 
 def build(settings: Settings) -> JobService:
     """Create the engine and service, register routes and pages, and start/stop the engine with the server."""
-    engine = Engine(settings)
-    service = JobService(engine)
+    service = JobService(Engine(settings))
     app.state.service = service
     auth = Auth(settings.password, service.tokens)
     app.state.auth = auth
@@ -55,12 +53,12 @@ def build(settings: Settings) -> JobService:
     # Synchronous on purpose: NiceGUI runs async start-up handlers as background tasks, so requests could
     # otherwise reach the engine before recovery has finished.
     def start() -> None:
-        engine.start()
-        engine.bus.attach(asyncio.get_running_loop())
+        service.startup()
+        service.attach(asyncio.get_running_loop())
 
     def stop() -> None:
-        engine.bus.detach()
-        engine.stop()
+        service.detach()
+        service.shutdown()
 
     app.on_startup(start)
     app.on_shutdown(stop)
@@ -79,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
         try:  # fail before the server starts, in one clear line, if the database cannot be used
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             settings.data_dir.chmod(settings.data_dir.stat().st_mode & 0o700)  # it holds commands' environments
-            init_schema(service.engine.repo.engine)
+            service.check_database()
         except (ProgressAppError, OSError) as exc:
             print(f'app.py: error: {exc}', file=sys.stderr)
             raise SystemExit(2) from None

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy.engine import make_url
 
 from progress_app.errors import ConfigError
 
@@ -112,6 +113,11 @@ class Settings(BaseModel):
     @property
     def db_url(self) -> str:
         return self.database_url or f'sqlite:///{(self.data_dir / "progress.db").resolve()}'
+
+    @property
+    def db_url_shown(self) -> str:
+        """The database URL as a user may see and copy it: with the password masked."""
+        return make_url(self.db_url).render_as_string(hide_password=True)
 
     @property
     def logs_dir(self) -> Path:

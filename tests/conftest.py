@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from progress_app.config import Settings
-from progress_app.runtime.engine import Engine
+from progress_app.runtime.engine.engine import Engine
 from progress_app.runtime.service import JobService
 from tests.helpers import AppProcess
 from tests.notify_endpoint import Endpoint
@@ -16,18 +16,17 @@ from tests.notify_endpoint import Endpoint
 @pytest.fixture
 def make_service(tmp_path: Path) -> Iterator:
     """Build and start engines on real SQLite files in tmp_path; all are stopped at the end of the test."""
-    engines: list[Engine] = []
+    services: list[JobService] = []
 
     def make(data_dir: Path | None = None, **settings) -> JobService:
-        engine = Engine(Settings(data_dir=data_dir or tmp_path / 'data', **settings))
-        service = JobService(engine)
-        engine.start()
-        engines.append(engine)
+        service = JobService(Engine(Settings(data_dir=data_dir or tmp_path / 'data', **settings)))
+        service.startup()
+        services.append(service)
         return service
 
     yield make
-    for engine in engines:
-        engine.stop(timeout=5)
+    for service in services:
+        service.shutdown(timeout=5)
 
 
 @pytest.fixture

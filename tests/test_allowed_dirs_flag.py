@@ -13,7 +13,7 @@ import pytest
 
 from progress_app.config import parse_settings
 from progress_app.errors import ConfigError
-from progress_app.runtime.preferences import allowed_folders, effective
+from progress_app.runtime.settings.preferences import allowed_folders, effective
 from tests.helpers import ROOT
 
 

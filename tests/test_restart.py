@@ -241,7 +241,7 @@ def test_checkpoints_are_durable_within_tens_of_milliseconds(service):
 
     try:
         job_id = service.submit(name)['id']
-        repo = stored(service.engine.settings.data_dir)
+        repo = stored(service.config.data_dir)
         delays = []
         for step in range(5):
             marked = marks.get(timeout=10)

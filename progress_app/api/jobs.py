@@ -46,7 +46,7 @@ def submit(body: JobCreate, service: Service) -> dict[str, Any]:
         if body.cron is not None:
             if body.run_at is not None or body.after is not None:
                 raise InvalidParams.field('cron', 'give cron alone, without run_at or after')
-            return service.engine.schedules.create({'kind': body.kind, 'params': body.params, 'name': body.name,
+            return service.schedules.create({'kind': body.kind, 'params': body.params, 'name': body.name,
                                                     'priority': body.priority, 'cron': body.cron,
                                                     'notify': body.notify})
         options = {} if body.notify is None else {'notify': body.notify}

@@ -20,8 +20,7 @@ from nicegui import run
 from starlette.background import BackgroundTask
 
 from progress_app.api.jobs import JobId, Service
-from progress_app.domain.status import FINISHED_NAMES
-from progress_app.runtime.bus import Message, Subscription, encoded, to_json
+from progress_app.runtime import Message, Subscription, encoded, to_json
 from progress_app.runtime.service import JobService
 from progress_app.security.auth import websocket_allowed
 
@@ -68,8 +67,7 @@ async def _next(sub: Subscription, timeout: float = KEEPALIVE_SECONDS) -> Messag
           'content': {'text/event-stream': {}}}, 404: {'description': 'No such job'}})
 async def job_stream(job_id: JobId, service: Service) -> StreamingResponse:
     """SSE of one job: its current snapshot, every change (≤ ~10/s), a final `end` event, then the stream closes."""
-    bus = service.engine.bus
-    sub = bus.subscribe(maxsize=200, job_id=job_id)
+    sub = service.subscribe(maxsize=200, job_id=job_id)
     try:
         snapshot = await run.io_bound(service.get, job_id)
     except BaseException:
@@ -79,7 +77,7 @@ async def job_stream(job_id: JobId, service: Service) -> StreamingResponse:
     async def events() -> AsyncGenerator[str, None]:
         try:
             yield sse({'type': 'snapshot', 'job': snapshot, 'event': None})
-            if snapshot['status'] in FINISHED_NAMES:
+            if snapshot['status'] in ('completed', 'failed', 'cancelled'):
                 yield sse({'type': 'end', 'job': snapshot, 'event': None})
                 return
             while True:
@@ -88,7 +86,8 @@ async def job_stream(job_id: JobId, service: Service) -> StreamingResponse:
                     yield ': keep-alive\n\n'
                     continue
                 yield sse(message)
-                if message['type'] == 'job_removed' or message['job']['status'] in FINISHED_NAMES:
+                if message['type'] == 'job_removed' or message['job']['status'] in ('completed', 'failed',
+                                                                                      'cancelled'):
                     yield sse({'type': 'end', 'job': message['job'], 'event': None})
                     return
         finally:
@@ -102,7 +101,7 @@ async def job_stream(job_id: JobId, service: Service) -> StreamingResponse:
 async def all_events(service: Service, request: Request,
                      last_event_id: Annotated[str | None, Header(alias='Last-Event-ID')] = None) -> StreamingResponse:
     """SSE of all jobs. Reconnect with `Last-Event-ID` to get what you missed (from the history) before live events."""
-    sub = service.engine.bus.subscribe(maxsize=2000)
+    sub = service.subscribe(maxsize=2000)
     after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
     missed = await run.io_bound(replay, service, after) if after is not None else []
 
@@ -140,9 +139,8 @@ async def all_events(service: Service, request: Request,
 
 def replay(service: JobService, after: int) -> list[Message]:
     """History events after `after`, as stream messages (the job as it is now, the event as it was)."""
-    service.engine.recorder.flush()  # everything published so far is in the database before we read it
     messages, snapshots = [], {}
-    for event in service.engine.repo.events_after(after):
+    for event in service.events_after(after):  # everything published so far included
         job_id = event['job_id']
         if job_id not in snapshots:
             try:
@@ -161,7 +159,7 @@ async def websocket(ws: WebSocket) -> None:
     if not await websocket_allowed(ws, ws.app.state.auth):  # HTTP middleware does not guard WebSocket routes
         return
     await ws.accept()
-    sub = service.engine.bus.subscribe(maxsize=2000)
+    sub = service.subscribe(maxsize=2000)
     lock = asyncio.Lock()  # replies and live events share the socket
     sender = asyncio.create_task(_send_all(ws, sub, lock))
     try:

@@ -19,7 +19,7 @@ from progress_app.kinds.paths import PathParam
 from progress_app.kinds.registry import job_kind
 
 if TYPE_CHECKING:
-    from progress_app.runtime.context import JobContext
+    from progress_app.runtime.engine.context import JobContext
 
 ERROR_LINES = 10
 """How many of the last output lines a failed command's error message quotes."""

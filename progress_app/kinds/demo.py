@@ -10,7 +10,7 @@ from pydantic import Field
 from progress_app.kinds.registry import job_kind
 
 if TYPE_CHECKING:
-    from progress_app.runtime.context import JobContext
+    from progress_app.runtime.engine.context import JobContext
 
 
 def _stages(params: dict[str, Any]) -> dict[str, float] | list[str]:

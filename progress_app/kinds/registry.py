@@ -151,7 +151,7 @@ def _is_context_annotation(annotation: Any) -> bool:
     if isinstance(annotation, str):
         text = annotation.strip('\'"')
         return text.rsplit('.', 1)[-1] in ('JobContext', 'Any') or text == 'object'
-    from progress_app.runtime.context import JobContext  # late: progress_app/__init__ imports this module first
+    from progress_app.runtime.engine.context import JobContext  # late: progress_app/__init__ imports this module first
 
     return annotation is object or (isinstance(annotation, type) and issubclass(annotation, JobContext))
 

@@ -28,7 +28,7 @@ from progress_app.kinds.registry import job_kind, shown_when
 if TYPE_CHECKING:
     from PIL import Image
 
-    from progress_app.runtime.context import JobContext
+    from progress_app.runtime.engine.context import JobContext
 
 COPY_LIMIT_BYTES = 100_000_000
 """An output elsewhere that cannot be hard-linked into the output folder is copied there up to this size."""

@@ -1,64 +1,119 @@
-"""`JobService`: the one facade the API, the UI and scripts use. It never hands out database rows."""
+"""`JobService`: the one face of the runtime that the API, the UI and scripts use. It never hands out database rows.
+
+Besides its own methods it offers named collaborators: `schedules` (the user's schedules), `tokens` (API tokens),
+`user_settings` (preferences) and `files` (a job's log and outputs); the engine behind it is private.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from progress_app.config import Settings
 from progress_app.domain.duration import duration
 from progress_app.domain.events import Event, EventType
 from progress_app.domain.limits import NAME_MAX, PRIORITY_HIGHEST, PRIORITY_LOWEST, name_fits, priority_fits
-from progress_app.domain.status import FINISHED_NAMES, Status, transition
-from progress_app.errors import IllegalTransition, InvalidParams, JobNotFound, NotFound, UnreadableJob
-from progress_app.runtime import history, process
-from progress_app.runtime.engine import Engine
-from progress_app.runtime.job import Job
-from progress_app.runtime.job_files import JobFiles
-from progress_app.runtime.preferences_facade import PreferencesFacade
-from progress_app.runtime.recovery import job_from_row
-from progress_app.runtime.tokens import TokenStore
+from progress_app.domain.status import Status, transition
+from progress_app.errors import IllegalTransition, InvalidParams, NotFound, UnreadableJob
+from progress_app.kinds.registry import JobKind
+from progress_app.runtime import history
+from progress_app.runtime.calendar.schedules import Schedules
+from progress_app.runtime.engine import process
+from progress_app.runtime.engine.engine import Engine
+from progress_app.runtime.engine.job import Job
+from progress_app.runtime.engine.recovery import job_from_row
+from progress_app.runtime.files.downloads import Download
+from progress_app.runtime.live.subscription import Message, Subscription
+from progress_app.runtime.settings.preferences import Preferences
+from progress_app.runtime.settings.tokens import TokenStore
+from progress_app.store.engine import init_schema
 
 STOP_WAIT_SECONDS = 5.0
 PAUSE_WAIT_SECONDS = 2.0
 
 
-class JobService(PreferencesFacade, JobFiles):
+class JobService:
     def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
+        self._engine = engine
         self.tokens = TokenStore(engine.repo)
+        self.user_settings = engine.user_settings
+        self.files = engine.files
+        self.schedules = Schedules(engine.calendar, engine.key, check=self.checked_params, submit=self.submit_fields)
         self._lock = threading.Lock()
-        engine.service = self  # type: ignore[attr-defined]
+
+    # -- running -----------------------------------------------------------------------------------------------
+    def startup(self) -> None:
+        """Open the database, recover unfinished jobs and start running them and the schedules."""
+        self.schedules.open()
+        self._engine.start()
+
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Interrupt running jobs (they resume on the next start; see Engine.stop) and flush everything."""
+        self._engine.stop(timeout)
+        self.schedules.close()
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Deliver live events on `loop` (call on it, once it runs)."""
+        self._engine.bus.attach(loop)
+
+    def detach(self) -> None:
+        self._engine.bus.detach()
+
+    def check_database(self) -> None:
+        """Create or check the database schema; raises ProgressAppError (one clear line) if it cannot be used."""
+        init_schema(self._engine.repo.engine)
+
+    @property
+    def config(self) -> Settings:
+        """The start-up settings (paths, password, allowed folders given on the command line), for reading."""
+        return self._engine.settings
+
+    # -- live --------------------------------------------------------------------------------------------------
+    def subscribe(self, accept: Callable[[Message], bool] | None = None, maxsize: int = 1000, *,
+                  job_id: int | None = None, progress: bool = True) -> Subscription:
+        """Live messages of all jobs (or of `job_id`'s); call on the event loop, iterate with `async for`.
+        `progress=False`: no `job_progress` messages; `accept`: any other filter."""
+        return self._engine.bus.subscribe(accept, maxsize, job_id=job_id, progress=progress)
+
+    def events_after(self, event_id: int) -> list[dict[str, Any]]:
+        """All jobs' events with an id above `event_id`, in order, including everything published so far."""
+        self._engine.recorder.flush()
+        return self._engine.repo.events_after(event_id)
+
+    def live_job(self, job_id: int) -> Job | None:
+        """The job's live object if it is in memory (unfinished or recently finished), for polling on the loop."""
+        return self._engine.live(job_id)
 
     # -- reading -----------------------------------------------------------------------------------------------
     def kinds(self) -> list[dict[str, Any]]:
-        return [kind.describe() for kind in self.engine.kinds.all()]
+        return [kind.describe() for kind in self._engine.kinds.all()]
+
+    def plugins(self) -> dict[str, Any]:
+        """What the start found: plugin kinds loaded, plugin files that failed (PluginProblem) and recovery
+        problems (text)."""
+        engine = self._engine
+        return {'kinds': list(engine.plugin_kinds), 'problems': list(engine.plugin_problems),
+                'recovery': list(engine.recovery_problems)}
 
     def job(self, job_id: int) -> Job:
         """The live object of a job (for reading on the event loop); loaded from the store if not in memory."""
-        live = self.engine.live(job_id)
-        if live is not None:
-            return live
-        row = self.engine.repo.get_job(job_id)
-        if row is None:
-            raise JobNotFound(job_id)
-        try:
-            return job_from_row(row)
-        except ValueError as exc:
-            raise UnreadableJob(job_id, str(exc)) from None
+        return self._engine.job(job_id)
 
     def get(self, job_id: int) -> dict[str, Any]:
         return self._snapshot(self.job(job_id))
 
     def list(self, *, status: Iterable[str] = (), kind: str | None = None, search: str | None = None,
              limit: int = 50, offset: int = 0, running_first: bool = False) -> dict[str, Any]:
-        rows, total = self.engine.repo.list_jobs(status=list(status), kind=kind, search=search, limit=limit,
+        rows, total = self._engine.repo.list_jobs(status=list(status), kind=kind, search=search, limit=limit,
                                                  offset=offset, running_first=running_first)
-        positions = self.engine.dispatcher.positions()
+        positions = self._engine.dispatcher.positions()
         items, unreadable = [], []
         for row in rows:
-            job = self.engine.live(row['id'])
+            job = self._engine.live(row['id'])
             if job is None:
                 try:
                     job = job_from_row(row | {'last_seq': 0})
@@ -69,24 +124,24 @@ class JobService(PreferencesFacade, JobFiles):
         return {'items': items, 'total': total, 'unreadable': unreadable}
 
     def stats(self) -> dict[str, int]:
-        counts = self.engine.repo.count_by_status()
+        counts = self._engine.repo.count_by_status()
         out = {status.value: counts.get(status.value, 0) for status in Status}
-        out['total_processed'] = sum(counts.get(s, 0) for s in FINISHED_NAMES)
+        out['total_processed'] = sum(counts.get(s, 0) for s in ('completed', 'failed', 'cancelled'))
         return out
 
     def finished(self, *, status: Iterable[str] = (), kind: str | None = None, search: str | None = None,
                  since: float | None = None, sort: str = 'finished_at', descending: bool = True, limit: int = 50,
                  offset: int = 0) -> dict[str, Any]:
-        return history.finished_page(self.engine.repo, status=status, kind=kind, search=search, since=since,
+        return history.finished_page(self._engine.repo, status=status, kind=kind, search=search, since=since,
                                      sort=sort, descending=descending, limit=limit, offset=offset)
 
     def history(self, since: float | None = None, kind: str | None = None, *, bucket: str = 'day',
                 now: float | None = None) -> dict[str, Any]:
-        return history.report(self.engine.repo, since, kind, bucket=bucket, now=now)
+        return history.report(self._engine.repo, since, kind, bucket=bucket, now=now)
 
     def events(self, job_id: int, since: int = 0) -> list[dict[str, Any]]:
         self.job(job_id)
-        return self.engine.repo.events(job_id, since)
+        return self._engine.repo.events(job_id, since)
 
     # -- changing ----------------------------------------------------------------------------------------------
     def submit(self, kind: str, params: Mapping[str, Any] | None = None, *, name: str | None = None,
@@ -118,7 +173,7 @@ class JobService(PreferencesFacade, JobFiles):
                   'priority': priority, 'params': clean, 'options': opts, 'run_at': run_at,
                   'schedule_id': schedule_id, 'stages': [[s.name, s.weight] for s in stages],
                   'stage_states': ['pending'] * len(stages), 'created_at': now}
-        lifecycle = self.engine.lifecycle
+        lifecycle = self._engine.lifecycle
         first: list[Event] = []
         context = {k: v for k, v in (('schedule_id', schedule_id), ('late_seconds', late_seconds),
                                      ('run_at', run_at), ('after', after)) if v is not None}
@@ -129,19 +184,19 @@ class JobService(PreferencesFacade, JobFiles):
                 first.append(lifecycle.new_event(new_id, 2, EventType.QUEUED))
             return first
 
-        job_id = self.engine.repo.create_job(values, first_events)
+        job_id = self._engine.repo.create_job(values, first_events)
         job = Job(id=job_id, name=values['name'], kind=kind, status=status, priority=priority, params=clean,
                   stages=stages, created_at=now, options=opts, last_seq=len(first))
         job.run_at, job.schedule_id = run_at, schedule_id
         if late_seconds:
             job.progress.message = f'started {duration(late_seconds)} late: the app was not running on time'
-        self.engine._track(job)
+        self._engine.remember(job)
         if status is Status.SCHEDULED:
-            self.engine.deferred.arm(job)
+            self._engine.deferred.arm(job)
         else:
-            self.engine.dispatcher.enqueue(job_id, priority)
+            self._engine.dispatcher.enqueue(job_id, priority)
         for event in first:
-            self.engine.bus.publish_state(job, event)
+            self._engine.bus.publish_state(job, event)
         return self._snapshot(job, look_for_output=False)  # a new job has no output folder yet
 
     def _deferral_problems(self, run_at: float | None, after: int | None) -> list[dict[str, Any]]:
@@ -156,13 +211,13 @@ class JobService(PreferencesFacade, JobFiles):
 
     def pause(self, job_id: int, wait: float = PAUSE_WAIT_SECONDS) -> dict[str, Any]:
         job = self.job(job_id)
-        lifecycle = self.engine.lifecycle
+        lifecycle = self._engine.lifecycle
         with job.lock:
             transition(job.status, Status.PAUSED, 'pause')
-            if not self.engine.kinds.get(job.kind).pausable and job.status is Status.RUNNING:
+            if not self._engine.kinds.get(job.kind).pausable and job.status is Status.RUNNING:
                 raise IllegalTransition(f"cannot pause a running '{job.kind}' job: this kind does not support it")
             if job.status is Status.QUEUED:
-                self.engine.dispatcher.discard(job.id)
+                self._engine.dispatcher.discard(job.id)
                 lifecycle.move(job, Status.PAUSED, EventType.PAUSED, action='pause')
                 return self.get(job_id)
             job.request_stop(pause_requested=True)
@@ -175,7 +230,7 @@ class JobService(PreferencesFacade, JobFiles):
 
     def resume(self, job_id: int) -> dict[str, Any]:
         job = self.job(job_id)
-        lifecycle = self.engine.lifecycle
+        lifecycle = self._engine.lifecycle
         with job.lock:
             if job.status is Status.RUNNING and job.pause_requested:  # resumed before the pause took effect
                 job.request_stop(pause_requested=False)
@@ -190,14 +245,14 @@ class JobService(PreferencesFacade, JobFiles):
                 return self.get(job_id)
             job.request_stop(pause_requested=False)
             lifecycle.move(job, Status.QUEUED, EventType.RESUMED, action='resume')
-        self.engine.dispatcher.enqueue(job.id, job.priority)
+        self._engine.dispatcher.enqueue(job.id, job.priority)
         return self.get(job_id)
 
     def cancel(self, job_id: int, wait: float = STOP_WAIT_SECONDS) -> dict[str, Any]:
         """Cancel a job. One in a worker is `cancelling` until its next check point (waited for up to `wait` s); its
         slot goes to the next queued job at once, so one that never gets there (stuck in a sleep) holds nothing up."""
         job = self.job(job_id)
-        engine = self.engine
+        engine = self._engine
         with job.lock:
             if job.status is not Status.CANCELLING:  # asked again: wait as the first time did
                 transition(job.status, Status.CANCELLED, 'cancel')
@@ -223,7 +278,7 @@ class JobService(PreferencesFacade, JobFiles):
 
     def start(self, job_id: int) -> dict[str, Any]:
         """Start a scheduled job now (it joins the queue) instead of at its time or after its predecessor."""
-        self.engine.deferred.start_now(job_id)
+        self._engine.deferred.start_now(job_id)
         return self.get(job_id)
 
     def run_again(self, job_id: int) -> dict[str, Any]:
@@ -243,7 +298,7 @@ class JobService(PreferencesFacade, JobFiles):
     def retry(self, job_id: int) -> dict[str, Any]:
         """Queue a failed or cancelled job again; it goes on from its last checkpoint."""
         job = self.job(job_id)
-        kind = self.engine.kinds.get(job.kind) if job.kind in self.engine.kinds else None
+        kind = self._engine.kinds.get(job.kind) if job.kind in self._engine.kinds else None
         with job.lock:
             if not job.status.is_terminal:  # running -> queued exists too, but only for interruptions
                 raise IllegalTransition(f'cannot retry a job that is {job.status.value}: it has not ended')
@@ -252,11 +307,11 @@ class JobService(PreferencesFacade, JobFiles):
             job.cancel_requested_at = None
             if kind is not None and kind.restart == 'rerun':
                 job.checkpoint_state, job.track_positions = None, {}
-            self.engine._track(job)
-            self.engine.lifecycle.move(job, Status.QUEUED, EventType.RETRIED, action='retry',
+            self._engine.remember(job)
+            self._engine.lifecycle.move(job, Status.QUEUED, EventType.RETRIED, action='retry',
                                        values={'finished_at': None, 'error': None, 'error_stage': None,
                                                'traceback': None})
-        self.engine.dispatcher.enqueue(job.id, job.priority)
+        self._engine.dispatcher.enqueue(job.id, job.priority)
         return self.get(job_id)
 
     def remove(self, job_id: int) -> None:
@@ -265,20 +320,20 @@ class JobService(PreferencesFacade, JobFiles):
         try:
             job = self.job(job_id)
         except UnreadableJob:
-            self.engine.repo.delete_job(job_id)  # never loaded: nothing in memory runs it or waits for it
-            self._delete_files(job_id)
+            self._engine.repo.delete_job(job_id)  # never loaded: nothing in memory runs it or waits for it
+            self.files.delete(job_id)
             return
         if job.in_worker and not job.status.is_terminal:
             self.cancel(job_id)
             with job.lock:
                 if job.in_worker and not job.status.is_terminal:  # stuck: what it ends with is not recorded
                     job.abandoned = True
-        self.engine.dispatcher.discard(job_id)
-        self.engine.deferred.disarm(job_id)
-        self.engine.repo.delete_job(job_id)
-        self.engine.forget(job_id)
-        self._delete_files(job_id)
-        self.engine.bus.publish_state(job, None, 'job_removed')
+        self._engine.dispatcher.discard(job_id)
+        self._engine.deferred.disarm(job_id)
+        self._engine.repo.delete_job(job_id)
+        self._engine.forget(job_id)
+        self.files.delete(job_id)
+        self._engine.bus.publish_state(job, None, 'job_removed')
 
     def wait(self, job_id: int, statuses: Iterable[Status | str], timeout: float = 30.0) -> dict[str, Any]:
         """Block until the job reaches one of `statuses` (for scripts and tests); raises TimeoutError."""
@@ -293,9 +348,46 @@ class JobService(PreferencesFacade, JobFiles):
                   look_for_output: bool = True) -> dict[str, Any]:
         if job.status is Status.QUEUED:
             job.queue_position = (positions.get(job.id) if positions is not None
-                                  else self.engine.dispatcher.position(job.id))
+                                  else self._engine.dispatcher.position(job.id))
         else:
             job.queue_position = None
         if look_for_output and not job.has_output:
-            job.has_output = (self.engine.settings.outputs_dir / str(job.id)).is_dir()
+            job.has_output = self.files.output_dir(job.id).is_dir()
         return job.snapshot()
+
+    # -- the user's settings and a job's files (the collaborators' own methods, by their usual names) ------------
+    def preferences(self) -> Preferences:
+        return self.user_settings.preferences()
+
+    def settings_value(self, name: str) -> Any:
+        return self.user_settings.value(name)
+
+    def update_preferences(self, **changes: Any) -> Preferences:
+        """Validate, store and apply changed preferences; raises InvalidParams naming the bad field."""
+        return self.user_settings.update(**changes)
+
+    def allowed_dirs(self) -> Sequence[Path] | None:
+        """The folders jobs may read and write, resolved; None: any folder."""
+        return self.user_settings.allowed_dirs()
+
+    def checked_params(self, kind: str, params: Mapping[str, Any] | None) -> tuple[JobKind, dict[str, Any]]:
+        return self.user_settings.checked_params(kind, params)
+
+    def check_kind_allowed(self, kind: str) -> None:
+        self.user_settings.check_kind_allowed(kind)
+
+    def send_test_notification(self, urls: list[str] | None = None) -> int:
+        return self.user_settings.send_test(urls)
+
+    def last_notification_error(self) -> dict[str, Any] | None:
+        """`{at, message, job_id}` of the latest job notification that could not be delivered, or None."""
+        return self._engine.notifier.last_error()
+
+    def log(self, job_id: int, offset: int = 0, tail: int | None = None) -> tuple[str, int]:
+        return self.files.log(job_id, offset, tail)
+
+    def log_path(self, job_id: int) -> Path:
+        return self.files.log_path(job_id)
+
+    def result_file(self, job_id: int) -> Download:
+        return self.files.result_file(job_id)

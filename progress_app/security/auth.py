@@ -22,7 +22,7 @@ from nicegui import app
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.websockets import WebSocket
 
-from progress_app.runtime.tokens import TokenStore
+from progress_app.runtime import TokenStore
 from progress_app.security.throttle import FREE_FAILURES, Throttle
 
 OPEN_PATHS = ('/login', '/favicon.ico')

@@ -72,7 +72,7 @@ def frame(service: JobService, title: str, current: str) -> Iterator[None]:
         ui.space()
         ui.html('<span id="connection-dot" data-state="unknown" title="Connecting…"></span>').classes('mr-2')
         notifications.bell()
-        if service.engine.settings.password:
+        if service.config.password:
             ui.button(icon='logout', on_click=_log_out).props(
                 'flat round dense color=white aria-label="Log out"').tooltip('Log out')
         ui.button(icon='add', text='New job', on_click=lambda: ui.navigate.to('/new')).props(

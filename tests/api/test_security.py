@@ -95,7 +95,7 @@ def test_pages_redirect_to_the_login(locked):
 
 
 def test_api_tokens_can_be_created_used_and_revoked(locked, tmp_path):
-    from progress_app.runtime.tokens import TokenStore
+    from progress_app.runtime.settings.tokens import TokenStore
     from progress_app.store.engine import create_db_engine
     from progress_app.store.repository import Repository
 

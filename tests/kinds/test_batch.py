@@ -16,8 +16,7 @@ from PIL import Image
 
 from progress_app.errors import InvalidParams
 from progress_app.kinds import ffmpeg
-from progress_app.kinds.batch import JOURNAL  # importing it registers the kind
-from progress_app.kinds.batch_ops import Journal
+from progress_app.kinds.batch import JOURNAL, Journal  # importing it registers the kind
 from progress_app.kinds.images import target_size
 from progress_app.kinds.registry import registry
 from tests.helpers import wait_until
@@ -30,7 +29,7 @@ def run(service, timeout: float = 30, **params) -> dict:
 
 
 def outputs(service, job: dict) -> Path:
-    return service.engine.settings.outputs_dir / str(job['id'])
+    return service.config.outputs_dir / str(job['id'])
 
 
 def report(folder: Path) -> tuple[list[dict], dict]:

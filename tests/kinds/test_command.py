@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from progress_app.errors import InvalidParams
-from progress_app.runtime import process
+from progress_app.runtime.engine import process
 from tests.helpers import wait_until
 
 PY = sys.executable
@@ -392,7 +392,7 @@ def test_child_dies_with_the_app(tmp_path):
         pytest.skip('parent-death signal is Linux only')
     code = '''
 import sys
-from progress_app.runtime import process
+from progress_app.runtime.engine import process
 child = process.spawn(['sleep', '60'], shell=False, cwd=None, env=None)
 print(child.pid, flush=True)
 '''
@@ -422,7 +422,7 @@ def test_restart_of_the_app_reruns_or_fails_the_command(make_service, tmp_path, 
                                    'on_interrupt': on_interrupt})
     pgid = running_pgid(first, job['id'])
     wait_until(lambda: 'first run' in first.log(job['id'])[0], timeout=5)
-    first.engine.stop()
+    first.shutdown()
     assert_group_gone(pgid)
 
     second = make_service(data_dir=data)

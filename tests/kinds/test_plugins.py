@@ -69,7 +69,7 @@ def test_plugins_are_loaded_at_start_and_their_jobs_run(make_service, data_dir):
             return {{'greeted': len(lines)}}
     ''')
     service = make_service(data_dir)
-    assert service.engine.plugin_kinds == [kind] and service.engine.plugin_problems == []
+    assert service.plugins()['kinds'] == [kind] and service.plugins()['problems'] == []
     described = {k['name']: k for k in service.kinds()}[kind]
     assert described['source'] == f'plugins/{kind}.py'
     assert described['title'] == 'Greet' and described['description'] == 'Greet everyone, into a file.'
@@ -105,7 +105,7 @@ def test_broken_plugins_are_reported_and_contained(make_service, data_dir):
     write(plugins, 'notes.txt', 'not python')
 
     service = make_service(data_dir)
-    engine = service.engine
+    engine = service._engine
     assert engine.started, 'a broken plugin must not stop the app'
     problems = {Path(p.path).name: p for p in engine.plugin_problems}
     assert sorted(problems) == ['b_syntax.py', 'c_raises.py', 'd_bad_kind.py', 'e_duplicate.py']
@@ -165,10 +165,10 @@ def test_a_restarted_engine_loads_its_plugins_again(make_service, data_dir):
     path = write(data_dir / 'plugins', 'again.py', f"from progress_app import job_kind\n@job_kind('{name}')\n"
                                                    'def run(ctx):\n    return 1\n')
     first = make_service(data_dir)
-    first.engine.stop()
+    first.shutdown()
     path.write_text(path.read_text().replace('return 1', 'return 2'))  # edited between two starts
     second = make_service(data_dir)
-    assert second.engine.plugin_problems == [] and second.engine.plugin_kinds == [name]
+    assert second.plugins()['problems'] == [] and second.plugins()['kinds'] == [name]
     job = second.submit(name)
     assert second.wait(job['id'], ['completed'], timeout=10)['result'] == 2
 
@@ -190,7 +190,7 @@ def test_a_plugin_that_calls_sys_exit_at_import_is_reported_and_the_app_starts(m
     write(plugins, 'c_good.py', f"{header}@job_kind('{good}')\ndef run(ctx):\n    return 2\n")
 
     service = make_service(data_dir)
-    engine = service.engine
+    engine = service._engine
     assert engine.started, 'a plugin calling sys.exit() must not stop the app'
     problems = {Path(p.path).name: p for p in engine.plugin_problems}
     line = script.read_text().splitlines().index('sys.exit(3)') + 1
@@ -227,7 +227,7 @@ def examples(make_service, data_dir):
 
 
 def test_the_examples_load_and_describe_themselves(examples):
-    assert examples.engine.plugin_problems == []
+    assert examples.plugins()['problems'] == []
     kinds = {k['name']: k for k in examples.kinds()}
     assert kinds['word_count']['source'] == 'plugins/word_count.py'
     assert kinds['folder_checksum']['source'] == 'plugins/folder_checksum.py'
@@ -247,7 +247,7 @@ def test_word_count_example_runs_to_completion(examples, tmp_path):
     done = examples.wait(job['id'], ['completed'], timeout=10)
     assert done['result'] == {'files': 2, 'lines': 3, 'words': 8, 'chars': 31, 'commonest': {'the': 3, 'cat': 1},
                               'report': 'word_counts.csv'}
-    with (examples.engine.settings.outputs_dir / str(job['id']) / 'word_counts.csv').open() as report:
+    with (examples.config.outputs_dir / str(job['id']) / 'word_counts.csv').open() as report:
         rows = list(csv.reader(report))
     assert rows == [['file', 'lines', 'words', 'chars'], ['a.txt', '2', '6', '23'], ['sub/b.txt', '1', '2', '8'],
                     ['TOTAL', '3', '8', '31']]
@@ -267,7 +267,7 @@ def test_folder_checksum_example_writes_a_manifest_sha256sum_accepts(examples, t
     done = examples.wait(job['id'], ['completed'], timeout=10)
     assert done['result'] == {'files': 4, 'bytes': 3020, 'algorithm': 'sha256', 'manifest': 'SHA256SUMS'}
     assert done['unit'] == 'bytes'
-    manifest = examples.engine.settings.outputs_dir / str(job['id']) / 'SHA256SUMS'
+    manifest = examples.config.outputs_dir / str(job['id']) / 'SHA256SUMS'
     expected = sorted(f'{hashlib.sha256(content).hexdigest()}  {name}' for name, content in files.items())
     assert sorted(manifest.read_text().splitlines()) == expected
     if shutil.which('sha256sum'):
@@ -292,7 +292,7 @@ def test_folder_checksum_example_resumes_at_the_unfinished_file(make_service, da
     wait_until(lambda: (live.checkpoint_state or {}).get('done') == 2, timeout=10)
     assert service.pause(job['id'])['status'] == 'paused'
     assert live.checkpoint_state['done'] == 2, 'the pause should take effect inside the big file'
-    service.engine.stop()
+    service.shutdown()
 
     service = make_service(data_dir, workers=1)
     assert service.get(job['id'])['status'] == 'paused'
@@ -302,7 +302,7 @@ def test_folder_checksum_example_resumes_at_the_unfinished_file(make_service, da
     zeros = hashlib.sha1()
     for _ in range(BIG_MB):
         zeros.update(bytes(1024 * 1024))
-    manifest = (service.engine.settings.outputs_dir / str(job['id']) / 'SHA1SUMS').read_text().splitlines()
+    manifest = (service.config.outputs_dir / str(job['id']) / 'SHA1SUMS').read_text().splitlines()
     assert manifest == [f'{hashlib.sha1(b"one").hexdigest()}  1.txt', f'{hashlib.sha1(b"two").hexdigest()}  2.txt',
                         f'{zeros.hexdigest()}  3-big.bin', f'{hashlib.sha1(b"four").hexdigest()}  4.txt']
     log = service.log(job['id'])[0]

@@ -200,7 +200,7 @@ def test_submit_validates_and_stores_nothing_when_params_are_bad(service, unique
         service.submit(unique_name, {'text': 'a', 'loud': True})
     with pytest.raises(InvalidParams, match=r'params\.times: Input should be less than or equal to 5'):
         service.submit(unique_name, {'text': 'a', 'times': 6})
-    repo = Repository(create_db_engine(service.engine.settings.db_url))
+    repo = Repository(create_db_engine(service.config.db_url))
     assert repo.list_jobs(kind=unique_name)[1] == 0, 'a rejected submission must store nothing'
     assert repo.max_event_id() == 0
 

@@ -17,7 +17,7 @@ import pytest
 from progress_app.config import Settings
 from progress_app.errors import InvalidParams
 from progress_app.kinds import ffmpeg
-from progress_app.runtime.engine import Engine
+from progress_app.runtime.engine.engine import Engine
 from progress_app.runtime.service import JobService
 from tests.helpers import ROOT, wait_until
 from tests.kinds.media import difference, frame_at, make_audio, make_image, make_video
@@ -46,10 +46,10 @@ def long_clip(media) -> Path:
 @pytest.fixture(scope='module')
 def validating_service(tmp_path_factory) -> Iterator[JobService]:
     """One service for the many submissions that must be refused (nothing runs on it)."""
-    engine = Engine(Settings(data_dir=tmp_path_factory.mktemp('data')))
-    engine.start()
-    yield JobService(engine)
-    engine.stop(timeout=5)
+    service = JobService(Engine(Settings(data_dir=tmp_path_factory.mktemp('data'))))
+    service.startup()
+    yield service
+    service.shutdown(timeout=5)
 
 
 def finished(service, job_id: int, timeout: float = 30) -> dict:
@@ -169,7 +169,7 @@ def test_pause_stops_ffmpeg_resume_goes_on_and_cancel_removes_the_partial_output
     live = service.job(job['id'])
     pid = running_pgid(service, job['id'])
     wait_until(lambda: live.progress.current > 0, timeout=20, message='the encode to report progress')
-    folder = service.engine.settings.outputs_dir / str(job['id'])
+    folder = service.config.outputs_dir / str(job['id'])
     partial = ffmpeg.partial_path(folder / 'long.mp4')
     assert partial.exists(), leftovers(folder)
 
@@ -213,7 +213,7 @@ def test_a_restart_of_the_app_encodes_again_as_attempt_2(make_service, long_clip
     live = first.job(job['id'])
     pid = running_pgid(first, job['id'])
     wait_until(lambda: live.progress.current > 0, timeout=20, message='the encode to report progress')
-    first.engine.stop()
+    first.shutdown()
     assert_group_gone(pid)
     assert leftovers(data / 'outputs' / str(job['id'])) == [], 'the interrupted partial output is removed'
 

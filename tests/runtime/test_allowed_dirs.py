@@ -106,7 +106,7 @@ def test_the_settings_page_list_applies_at_once_and_is_kept(make_service, folder
     service = make_service()
     service.update_preferences(allowed_dirs=[str(folders['inside'])])
     refused(service, 'batch', {'source': str(folders['outside']), 'operation': 'checksum'})
-    service.engine.stop()
+    service.shutdown()
     again = make_service(data_dir=tmp_path / 'data')
     assert again.allowed_dirs() == (folders['inside'].resolve(),)
     for bad, why in (('relative/folder', 'is not an absolute path'), (str(tmp_path / 'nope'), 'does not exist')):
@@ -133,7 +133,7 @@ def test_run_again_and_schedules_go_through_the_same_check(make_service, folders
     params = {'source': str(folders['inside'] / 'photos'), 'operation': 'checksum'}
     done = service.submit('batch', params)
     service.wait(done['id'], ['completed'])
-    schedules = service.engine.schedules
+    schedules = service.schedules
     schedule = schedules.create({'kind': 'batch', 'params': params, 'cron': '0 3 * * *'})
     with pytest.raises(InvalidParams, match='outside the allowed folders'):
         schedules.create({'kind': 'batch', 'params': {**params, 'source': str(folders['outside'])},

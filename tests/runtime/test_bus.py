@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from progress_app.runtime.bus import BURST_SECONDS, EventBus
+from progress_app.runtime.live.bus import BURST_SECONDS, EventBus
 
 
 class Reporting:

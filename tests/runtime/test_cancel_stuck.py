@@ -38,7 +38,7 @@ def test_cancel_makes_a_stuck_job_cancelling_and_the_queue_goes_on(make_service,
     assert cancelled['status'] == 'cancelling'
     assert datetime.fromisoformat(cancelled['cancel_requested_at']).timestamp() > 0
     assert cancelled['cancel_waiting_seconds'] >= 0
-    assert service.engine.repo.get_job(stuck['id'])['status'] == 'cancelling'  # durable, like every move
+    assert service._engine.repo.get_job(stuck['id'])['status'] == 'cancelling'  # durable, like every move
     assert event_types(service, stuck['id'])[-1] == 'cancelling'
     service.wait(after['id'], ['completed'])  # the one worker slot went on to the next job
     assert service.get(stuck['id'])['status'] == 'cancelling'  # still in its sleep
@@ -52,7 +52,7 @@ def test_cancel_makes_a_stuck_job_cancelling_and_the_queue_goes_on(make_service,
     release.touch()  # it returns at last, having never seen the cancel: it did finish its work
     done = service.wait(stuck['id'], ['completed'])
     assert done['result'] == 'woke up' and done['cancel_waiting_seconds'] is None
-    wait_until(lambda: service.engine.dispatcher.stats()['running'] == 0)
+    wait_until(lambda: service._engine.dispatcher.stats()['running'] == 0)
     third = service.submit('t_write_files', {'count': 1})  # the slot count is right: one loop, not two or none
     service.wait(third['id'], ['completed'])
 
@@ -73,14 +73,14 @@ def test_stop_does_not_wait_for_ever_and_records_stuck_jobs(make_service, tmp_pa
     for job in (running, cancelling):
         service.wait(job['id'], ['running'])
     service.cancel(cancelling['id'], wait=0)
-    service.engine.stop(timeout=0.5)
-    repo = Repository(create_db_engine(service.engine.settings.db_url))
+    service.shutdown(timeout=0.5)
+    repo = Repository(create_db_engine(service.config.db_url))
     assert repo.get_job(running['id'])['status'] == 'queued'  # interrupted: it resumes at the next start
     assert [e['type'] for e in repo.events(running['id'], 0)][-1] == 'interrupted'
     assert repo.get_job(cancelling['id'])['status'] == 'cancelled'  # it never resumes
     repo.engine.dispose()
     release.touch()  # the abandoned threads return now: what they return is only logged
-    wait_until(lambda: not any(job.in_worker for job in service.engine.jobs.values()))
+    wait_until(lambda: not any(job.in_worker for job in service._engine.jobs.values()))
     restarted = make_service(data_dir=data, workers=2)
     assert restarted.get(cancelling['id'])['status'] == 'cancelled'
     assert restarted.wait(running['id'], ['completed'])['attempts'] == 2
@@ -91,11 +91,11 @@ def test_a_job_left_cancelling_by_a_crash_is_cancelled_at_the_next_start(make_se
     service = make_service(data_dir=data)
     job = service.submit('t_write_files', {'count': 1})
     service.wait(job['id'], ['completed'])
-    service.engine.stop()
-    repo = Repository(create_db_engine(service.engine.settings.db_url))
+    service.shutdown()
+    repo = Repository(create_db_engine(service.config.db_url))
     repo.save(job['id'], {'status': 'cancelling', 'finished_at': None})  # as a crash while cancelling leaves it
     repo.engine.dispose()
     restarted = make_service(data_dir=data)
     assert restarted.get(job['id'])['status'] == 'cancelled'
     assert event_types(restarted, job['id'])[-1] == 'cancelled'
-    assert restarted.engine.repo.get_job(job['id'])['finished_at'] is not None
+    assert restarted._engine.repo.get_job(job['id'])['finished_at'] is not None

@@ -8,7 +8,7 @@ import sqlite3
 
 
 def damage_setting(service, key: str, text: str) -> None:
-    with sqlite3.connect(service.engine.settings.data_dir / 'progress.db') as db:
+    with sqlite3.connect(service.config.data_dir / 'progress.db') as db:
         db.execute('UPDATE setting SET value = ? WHERE key = ?', (text, key))
 
 
@@ -16,10 +16,10 @@ def test_a_damaged_preference_is_ignored_alone(make_service, tmp_path, caplog):
     data = tmp_path / 'data'
     first = make_service(data_dir=data)
     first.update_preferences(theme='dark', notify_on='both', retention_days=7)
-    first.engine.stop(timeout=5)
+    first.shutdown(timeout=5)
     damage_setting(first, 'theme', '{not json')
     damage_setting(first, 'notify_on', '"sometimes"')
-    with caplog.at_level(logging.WARNING, logger='progress_app.runtime.preferences'):
+    with caplog.at_level(logging.WARNING, logger='progress_app.runtime.settings.preferences'):
         second = make_service(data_dir=data)
         preferences = second.preferences()
     assert preferences.retention_days == 7  # kept

@@ -6,8 +6,8 @@ import threading
 
 import pytest
 
-from progress_app.runtime import dispatcher as dispatcher_module
-from progress_app.runtime.dispatcher import Dispatcher
+from progress_app.runtime.engine import dispatcher as dispatcher_module
+from progress_app.runtime.engine.dispatcher import Dispatcher
 from tests.helpers import wait_until
 
 

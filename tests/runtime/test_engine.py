@@ -9,7 +9,7 @@ import pytest
 
 from progress_app.domain.status import Status
 from progress_app.errors import IllegalTransition, InvalidParams, KindNotFound
-from progress_app.runtime.recovery import job_from_row
+from progress_app.runtime.engine.recovery import job_from_row
 from progress_app.store.engine import create_db_engine
 from progress_app.store.repository import Repository
 from tests.helpers import wait_until
@@ -42,7 +42,7 @@ def test_stage_times_are_stored_with_the_job(service):
     memory) still says when each stage started and ended."""
     job = service.submit('demo', {'items': 5, 'item_seconds': 0.01})
     live = service.wait(job['id'], ['completed'], timeout=10)
-    stored = job_from_row(Repository(create_db_engine(service.engine.settings.db_url)).get_job(job['id']))
+    stored = job_from_row(Repository(create_db_engine(service.config.db_url)).get_job(job['id']))
     times = [(s['started_at'], s['finished_at']) for s in stored.snapshot()['stages']]
     assert times == [(s['started_at'], s['finished_at']) for s in live['stages']]
     assert all(started and finished and started <= finished for started, finished in times)
@@ -51,7 +51,7 @@ def test_stage_times_are_stored_with_the_job(service):
 def test_state_is_durable_before_it_is_reported(service):
     job = service.submit('demo', {'items': 5, 'item_seconds': 0})
     service.wait(job['id'], ['completed'], timeout=10)
-    row = Repository(create_db_engine(service.engine.settings.db_url)).get_job(job['id'])
+    row = Repository(create_db_engine(service.config.db_url)).get_job(job['id'])
     assert row['status'] == 'completed' and row['progress'] == 1.0 and row['result'] == {'items': 5}
 
 
@@ -167,7 +167,7 @@ def test_remove_deletes_row_events_log_and_outputs(service):
     job = service.submit('command', {'command': [sys.executable, '-c', 'import time; print("working", flush=True); '
                                                 'time.sleep(60)']})
     live = service.job(job['id'])
-    settings = service.engine.settings
+    settings = service.config
     log_path = settings.logs_dir / f"{job['id']}.log"
     wait_until(lambda: 'working' in service.log(job['id'])[0])
     (settings.outputs_dir / str(job['id'])).mkdir(parents=True, exist_ok=True)
@@ -216,8 +216,8 @@ def test_graceful_stop_interrupts_and_next_start_resumes(make_service, tmp_path)
     job = first.submit('demo', {'items': 100, 'item_seconds': 0.02})
     live = first.job(job['id'])
     wait_until(lambda: live.progress.stage == 'process' and live.progress.current >= 10)
-    first.engine.stop()
-    assert first.engine.repo.engine.pool.checkedout() == 0
+    first.shutdown()
+    assert first._engine.repo.engine.pool.checkedout() == 0
     second = make_service(data_dir=data)
     resumed = second.job(job['id'])
     wait_until(lambda: resumed.status is Status.RUNNING or resumed.status is Status.COMPLETED)
@@ -235,7 +235,7 @@ def test_paused_job_stays_paused_across_restart(make_service, tmp_path):
     live = first.job(job['id'])
     wait_until(lambda: live.progress.current >= 3)
     first.pause(job['id'])
-    first.engine.stop()
+    first.shutdown()
     second = make_service(data_dir=data)
     assert second.get(job['id'])['status'] == 'paused'
     assert second.resume(job['id'])['status'] in ('queued', 'running')
@@ -243,14 +243,12 @@ def test_paused_job_stays_paused_across_restart(make_service, tmp_path):
 
 
 def test_retention_purges_old_finished_jobs(service):
-    from progress_app.runtime.maintenance import purge
-
     old = service.submit('demo', {'items': 1, 'item_seconds': 0})
     service.wait(old['id'], ['completed'])
     kept = service.submit('demo', {'items': 1, 'item_seconds': 0})
     service.wait(kept['id'], ['completed'])
-    service.engine.repo.save(old['id'], {'finished_at': time.time() - 31 * 86400})
-    assert purge(service.engine.key) == 1
+    service._engine.repo.save(old['id'], {'finished_at': time.time() - 31 * 86400})
+    assert service._engine.purge() == 1
     assert [j['id'] for j in service.list()['items']] == [kept['id']]
 
 
@@ -259,18 +257,18 @@ def test_a_job_that_writes_nothing_leaves_no_log_file(service, request):
     that writes gets the app's notes around its lines."""
     from progress_app import job_kind
 
-    @job_kind('t_silent', target=service.engine.kinds)
+    @job_kind('t_silent', target=service._engine.kinds)
     def silent(ctx, say: str = '') -> str:
         if say:
             ctx.log(say)
         return 'ok'
 
-    request.addfinalizer(lambda: service.engine.kinds.remove('t_silent'))
+    request.addfinalizer(lambda: service._engine.kinds.remove('t_silent'))
     quiet = service.submit('t_silent', {})
     loud = service.submit('t_silent', {'say': 'hello'})
     service.wait(quiet['id'], ['completed'], timeout=10)
     service.wait(loud['id'], ['completed'], timeout=10)
-    logs = service.engine.settings.logs_dir
+    logs = service.config.logs_dir
     assert not (logs / f"{quiet['id']}.log").exists()
     assert service.log(quiet['id']) == ('', 0)
     assert service.log(loud['id'])[0] == '[progress-app] attempt 1 started\nhello\n[progress-app] completed\n'

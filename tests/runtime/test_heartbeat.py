@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from progress_app.runtime import heartbeat as heartbeat_module
-from progress_app.runtime.heartbeat import LEASE, SLICE, STALE_AFTER, LoopHeartbeat
+from progress_app.runtime.live import heartbeat as heartbeat_module
+from progress_app.runtime.live.heartbeat import LEASE, SLICE, STALE_AFTER, LoopHeartbeat
 from tests.helpers import wait_until
 
 

@@ -10,8 +10,8 @@ from tests.domain.test_localtime import local
 def finished_at(service, moment: float) -> None:
     job_id = service.submit('demo', {'items': 1, 'item_seconds': 0})['id']
     service.wait(job_id, ['completed'])
-    service.engine.recorder.flush()  # nothing written behind may land after our values
-    service.engine.repo.save(job_id, {'finished_at': moment, 'started_at': moment - 10, 'elapsed': 1.0})
+    service._engine.recorder.flush()  # nothing written behind may land after our values
+    service._engine.repo.save(job_id, {'finished_at': moment, 'started_at': moment - 10, 'elapsed': 1.0})
 
 
 def test_day_buckets_follow_the_local_clock_across_a_dst_change(berlin, service):

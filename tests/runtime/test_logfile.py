@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from progress_app.runtime.logfile import JobLog, read_log, tail_offset
+from progress_app.runtime.files.logfile import JobLog, read_log, tail_offset
 
 
 def test_notes_alone_make_no_file_but_stay_in_the_tail(tmp_path):

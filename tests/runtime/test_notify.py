@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from progress_app.errors import InvalidParams
-from progress_app.runtime.notify import NotificationFailed
+from progress_app.runtime.settings.notify import NotificationFailed
 from tests.helpers import wait_until
 from tests.notify_endpoint import closed_port
 
@@ -38,7 +38,7 @@ def test_by_default_only_failures_are_told(service, endpoint):
     assert service.preferences().notify_on == 'failed'
     service.update_preferences(notify_urls=[endpoint.url])
     done = finish(service, QUICK, 'completed')
-    service.engine.notifier.job_ended(done['id'], 'completed')  # what the pool runs; sends nothing for this one
+    service._engine.notifier.job_ended(done['id'], 'completed')  # what the pool runs; sends nothing for this one
     failed = finish(service, FAILING, 'failed')
     endpoint.wait_for(f"(#{failed['id']}) failed")
     assert endpoint.titles() == [f"nightly failed (#{failed['id']}) failed"]
@@ -47,12 +47,12 @@ def test_by_default_only_failures_are_told(service, endpoint):
 def test_a_job_can_ask_to_be_told_or_not_whatever_the_setting(service, endpoint):
     service.update_preferences(notify_urls=[endpoint.url], notify_on='none')
     quiet = finish(service, QUICK, 'completed')
-    service.engine.notifier.job_ended(quiet['id'], 'completed')
+    service._engine.notifier.job_ended(quiet['id'], 'completed')
     asked = finish(service, QUICK, 'completed', notify=True)
     endpoint.wait_for(f"(#{asked['id']}) completed")
     service.update_preferences(notify_on='both')
     declined = finish(service, FAILING, 'failed', notify=False)
-    service.engine.notifier.job_ended(declined['id'], 'failed')
+    service._engine.notifier.job_ended(declined['id'], 'failed')
     marker = finish(service, QUICK, 'completed')
     endpoint.wait_for(f"(#{marker['id']}) completed")
     assert sorted(endpoint.titles()) == sorted([f"nightly completed (#{asked['id']}) completed",

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from progress_app.runtime import process
-from progress_app.runtime.orphans import Orphans
-from progress_app.runtime.reaper import MARKER_VAR
+from progress_app.runtime.engine import process
+from progress_app.runtime.engine.orphans import Orphans
+from progress_app.runtime.engine.reaper import MARKER_VAR
 from tests.helpers import ROOT, wait_until
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith('linux'), reason='reads /proc')
@@ -84,8 +84,8 @@ def test_a_paused_job_dies_with_a_killed_app_too(app_process, tag):
 KILLED_HOST = '''
 import os, signal, sys
 from pathlib import Path
-from progress_app.runtime import process
-from progress_app.runtime.orphans import Orphans
+from progress_app.runtime.engine import process
+from progress_app.runtime.engine.orphans import Orphans
 
 run_dir, tag = Path(sys.argv[1]), sys.argv[2]
 orphans = Orphans(run_dir, 'host')
@@ -165,8 +165,8 @@ def test_ffmpeg_of_a_video_job_is_marked_and_recorded(service, tmp_path):
 
     clip = make_video(tmp_path / 'long.mp4', seconds=20, size='320x240', pattern='testsrc2')
     job = service.submit('video', {'input': str(clip), 'codec': 'h265', 'preset': 'medium'})
-    pgid = wait_until(lambda: (live := service.engine.live(job['id'])) is not None and live.process_group)
-    assert environ(pgid)[MARKER_VAR] == f'{service.engine.key}:{job["id"]}'
+    pgid = wait_until(lambda: (live := service.live_job(job['id'])) is not None and live.process_group)
+    assert environ(pgid)[MARKER_VAR] == f'{service._engine.key}:{job["id"]}'
     assert (tmp_path / 'data' / 'run' / f'{pgid}.{job["id"]}').exists()
     service.cancel(job['id'])
     service.wait(job['id'], ['cancelled'], timeout=10)

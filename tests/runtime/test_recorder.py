@@ -10,7 +10,7 @@ from tests.helpers import wait_until
 
 
 def stored(service, job_id: int) -> dict:
-    return Repository(create_db_engine(service.engine.settings.db_url)).get_job(job_id)
+    return Repository(create_db_engine(service.config.db_url)).get_job(job_id)
 
 
 def test_checkpoints_reach_the_database_within_tens_of_milliseconds(service):
@@ -32,10 +32,10 @@ def test_a_stale_snapshot_never_overwrites_a_finished_row(service):
     stale = live.progress_values()  # taken while it runs...
     service.wait(job['id'], ['completed'], timeout=20)
     # ...and written after it ended, as a recorder cycle racing the final status change would.
-    service.engine.repo.save_many({job['id']: stale}, live_only=True)
+    service._engine.repo.save_many({job['id']: stale}, live_only=True)
     row = stored(service, job['id'])
     assert row['status'] == 'completed' and row['progress'] == 1.0
-    assert service.engine.recorder.cycles > 0
+    assert service._engine.recorder.cycles > 0
 
 
 def test_progress_snapshots_are_capped_and_spread_when_many_jobs_run(make_service):
@@ -44,7 +44,7 @@ def test_progress_snapshots_are_capped_and_spread_when_many_jobs_run(make_servic
     service = make_service(workers=100)
     jobs = [service.submit('demo', {'items': 1000, 'item_seconds': 0.01})['id'] for _ in range(100)]
     wait_until(lambda: service.stats()['running'] == 100, timeout=30)
-    repo = service.engine.repo
+    repo = service._engine.repo
     after = max(e['id'] for e in repo.events_after(0))
     time.sleep(4.0)  # a window to count in: the snapshots it holds are what is measured
     progress = [e for e in repo.events_after(after) if e['type'] == 'progress']

@@ -6,7 +6,7 @@ import threading
 
 from apscheduler.triggers.base import BaseTrigger
 
-from progress_app.runtime.scheduler import Scheduler
+from progress_app.runtime.calendar.scheduler import Scheduler
 
 
 class HeldOnce(BaseTrigger):

@@ -9,7 +9,7 @@ import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
 from progress_app.errors import InvalidParams
-from progress_app.runtime.schedules import ScheduleSpec
+from progress_app.runtime.calendar.schedules import ScheduleSpec
 from tests.helpers import wait_until
 
 QUICK = {'items': 1, 'item_seconds': 0}
@@ -31,18 +31,18 @@ def test_cron_fires_at_the_expected_times():
 
 
 def test_interval_schedule_creates_jobs_that_carry_its_id(service):
-    schedule = service.engine.schedules.create({'kind': 'demo', 'params': QUICK, 'interval_seconds': 1,
+    schedule = service.schedules.create({'kind': 'demo', 'params': QUICK, 'interval_seconds': 1,
                                                 'name': 'every second'})
     assert schedule['next_run_at'] and not schedule['paused']
     wait_until(lambda: len(jobs_of(service, schedule['id'])) >= 2, timeout=10)
     job = jobs_of(service, schedule['id'])[0]
     assert job['name'] == 'every second'
     assert 'notify' not in job['options']  # no notify given: the settings decide
-    assert service.engine.schedules.get(schedule['id'])['last_run_at'] is not None
+    assert service.schedules.get(schedule['id'])['last_run_at'] is not None
 
 
 def test_a_schedules_notify_choice_goes_to_every_job_it_creates(service):
-    schedule = service.engine.schedules.create({'kind': 'demo', 'params': QUICK, 'interval_seconds': 1,
+    schedule = service.schedules.create({'kind': 'demo', 'params': QUICK, 'interval_seconds': 1,
                                                 'notify': True})
     assert schedule['notify'] is True
     job = wait_until(lambda: jobs_of(service, schedule['id']), timeout=10)[0]
@@ -50,7 +50,7 @@ def test_a_schedules_notify_choice_goes_to_every_job_it_creates(service):
 
 
 def test_pause_resume_and_remove(service):
-    schedules = service.engine.schedules
+    schedules = service.schedules
     schedule = schedules.create({'kind': 'demo', 'params': QUICK, 'interval_seconds': 1})
     paused = schedules.pause(schedule['id'])
     assert paused['paused'] and paused['next_run_at'] is None
@@ -75,17 +75,17 @@ def test_pause_resume_and_remove(service):
 ])
 def test_bad_schedules_are_refused_and_nothing_is_stored(service, spec, says):
     with pytest.raises(InvalidParams, match=says):
-        service.engine.schedules.create(spec)
-    assert service.engine.schedules.list() == []
+        service.schedules.create(spec)
+    assert service.schedules.list() == []
 
 
 def test_a_schedule_survives_a_restart_and_a_missed_run_runs_once_late(make_service, tmp_path):
     data = tmp_path / 'shared'
     first = make_service(data_dir=data)
-    schedule = first.engine.schedules.create({'kind': 'demo', 'params': QUICK, 'interval_seconds': 600,
+    schedule = first.schedules.create({'kind': 'demo', 'params': QUICK, 'interval_seconds': 600,
                                               'name': 'ten-minutely'})
-    url = first.engine.settings.db_url
-    first.engine.stop()
+    url = first.config.db_url
+    first.shutdown()
     # While the app is down, an hour passes: six runs are missed.
     store = SQLAlchemyJobStore(url=url)
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -99,14 +99,14 @@ def test_a_schedule_survives_a_restart_and_a_missed_run_runs_once_late(make_serv
     store.shutdown()
 
     second = make_service(data_dir=data)
-    assert [s['id'] for s in second.engine.schedules.list()] == [schedule['id']]
+    assert [s['id'] for s in second.schedules.list()] == [schedule['id']]
     wait_until(lambda: jobs_of(second, schedule['id']), timeout=10)
     time.sleep(0.5)  # give a (wrong) second catch-up run the chance to appear
     ran = jobs_of(second, schedule['id'])
     assert len(ran) == 1, 'missed runs are coalesced into one'
     created = second.events(ran[0]['id'])[0]
     assert created['data']['late_seconds'] == pytest.approx(3600, abs=30)
-    next_run = datetime.fromisoformat(second.engine.schedules.get(schedule['id'])['next_run_at'])
+    next_run = datetime.fromisoformat(second.schedules.get(schedule['id'])['next_run_at'])
     assert next_run > datetime.now(UTC)
 
 
@@ -123,12 +123,12 @@ def test_run_at_in_the_past_while_down_runs_at_start_and_says_it_was_late(make_s
     data = tmp_path / 'shared'
     first = make_service(data_dir=data)
     job = first.submit('demo', QUICK, run_at=time.time() + 3600)
-    first.engine.stop()
-    first.engine.repo.engine.dispose()
+    first.shutdown()
+    first._engine.repo.engine.dispose()
     from progress_app.store.engine import create_db_engine
     from progress_app.store.repository import Repository
 
-    Repository(create_db_engine(first.engine.settings.db_url)).save(job['id'], {'run_at': time.time() - 120})
+    Repository(create_db_engine(first.config.db_url)).save(job['id'], {'run_at': time.time() - 120})
     second = make_service(data_dir=data)
     second.wait(job['id'], ['completed'], timeout=10)
     queued = next(e for e in second.events(job['id']) if e['type'] == 'queued')
@@ -160,11 +160,11 @@ def test_after_a_job_that_already_completed_runs_at_once_and_unknown_is_refused(
 def test_cancelling_a_scheduled_job_disarms_it(service):
     job = service.submit('demo', QUICK, run_at=time.time() + 0.5)
     assert service.cancel(job['id'])['status'] == 'cancelled'
-    assert service.engine.scheduler.get_job(f"release-{job['id']}") is None
+    assert service._engine.scheduler.get_job(f"release-{job['id']}") is None
 
 
 def test_a_run_the_app_refuses_is_reported_on_the_schedule_and_the_next_one_still_comes(service):
-    schedules = service.engine.schedules
+    schedules = service.schedules
     schedule = schedules.create({'kind': 'command', 'params': {'command': 'true'}, 'interval_seconds': 1})
     service.update_preferences(allow_commands=False)
     refused = wait_until(lambda: schedules.get(schedule['id'])['last_error'], timeout=10)

@@ -54,7 +54,7 @@ def reads_its_checkpoint(ctx: JobContext, db: str, items: int = 50) -> list[int]
 
 
 def test_the_checkpoint_of_an_item_is_committed_before_the_item_after_next_starts(service):
-    db = service.engine.settings.data_dir / 'progress.db'
+    db = service.config.data_dir / 'progress.db'
     job = service.submit('t_track_reads_its_checkpoint', {'db': str(db), 'items': 50})
     done = service.wait(job['id'], ['completed', 'failed'], timeout=20)
     assert done['status'] == 'completed', done['traceback']

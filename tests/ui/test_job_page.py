@@ -209,7 +209,7 @@ async def test_a_scheduled_job_can_be_started_from_its_page(user: User, service)
     await user.should_see(marker='action-start')
     user.find(marker='action-start').click()
     await until(lambda: service.get(job['id'])['status'] == 'completed')
-    assert service.engine.scheduler.get_job(f"release-{job['id']}") is None  # its timer is gone with it
+    assert service._engine.scheduler.get_job(f"release-{job['id']}") is None  # its timer is gone with it
 
 
 async def test_a_job_that_never_reaches_a_check_point_shows_cancelling_and_what_it_waits_for(

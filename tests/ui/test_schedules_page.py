@@ -41,7 +41,7 @@ def test_cron_lines_in_words():
 
 
 async def test_page_lists_a_schedule_and_pause_resume_delete_work(user: User, service: JobService):
-    schedules = service.engine.schedules
+    schedules = service.schedules
     await user.open('/schedules')
     await user.should_see(marker='schedules-empty')
     made = schedules.create({'kind': 'demo', 'params': DEMO, 'name': 'nightly demo', 'cron': '30 2 * * *'})
@@ -81,8 +81,8 @@ async def test_new_schedule_opens_the_form_set_to_repeat(user: User, service: Jo
     user.find(marker='kind-demo').click()  # the first kind, batch, needs a folder
     element(user, ui.input, 'Cron line').value = '0 4 * * *'
     user.find('Create schedule').click()
-    await until(lambda: len(service.engine.schedules.list()) == 1)
-    assert service.engine.schedules.list()[0]['cron'] == '0 4 * * *'
+    await until(lambda: len(service.schedules.list()) == 1)
+    assert service.schedules.list()[0]['cron'] == '0 4 * * *'
 
 
 async def test_form_creates_a_job_that_waits_for_its_time(user: User, service: JobService):
@@ -118,8 +118,8 @@ async def test_form_creates_a_cron_schedule(user: User, service: JobService):
     assert element(user, ui.input, 'Cron line').props['hint'] == 'At 02:30, Monday through Friday'
     user.find('Notify me when it ends').click()
     user.find('Create schedule').click()
-    await until(lambda: len(service.engine.schedules.list()) == 1)
-    schedule = service.engine.schedules.list()[0]
+    await until(lambda: len(service.schedules.list()) == 1)
+    schedule = service.schedules.list()[0]
     assert schedule['name'] == 'weekday demo' and schedule['cron'] == '30 2 * * 1-5'
     assert schedule['notify'] is True  # every job it creates will notify
     assert schedule['kind'] == 'demo' and not schedule['paused']
@@ -134,9 +134,9 @@ async def test_form_creates_an_interval_schedule(user: User, service: JobService
     user.find('Every N minutes').click()
     element(user, ui.number, 'Every (minutes)').value = 15
     user.find('Create schedule').click()
-    await until(lambda: len(service.engine.schedules.list()) == 1)
-    assert service.engine.schedules.list()[0]['interval_seconds'] == 900
-    assert service.engine.schedules.list()[0]['notify'] is None  # not ticked: the settings decide
+    await until(lambda: len(service.schedules.list()) == 1)
+    assert service.schedules.list()[0]['interval_seconds'] == 900
+    assert service.schedules.list()[0]['notify'] is None  # not ticked: the settings decide
 
 
 async def test_bad_cron_shows_the_message_and_creates_nothing(user: User, service: JobService):
@@ -147,7 +147,7 @@ async def test_bad_cron_shows_the_message_and_creates_nothing(user: User, servic
     await until(lambda: element(user, ui.input, 'Cron line').error)
     assert '5 fields' in element(user, ui.input, 'Cron line').error
     await user.should_see('Please correct the fields marked in red.')
-    assert service.engine.schedules.list() == [] and service.list()['total'] == 0
+    assert service.schedules.list() == [] and service.list()['total'] == 0
 
 
 async def test_form_starts_a_job_after_another(user: User, service: JobService):
@@ -168,9 +168,9 @@ async def test_commands_switched_off_are_refused(user: User, service: JobService
     assert refused.value.errors[0]['loc'] == ['kind']
     assert 'switched off' in refused.value.errors[0]['msg']
     with pytest.raises(InvalidParams) as refused:
-        service.engine.schedules.create({'kind': 'command', 'params': {'command': 'true'}, 'cron': '* * * * *'})
+        service.schedules.create({'kind': 'command', 'params': {'command': 'true'}, 'cron': '* * * * *'})
     assert refused.value.errors[0]['loc'] == ['kind']
-    assert service.list()['total'] == 0 and service.engine.schedules.list() == []
+    assert service.list()['total'] == 0 and service.schedules.list() == []
 
     await user.open('/new?kind=command')
     await user.should_see('What to run')
@@ -182,7 +182,7 @@ async def test_commands_switched_off_are_refused(user: User, service: JobService
 
 
 async def test_a_run_that_started_no_job_is_shown_with_the_reason(user: User, service: JobService):
-    schedules = service.engine.schedules
+    schedules = service.schedules
     schedule = schedules.create({'kind': 'command', 'params': {'command': 'true'}, 'interval_seconds': 1,
                                  'name': 'tick'})
     service.update_preferences(allow_commands=False)
@@ -193,7 +193,7 @@ async def test_a_run_that_started_no_job_is_shown_with_the_reason(user: User, se
 
 
 async def test_run_now_opens_the_new_job_or_says_why_not(user: User, service: JobService):
-    schedules = service.engine.schedules
+    schedules = service.schedules
     demo = schedules.create({'kind': 'demo', 'params': DEMO, 'name': 'on demand', 'cron': '30 2 * * *'})
     shell = schedules.create({'kind': 'command', 'params': {'command': 'true'}, 'name': 'shell', 'cron': '0 1 * * *'})
     await user.open('/schedules')

@@ -8,10 +8,9 @@ import pytest
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
-from progress_app.config import parse_settings
-from progress_app.runtime.engine import Engine
+from progress_app.config import Settings, parse_settings
+from progress_app.runtime.engine.engine import Engine
 from progress_app.runtime.service import JobService
-from progress_app.ui.pages.settings import database_url
 from tests.helpers import until
 from tests.notify_endpoint import Endpoint, closed_port
 
@@ -63,7 +62,7 @@ async def test_changing_workers_applies_at_once_and_is_kept(saved_workers, user:
     field(user, 'Keep finished jobs for (days)').value = 14
     user.find('Save').click()
     await user.should_see('Settings saved')
-    assert service.engine.dispatcher.limit == 7
+    assert service._engine.dispatcher.limit == 7
     assert service.preferences().workers == 7 and service.preferences().retention_days == 14
     assert (stored_preferences().workers, stored_preferences().retention_days) == (7, 14)
     await user.open('/settings')
@@ -86,7 +85,7 @@ async def test_a_bad_value_is_explained_at_the_field_and_changes_nothing(user: U
     user.find('Save').click()
     await user.should_see(message)
     assert message in (field(user, label).error or '')
-    assert service.preferences() == before and service.engine.dispatcher.limit == 2
+    assert service.preferences() == before and service._engine.dispatcher.limit == 2
     assert stored_preferences() == before
 
 
@@ -98,7 +97,7 @@ async def test_two_bad_values_are_both_shown(user: User, service: JobService):
     user.find('Save').click()
     await user.should_see('greater than 0')
     assert 'greater than or equal to 1' in field(user, 'Jobs that run at once').error
-    assert service.engine.repo.get_settings() == {}
+    assert service._engine.repo.get_settings() == {}
 
 
 async def test_a_start_up_value_is_pointed_out(user: User):
@@ -144,8 +143,11 @@ def user_setup_plugins(data_dir: Path) -> None:
 
 
 def test_database_url_hides_the_password():
-    assert database_url('postgresql://me:s3cret@db.local:5432/progress') == 'postgresql://me:***@db.local:5432/progress'
-    assert database_url('sqlite:////data/progress.db') == 'sqlite:////data/progress.db'
+    def shown(url: str) -> str:
+        return Settings(database_url=url).db_url_shown
+
+    assert shown('postgresql://me:s3cret@db.local:5432/progress') == 'postgresql://me:***@db.local:5432/progress'
+    assert shown('sqlite:////data/progress.db') == 'sqlite:////data/progress.db'
 APPRISE_RETRIES = 150  # ~15 s: the first use of Apprise loads its plugins, slow on a busy machine
 
 

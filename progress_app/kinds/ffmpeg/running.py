@@ -17,7 +17,7 @@ from progress_app.kinds.ffmpeg.probing import MediaError, clock, executable
 if TYPE_CHECKING:
     import os
 
-    from progress_app.runtime.context import JobContext
+    from progress_app.runtime.engine.context import JobContext
 
 STATS_PERIOD_SECONDS = 0.25
 """How often ffmpeg reports progress: often enough for a live bar; the cost is a few lines on a pipe."""

@@ -26,7 +26,7 @@ class AllowedDirsCard:
                 'outlined autogrow').classes('w-full mono').mark('allowed-dirs')
             self.dirs.on('update:model-value', lambda: setattr(self.dirs, 'error', None))
             self.now = ui.label().classes('text-sm').mark('allowed-dirs-now')
-            if service.engine.settings.allowed_dirs is not None:
+            if service.config.allowed_dirs is not None:
                 with ui.row().classes('items-center gap-1 text-xs text-orange-9 no-wrap').mark(
                         'allowed_dirs-override'):
                     ui.icon('info', size='xs')

@@ -9,7 +9,7 @@ import json
 
 from nicegui import background_tasks, context, ui
 
-from progress_app.runtime.bus import Message
+from progress_app.runtime import Message
 from progress_app.runtime.service import JobService
 
 ENDINGS = {'completed': ('positive', 'check_circle'), 'failed': ('negative', 'error')}
@@ -33,7 +33,7 @@ def bell() -> None:
 
 def listen(service: JobService) -> None:
     client = context.client
-    sub = service.engine.bus.subscribe(_is_ending, maxsize=100, progress=False)
+    sub = service.subscribe(_is_ending, maxsize=100, progress=False)
 
     async def pump() -> None:
         async for message in sub:

@@ -9,7 +9,7 @@ from datetime import datetime
 from nicegui import run, ui
 
 from progress_app.errors import InvalidParams
-from progress_app.runtime.notify import NotificationFailed
+from progress_app.runtime import NotificationFailed
 from progress_app.runtime.service import JobService
 
 WHEN = {'failed': 'A job fails', 'completed': 'A job completes', 'both': 'A job completes or fails',

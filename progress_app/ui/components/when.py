@@ -10,7 +10,7 @@ from typing import Any
 from cron_descriptor import FormatException, MissingFieldException, Options, WrongArgumentException, get_description
 from nicegui import ui
 
-from progress_app.runtime.schedules import check_cron
+from progress_app.runtime import check_cron
 from progress_app.ui.components.params_form import FormError
 
 MODES = {'now': 'Now', 'at': 'At a time', 'after': 'After a job', 'repeat': 'Repeat'}

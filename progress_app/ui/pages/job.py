@@ -13,9 +13,8 @@ from typing import Any
 
 from nicegui import run, ui
 
-from progress_app.domain.status import FINISHED_NAMES
 from progress_app.errors import NotFound
-from progress_app.runtime.job import Job
+from progress_app.runtime import Job
 from progress_app.runtime.service import JobService
 from progress_app.ui import format as fmt
 from progress_app.ui import rows
@@ -78,7 +77,7 @@ class JobPage:
 
     @property
     def job(self) -> Job:
-        return self.service.engine.live(self.job_id) or self.fallback
+        return self.service.live_job(self.job_id) or self.fallback
 
     def build(self) -> None:
         snap = self.service.get(self.job_id)
@@ -158,7 +157,7 @@ class JobPage:
     def _on_status(self, snap: dict[str, Any]) -> None:
         self.actions.clear()
         with self.actions:
-            if snap['status'] in FINISHED_NAMES:
+            if snap['status'] in ('completed', 'failed', 'cancelled'):
                 run_again = partial(self.service.run_again, self.job_id)
                 ui.button('Run again', icon='control_point_duplicate',
                           on_click=lambda: job_actions.start(run_again)).props('flat no-caps color=primary').tooltip(

@@ -121,7 +121,7 @@ class NewJob:
         try:
             notify = True if self.notify.value else None  # unticked: as the settings say
             if self.when.repeating:
-                schedule = await run.io_bound(self.service.engine.schedules.create, {
+                schedule = await run.io_bound(self.service.schedules.create, {
                     'kind': self.kind, 'params': params, 'name': name, 'priority': priority, 'notify': notify,
                     **when})
                 if schedule is not None:

@@ -52,7 +52,7 @@ class SchedulesPage:
         ui.timer(REFRESH_SECONDS, self.refresh, immediate=True)
 
     async def refresh(self) -> None:
-        schedules = await run.io_bound(self.service.engine.schedules.list)
+        schedules = await run.io_bound(self.service.schedules.list)
         if schedules is None or schedules == self.shown:  # the page went away, or nothing changed
             return
         self.shown = schedules
@@ -97,7 +97,7 @@ class SchedulesPage:
             'px-2 py-1').mark(f'state-{sid}')
         ui.label(local_time(s['last_run_at'])).classes('text-sm muted')
         with ui.row().classes('gap-1 no-wrap'):
-            run_now = partial(self.service.engine.schedules.run_now, sid)
+            run_now = partial(self.service.schedules.run_now, sid)
             ui.button(icon='play_circle', on_click=lambda: job_actions.start(run_now)).props(
                 'flat round dense color=primary aria-label="Run now"').tooltip(
                 'Run now (an extra run: the next runs stay as they are)').mark(f'run-{sid}')
@@ -130,7 +130,7 @@ class SchedulesPage:
 
     async def _act(self, action: str, schedule_id: str) -> None:
         try:
-            await run.io_bound(getattr(self.service.engine.schedules, action), schedule_id)
+            await run.io_bound(getattr(self.service.schedules, action), schedule_id)
         except ProgressAppError as exc:
             ui.notify(str(exc), type='warning')
         else:

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from nicegui import ElementFilter, run, ui
-from sqlalchemy.engine import make_url
 
 from progress_app import __version__
 from progress_app.errors import InvalidParams
@@ -24,11 +23,6 @@ FLAGS = {'workers': '--workers or PROGRESS_APP_WORKERS', 'retention_days': '--re
          'PROGRESS_APP_RETENTION_DAYS'}
 
 
-def database_url(url: str) -> str:
-    """The URL as a user may see and copy it: with the password masked."""
-    return make_url(url).render_as_string(hide_password=True)
-
-
 def number(value: float | None) -> int | float | None:
     """What a number field holds, as the preferences model wants it (3.0 → 3)."""
     return int(value) if isinstance(value, float) and value.is_integer() else value
@@ -37,7 +31,7 @@ def number(value: float | None) -> int | float | None:
 class SettingsPage:
     def __init__(self, service: JobService) -> None:
         self.service = service
-        self.settings = service.engine.settings
+        self.settings = service.config
 
     def build(self) -> None:
         prefs = self.service.preferences()
@@ -134,29 +128,29 @@ class SettingsPage:
             with ui.grid(columns='auto 1fr').classes('w-full gap-x-6 gap-y-2 items-center'):
                 for label, value in (('Version', f'Progress App {__version__}'),
                                      ('Data folder', str(Path(settings.data_dir).resolve())),
-                                     ('Database', database_url(settings.db_url)),
+                                     ('Database', settings.db_url_shown),
                                      ('Plugins folder', str(Path(settings.plugins_dir).resolve()))):
                     ui.label(label).classes('text-sm muted')
                     ui.label(value).classes('mono text-sm break-all').mark(f'fact-{label.lower().replace(" ", "-")}')
 
     def _plugins(self) -> None:
-        engine = self.service.engine
+        report = self.service.plugins()
         titles = {k['name']: (k['title'], k['source']) for k in self.service.kinds()}
         with ui.card().classes('w-full gap-3'):
             self._heading('Plugins', 'extension')
             ui.label('Every .py file in the plugins folder is loaded when the app starts; restart the app after '
                      'adding or changing one.').classes('text-sm muted')
-            if engine.plugin_kinds:
+            if report['kinds']:
                 with ui.row().classes('gap-2'):
-                    for name in engine.plugin_kinds:
+                    for name in report['kinds']:
                         title, source = titles.get(name, (name, ''))
                         ui.chip(f'{name} · {title}', icon='check_circle', color='green-1', text_color='green-10'
                                 ).props('square').tooltip(f'from {source}')
-            elif not engine.plugin_problems:
+            elif not report['problems']:
                 ui.label('No plugin kinds are loaded.').classes('text-sm')
-            for problem in engine.plugin_problems:
+            for problem in report['problems']:
                 self._problem(problem)
-            for text in engine.recovery_problems:
+            for text in report['recovery']:
                 with ui.row().classes('items-center gap-2 text-orange-9'):
                     ui.icon('warning', size='sm')
                     ui.label(f'At start-up: {text}').classes('text-sm')

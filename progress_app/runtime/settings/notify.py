@@ -12,21 +12,21 @@ import io
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from progress_app.domain.duration import duration
 from progress_app.domain.status import Status
 from progress_app.errors import InvalidParams, NotFound, ProgressAppError
-from progress_app.runtime.job import Job
-from progress_app.runtime.preferences import NotifyOn
-from progress_app.runtime.runner import ENGINES
+from progress_app.runtime.engine.job import Job
+from progress_app.runtime.settings.preferences import NotifyOn, Preferences
 
 if TYPE_CHECKING:
-    from progress_app.runtime.engine import Engine
+    from apscheduler.schedulers.base import BaseScheduler
+
+    from progress_app.store.repository import Repository
 
 log = logging.getLogger(__name__)
-DELIVER = 'progress_app.runtime.notify:deliver'
 LAST_ERROR = 'notify_last_error'  # key in the settings table: {'at', 'message', 'job_id'}
 ENDINGS = {Status.COMPLETED: 'completed', Status.FAILED: 'failed'}
 TYPES = {'completed': 'success', 'failed': 'failure'}  # Apprise's notify types
@@ -37,12 +37,6 @@ _capture_lock = threading.Lock()
 
 class NotificationFailed(ProgressAppError):
     """No notification could be delivered; the message says why (as Apprise reported it)."""
-
-
-def deliver(engine_key: str, job_id: int, ending: str) -> None:
-    engine = ENGINES.get(engine_key)
-    if engine is not None:
-        engine.notifier.job_ended(job_id, ending)
 
 
 def clean_urls(urls: Iterable[str]) -> list[str]:
@@ -113,33 +107,36 @@ def message(job: Job, ending: str, elapsed: float | None) -> tuple[str, str]:
 
 
 class Notifier:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    """Sends a job's ending (in `scheduler`'s pool) as `preferences()` say; `job` looks a job up (raises
+    NotFound); the last delivery error is kept in the settings table of `repo`."""
+
+    def __init__(self, scheduler: BaseScheduler, repo: Repository, *, preferences: Callable[[], Preferences],
+                 job: Callable[[int], Job]) -> None:
+        self._scheduler, self._repo = scheduler, repo
+        self._preferences, self._job = preferences, job
 
     def on_move(self, job: Job) -> None:
         """Called on every status change, maybe under the job's lock: an ending is sent later, in the pool."""
         ending = ENDINGS.get(job.status)
-        service = getattr(self.engine, 'service', None)  # an engine driven without a JobService has no settings
         # Without URLs nothing can be sent: no hand-off to the pool at every job's end.
-        if ending is not None and service is not None and service.preferences().notify_urls:
+        if ending is not None and self._preferences().notify_urls:
             # the ending is passed along: by the time it is sent the job may have been retried
-            self.engine.scheduler.add_job(DELIVER, args=[self.engine.key, job.id, ending], misfire_grace_time=None)
+            self._scheduler.add_job(self.job_ended, args=[job.id, ending], misfire_grace_time=None)
 
     def job_ended(self, job_id: int, ending: str) -> None:
-        service = self.engine.service
         try:
-            job = service.job(job_id)
+            job = self._job(job_id)
         except NotFound:
             return
-        prefs = service.preferences()
+        prefs = self._preferences()
         if not prefs.notify_urls or not wanted(job, ending, prefs.notify_on):
             return
-        title, body = message(job, ending, service.get(job_id)['elapsed_seconds'])
+        title, body = message(job, ending, job.snapshot()['elapsed_seconds'])
         try:
             send(prefs.notify_urls, title, body, TYPES[ending])
         except Exception as exc:  # a notification never fails the job, whatever went wrong
             log.warning('notification for job %s failed: %s', job_id, exc)
-            self.engine.repo.put_setting(LAST_ERROR, {'at': time.time(), 'message': str(exc), 'job_id': job_id})
+            self._repo.put_setting(LAST_ERROR, {'at': time.time(), 'message': str(exc), 'job_id': job_id})
 
     def last_error(self) -> dict[str, Any] | None:
-        return self.engine.repo.get_settings().get(LAST_ERROR)
+        return self._repo.get_settings().get(LAST_ERROR)

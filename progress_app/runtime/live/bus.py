@@ -17,12 +17,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from progress_app.runtime.heartbeat import LoopHeartbeat
-from progress_app.runtime.subscription import Message, Subscription
+from progress_app.runtime.live.heartbeat import LoopHeartbeat
+from progress_app.runtime.live.subscription import Message, Subscription
 
 if TYPE_CHECKING:
     from progress_app.domain.events import Event
-    from progress_app.runtime.job import Job
+    from progress_app.runtime.engine.job import Job
 
 FAN_OUT_PER_SECOND = 8_000.0  # job_progress messages a second to all the all-jobs streams together
 LEAST_PER_SECOND = 50.0  # each all-jobs stream gets at least this many, however many clients there are

@@ -1,4 +1,7 @@
-"""The engine: wires store, recorder, sampler, bus, dispatcher and runner, and starts and stops them."""
+"""The engine: wires store, recorder, sampler, bus, dispatcher and runner, and starts and stops them.
+
+Each part is handed what it works with; none of them holds the engine.
+"""
 
 from __future__ import annotations
 
@@ -15,25 +18,28 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
 from progress_app.config import Settings
 from progress_app.domain.status import Status
+from progress_app.errors import JobNotFound, UnreadableJob
 from progress_app.kinds import builtin
 from progress_app.kinds.plugins import PluginProblem, load_plugins
 from progress_app.kinds.registry import Registry, registry
-from progress_app.runtime import process
-from progress_app.runtime.bus import EventBus
-from progress_app.runtime.deferred import Deferred
-from progress_app.runtime.dispatcher import Dispatcher
-from progress_app.runtime.job import Job
-from progress_app.runtime.lifecycle import Lifecycle
-from progress_app.runtime.notify import Notifier
-from progress_app.runtime.orphans import Orphans
-from progress_app.runtime.preferences import allowed_folders, effective
-from progress_app.runtime.recorder import Recorder
-from progress_app.runtime.recovery import recover
-from progress_app.runtime.runner import ENGINES, Runner
-from progress_app.runtime.sampler import Sampler
-from progress_app.runtime.scheduler import Scheduler
-from progress_app.runtime.schedules import STORE as SCHEDULES
-from progress_app.runtime.schedules import Schedules
+from progress_app.runtime.calendar import maintenance
+from progress_app.runtime.calendar.deferred import Deferred
+from progress_app.runtime.calendar.scheduler import Scheduler
+from progress_app.runtime.calendar.schedules import STORE as SCHEDULES
+from progress_app.runtime.calendar.schedules import follow_moved_functions
+from progress_app.runtime.engine import process
+from progress_app.runtime.engine.dispatcher import Dispatcher
+from progress_app.runtime.engine.job import Job
+from progress_app.runtime.engine.lifecycle import Lifecycle
+from progress_app.runtime.engine.orphans import Orphans
+from progress_app.runtime.engine.recovery import job_from_row, recover
+from progress_app.runtime.engine.runner import Runner
+from progress_app.runtime.files.job_files import JobFiles
+from progress_app.runtime.live.bus import EventBus
+from progress_app.runtime.live.recorder import Recorder
+from progress_app.runtime.live.sampler import Sampler
+from progress_app.runtime.settings.notify import Notifier
+from progress_app.runtime.settings.user_settings import UserSettings
 from progress_app.store.engine import create_db_engine, init_schema
 from progress_app.store.repository import Repository
 
@@ -71,15 +77,20 @@ class Engine:
                                   jobstores={SCHEDULES: SQLAlchemyJobStore(engine=self.repo.engine,
                                                                            tablename='apscheduler_jobs')},
                                   job_defaults=defaults, timezone='UTC')
-        self.runner = Runner(self)
-        self.dispatcher = Dispatcher(self.runner.run, settings.workers)
-        self.deferred = Deferred(self)
-        self.notifier = Notifier(self)
-        self.schedules = Schedules(self)
-        self.lifecycle: Lifecycle
-        # The folders jobs may read and write (None: any), from the start-up settings until start() reads the
-        # saved preferences; JobService.update_preferences keeps it current after that.
-        self.allowed_dirs = allowed_folders(settings, effective(settings, {}))
+        self.files = JobFiles(settings.logs_dir, settings.outputs_dir, self.job)
+        self.orphans = Orphans(settings.data_dir / 'run', self.key)
+        self.dispatcher = Dispatcher(self._run, settings.workers)
+        self.user_settings = UserSettings(settings, self.repo, kinds,
+                                          applied=lambda prefs: self.dispatcher.set_limit(prefs.workers))
+        # Events are numbered on from the last stored one once start() has read it.
+        self.lifecycle = Lifecycle(self.repo, self.bus, 1, on_move=self._on_move,
+                                   allowed_dirs=self.user_settings.allowed_dirs)
+        self.runner = Runner(jobs=self.jobs, working=self.working, lifecycle=self.lifecycle, kinds=kinds,
+                             files=self.files, orphans=self.orphans, log_max_bytes=settings.log_max_bytes,
+                             record=self.recorder.enqueue, abandoned=self.dispatcher.abandon)
+        self.deferred = Deferred(self.scheduler, self.lifecycle, job=self.job, enqueue=self.dispatcher.enqueue)
+        self.notifier = Notifier(self.scheduler, self.repo, preferences=self.user_settings.preferences,
+                                 job=self.job)
         self.plugin_kinds: list[str] = []
         self.plugin_problems: list[PluginProblem] = []
         self.recovery_problems: list[str] = []
@@ -91,26 +102,22 @@ class Engine:
         for folder in (settings.data_dir, settings.logs_dir, settings.outputs_dir, settings.plugins_dir):
             folder.mkdir(parents=True, exist_ok=True)
         # Job processes an earlier run left (its reaper died with it) must not run on beside the jobs' new runs.
-        self.orphans = Orphans(settings.data_dir / 'run', self.key)
         self.orphans.sweep()
         init_schema(self.repo.engine)
-        self.lifecycle = Lifecycle(self.repo, self.bus, self.repo.max_event_id() + 1, on_move=self._on_move,
-                                   allowed_dirs=lambda: self.allowed_dirs)
+        follow_moved_functions(self.repo.engine)
+        self.lifecycle.number_events_from(self.repo.max_event_id() + 1)
         self.plugin_kinds, self.plugin_problems = load_plugins(settings.plugins_dir, self.kinds)
-        ENGINES[self.key] = self
         recovered = recover(self.repo, self.lifecycle, self.kinds)
         self.recovery_problems = recovered.problems
         for job in recovered.jobs:
-            self._track(job)
+            self.remember(job)
         self.recorder.start(self.lifecycle.event, self.bus.publish_state)
         self.sampler.start()
         self.scheduler.start()
         self.calendar.start()
-        self.scheduler.add_job('progress_app.runtime.maintenance:purge', 'interval', args=[self.key], hours=1,
-                               id='retention', next_run_time=datetime.now(UTC) + timedelta(seconds=30))
-        prefs = effective(settings, self.repo.get_settings())
-        self.dispatcher.set_limit(prefs.workers)
-        self.allowed_dirs = allowed_folders(settings, prefs)
+        self.scheduler.add_job(self.purge, 'interval', hours=1, id='retention',
+                               next_run_time=datetime.now(UTC) + timedelta(seconds=30))
+        self.user_settings.load()
         for job in sorted(recovered.jobs, key=lambda j: j.id):
             if job.status is Status.QUEUED:
                 self.dispatcher.enqueue(job.id, job.priority)
@@ -149,13 +156,26 @@ class Engine:
         self.scheduler.shutdown(wait=False)
         self.sampler.stop()
         self.recorder.stop()
-        ENGINES.pop(self.key, None)
         self.repo.engine.dispose()
 
     def live(self, job_id: int) -> Job | None:
         return self.jobs.get(job_id) or self.recent.get(job_id)
 
-    def _track(self, job: Job) -> None:
+    def job(self, job_id: int) -> Job:
+        """The live object of a job; loaded from the store if not in memory. Raises JobNotFound, UnreadableJob."""
+        live = self.live(job_id)
+        if live is not None:
+            return live
+        row = self.repo.get_job(job_id)
+        if row is None:
+            raise JobNotFound(job_id)
+        try:
+            return job_from_row(row)
+        except ValueError as exc:
+            raise UnreadableJob(job_id, str(exc)) from None
+
+    def remember(self, job: Job) -> None:
+        """Keep the job in memory, among the unfinished or the recently finished ones as its status says."""
         with self._lock:
             if job.status.is_terminal:
                 self.jobs.pop(job.id, None)
@@ -173,7 +193,15 @@ class Engine:
             self.recent.pop(job_id, None)
         self.recorder.forget(job_id)
 
+    def purge(self) -> int:
+        """Delete the finished jobs older than the retention period (hourly); returns how many."""
+        return maintenance.purge(self.repo, lambda: self.user_settings.value('retention_days'), self.forget,
+                                 self.files.delete)
+
+    def _run(self, job_id: int) -> None:
+        self.runner.run(job_id)
+
     def _on_move(self, job: Job) -> None:
-        self._track(job)
+        self.remember(job)
         self.deferred.on_move(job)
         self.notifier.on_move(job)

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from progress_app.runtime.bus import EventBus
+    from progress_app.runtime.live.bus import EventBus
 
 Message = dict[str, Any]
 Slot = list[Message | None]

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import pickle
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
+import sqlalchemy as sa
 from apscheduler.job import Job as SchedulerJob
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.triggers.base import BaseTrigger
@@ -25,14 +28,17 @@ from tzlocal import get_localzone
 from progress_app.domain.cron import crontab_fields
 from progress_app.domain.limits import KIND_MAX, NAME_MAX, Priority
 from progress_app.errors import InvalidParams, NotFound, ProgressAppError
-from progress_app.runtime.runner import ENGINES
 
 if TYPE_CHECKING:
-    from progress_app.runtime.engine import Engine
+    from apscheduler.schedulers.base import BaseScheduler
+
+    from progress_app.kinds.registry import JobKind
 
 log = logging.getLogger(__name__)
 
-FIRE = 'progress_app.runtime.schedules:fire'
+FIRE = 'progress_app.runtime.calendar.schedules:fire'
+MOVED = ('progress_app.runtime.schedules:fire',)  # where `fire` was before; databases still name it so
+TABLE = 'apscheduler_jobs'
 STORE = 'schedules'
 LATE_SECONDS = 5.0
 TRIGGERS = ('cron', 'interval_seconds', 'run_at')
@@ -103,23 +109,58 @@ def fire(engine_key: str, schedule_id: str, job: dict[str, Any], due: float | No
          **_bookkeeping: Any) -> None:
     """Run by APScheduler (by this name, from its database) when a schedule is due. The schedule's own record
     (definition, created_at, last_run_at) rides along in the same kwargs and is not needed here."""
-    engine = ENGINES.get(engine_key)
-    if engine is not None:
-        engine.schedules.run(schedule_id, job, due)
+    schedules = _ACTIVE.get(engine_key)
+    if schedules is not None:
+        schedules.run(schedule_id, job, due)
+
+
+_ACTIVE: dict[str, Schedules] = {}
+"""The schedules of this process by the engine's key. APScheduler keeps a schedule in the database with the name of
+`fire` as text and the key as its argument, so `fire` can only find the live object through such a table."""
+
+
+def follow_moved_functions(db: sa.Engine) -> int:
+    """Point schedules stored by an older release (the function they run named by its old module path) at `fire`,
+    before the calendar loads them (APScheduler drops a stored job whose function it cannot import). Returns how
+    many it changed."""
+    if not sa.inspect(db).has_table(TABLE):
+        return 0
+    table = sa.Table(TABLE, sa.MetaData(), autoload_with=db)
+    changed = 0
+    with db.begin() as connection:
+        for schedule_id, blob in connection.execute(sa.select(table.c.id, table.c.job_state)).all():
+            state = pickle.loads(blob)  # APScheduler's own record of a job it stored
+            if state.get('func') in MOVED:
+                state['func'] = FIRE
+                connection.execute(table.update().where(table.c.id == schedule_id)
+                                   .values(job_state=pickle.dumps(state, pickle.HIGHEST_PROTOCOL)))
+                changed += 1
+    return changed
 
 
 class Schedules:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    """The user's schedules on `calendar` (a scheduler with the database job store `STORE`). `check(kind, params)`
+    validates what a schedule would run, `submit(fields, **extra)` creates its job when it is due."""
 
-    @property
-    def _scheduler(self):
-        return self.engine.calendar
+    def __init__(self, calendar: BaseScheduler, key: str, *,
+                 check: Callable[[str, Any], tuple[JobKind, dict[str, Any]]],
+                 submit: Callable[..., dict[str, Any]]) -> None:
+        self._scheduler, self._key = calendar, key
+        self._check, self._submit = check, submit
+
+    def open(self) -> None:
+        """Run this app's schedules when they are due (before its calendar starts)."""
+        _ACTIVE[self._key] = self
+
+    def close(self) -> None:
+        """No longer run this app's schedules (its engine stopped)."""
+        if _ACTIVE.get(self._key) is self:
+            del _ACTIVE[self._key]
 
     def create(self, spec: dict[str, Any] | ScheduleSpec) -> dict[str, Any]:
         spec = validate(spec)
         # the job it makes must be valid (and its paths allowed) before the schedule is stored
-        kind, _ = self.engine.service.checked_params(spec.kind, spec.params)
+        kind, _ = self._check(spec.kind, spec.params)
         schedule_id = uuid.uuid4().hex[:12]
         trigger = spec.trigger()
         now = datetime.now(UTC)
@@ -127,7 +168,7 @@ class Schedules:
         if first is None or first < now:
             given = next(n for n in TRIGGERS if getattr(spec, n) is not None)
             raise InvalidParams.field(given, 'that time has passed' if given == 'run_at' else 'it never fires')
-        self._scheduler.add_job(FIRE, trigger, args=[self.engine.key, schedule_id], id=schedule_id,
+        self._scheduler.add_job(FIRE, trigger, args=[self._key, schedule_id], id=schedule_id,
                                 name=spec.name or kind.title, jobstore=STORE, misfire_grace_time=None,
                                 coalesce=True, max_instances=1,
                                 kwargs={'job': spec.job_fields(), 'due': first.timestamp(),
@@ -140,8 +181,7 @@ class Schedules:
         late = time.time() - due if due is not None else 0.0
         problem = None
         try:
-            self.engine.service.submit_fields(job, schedule_id=schedule_id,
-                                              late_seconds=late if late > LATE_SECONDS else None)
+            self._submit(job, schedule_id=schedule_id, late_seconds=late if late > LATE_SECONDS else None)
         except ProgressAppError as exc:
             problem = str(exc).removeprefix('kind: ')  # the kind is in the schedule's row already
             log.warning('schedule %s started no job: %s', schedule_id, problem)
@@ -153,7 +193,7 @@ class Schedules:
     def run_now(self, schedule_id: str) -> dict[str, Any]:
         """Start the schedule's job now, as an extra run: its next runs stay as they were. Raises what a submission
         would (InvalidParams, KindNotFound) if the app refuses the job."""
-        return self.engine.service.submit_fields(self._entry(schedule_id).kwargs['job'], schedule_id=schedule_id)
+        return self._submit(self._entry(schedule_id).kwargs['job'], schedule_id=schedule_id)
 
     def list(self) -> list[dict[str, Any]]:
         return [describe(entry) for entry in self._scheduler.get_jobs(STORE)]

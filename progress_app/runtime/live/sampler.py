@@ -7,8 +7,8 @@ import time
 from collections.abc import Callable, Iterable
 
 from progress_app.domain.status import Status
-from progress_app.runtime.bus import EventBus
-from progress_app.runtime.job import Job
+from progress_app.runtime.engine.job import Job
+from progress_app.runtime.live.bus import EventBus
 
 INTERVAL_SECONDS = 0.1
 

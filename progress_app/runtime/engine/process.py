@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from progress_app.runtime.orphans import Orphans
+    from progress_app.runtime.engine.orphans import Orphans
 
 KILL_GRACE_SECONDS = 3.0
 """How long a terminated process group gets to exit on SIGTERM before it is SIGKILLed."""

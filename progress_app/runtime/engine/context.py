@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from progress_app.domain.progress import DEFAULT_STAGE, Stage, StageState
 from progress_app.errors import JobCancelled, JobInterrupted
-from progress_app.runtime import process
-from progress_app.runtime.job import Job
-from progress_app.runtime.logfile import JobLog
+from progress_app.runtime.engine import process
+from progress_app.runtime.engine.job import Job
+from progress_app.runtime.files.logfile import JobLog
 
 if TYPE_CHECKING:
-    from progress_app.runtime.lifecycle import Lifecycle
-    from progress_app.runtime.orphans import Orphans
+    from progress_app.runtime.engine.lifecycle import Lifecycle
+    from progress_app.runtime.engine.orphans import Orphans
 
 T = TypeVar('T')
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import time
 import traceback
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_jsonable_python
@@ -12,53 +14,65 @@ from pydantic_core import to_jsonable_python
 from progress_app.domain.events import EventType
 from progress_app.domain.status import Status
 from progress_app.errors import JobCancelled, JobInterrupted, JobStopped
-from progress_app.runtime.context import JobContext
-from progress_app.runtime.logfile import JobLog
+from progress_app.runtime.engine.context import JobContext
+from progress_app.runtime.files.logfile import JobLog
 
 if TYPE_CHECKING:
-    from progress_app.runtime.engine import Engine
-    from progress_app.runtime.job import Job
+    from progress_app.kinds.registry import Registry
+    from progress_app.runtime.engine.job import Job
+    from progress_app.runtime.engine.lifecycle import Lifecycle
+    from progress_app.runtime.engine.orphans import Orphans
+    from progress_app.runtime.files.job_files import JobFiles
 
-ENGINES: dict[str, Engine] = {}
-"""Engines of this process by key: APScheduler calls its jobs by name with the key as an argument."""
 logger = logging.getLogger(__name__)
 
 
 class Runner:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._logs_dir = engine.settings.logs_dir  # properties that build a new Path on every call
-        self._outputs_dir = engine.settings.outputs_dir
+    """Runs the jobs it is handed by id. It is given what it works with: where the jobs are (`jobs`, `working`),
+    how their status changes (`lifecycle`), their kinds, files and process groups, where stage events not yet
+    written go (`record`) and whom to tell about a job it leaves behind (`abandoned`)."""
+
+    def __init__(self, *, jobs: dict[int, Job], working: dict[int, Job], lifecycle: Lifecycle, kinds: Registry,
+                 files: JobFiles, orphans: Orphans, log_max_bytes: int, record: Callable[[Any], None],
+                 abandoned: Callable[[int], None]) -> None:
+        self._jobs, self._working = jobs, working
+        self._lifecycle, self._kinds, self._orphans = lifecycle, kinds, orphans
+        self._files, self._log_max_bytes = files, log_max_bytes
+        self._outputs_dir: Path = files.outputs_dir
+        self._record, self._abandoned = record, abandoned
+
+    def _log(self, job: Job) -> JobLog:
+        return JobLog(self._files.log_file(job.id), self._log_max_bytes)
 
     def run(self, job_id: int) -> None:
         """Run a queued job to its end (or its interruption). A job that was paused, cancelled or removed since
         it was taken from the queue, or that the stopping engine interrupted before it started, stays as it is."""
-        job = self.engine.jobs.get(job_id)
+        job = self._jobs.get(job_id)
         if job is not None and job.status is Status.QUEUED and not job.interrupt_requested:
             self._run(job)
 
     def _run(self, job: Job) -> None:
-        engine, lifecycle = self.engine, self.engine.lifecycle
+        lifecycle = self._lifecycle
         attempt = job.attempts + 1
         resuming = job.checkpoint_values() is not None
         with job.lock:
             if job.status is not Status.QUEUED:
                 return
             job.in_worker = True
-            engine.working[job.id] = job
+            self._working[job.id] = job
             try:
                 lifecycle.move(job, Status.RUNNING, EventType.STARTED, data={'attempt': attempt, 'resuming': resuming},
                                values={'attempts': attempt, 'started_at': job.started_at or time.time()})
             except BaseException:
                 self._leave(job)
                 raise
-        log = JobLog(self._logs_dir / f'{job.id}.log', engine.settings.log_max_bytes)
+        log = self._log(job)
         log.note(f'[progress-app] attempt {attempt} started' + (' (resuming from checkpoint)' if resuming else ''))
-        ctx = JobContext(job, lifecycle=lifecycle, log=log, output_root=self._outputs_dir, orphans=engine.orphans)
+        ctx = JobContext(job, lifecycle=lifecycle, log=log, output_root=self._outputs_dir, orphans=self._orphans)
         try:
             if job.progress.index < 0:
                 lifecycle.enter_stage(job, 0)
-            result = engine.kinds.get(job.kind).call(ctx, job.params)
+            result = self._kinds.get(job.kind).call(ctx, job.params)
         except JobStopped as stop:
             with job.lock:  # held while the outcome is recorded: nobody abandons the job in between
                 if not self._ignored(job, stop):
@@ -93,7 +107,7 @@ class Runner:
         with job.lock:
             if not job.in_worker or job.status.is_terminal or job.abandoned:
                 return
-            log = JobLog(self._logs_dir / f'{job.id}.log', self.engine.settings.log_max_bytes)
+            log = self._log(job)
             try:
                 log.write('[progress-app] it did not reach a check point in time: the app stops without it')
                 self._stopped(job, JobCancelled() if job.status is Status.CANCELLING else JobInterrupted(), log)
@@ -102,23 +116,23 @@ class Runner:
                 job.abandoned = True
         logger.warning('job %s did not reach a check point in time; it is left behind as %s', job.id,
                        job.status.value)
-        self.engine.dispatcher.abandon(job.id)
+        self._abandoned(job.id)
 
     def _leave(self, job: Job) -> None:
         """The job leaves its worker. Stage events not yet written (only a status change writes them at once)
         go to the recorder, which looks at working jobs only."""
         job.in_worker = False
-        self.engine.working.pop(job.id, None)
+        self._working.pop(job.id, None)
         if job.unsaved_events and not job.abandoned:
             with job.lock:
                 leftover, job.unsaved_events = job.unsaved_events, []
             for event in leftover:
-                self.engine.recorder.enqueue(event)
+                self._record(event)
 
     def _stopped(self, job: Job, stop: JobStopped, log: JobLog) -> None:
-        lifecycle = self.engine.lifecycle
+        lifecycle = self._lifecycle
         if isinstance(stop, JobInterrupted) and job.status is not Status.CANCELLING:
-            if (job.status is Status.RUNNING and self.engine.kinds.get(job.kind).restart == 'rerun'
+            if (job.status is Status.RUNNING and self._kinds.get(job.kind).restart == 'rerun'
                     and job.params.get('on_interrupt') == 'fail'):  # as recovery does after a crash
                 error = 'interrupted by a shutdown of the app (the job asked not to re-run: on_interrupt=fail)'
                 log.write(f'[progress-app] {error}')
@@ -136,7 +150,7 @@ class Runner:
     def _complete(self, job: Job, result: Any, log: JobLog) -> None:
         stored = to_jsonable_python(result, fallback=repr)
         log.note('[progress-app] completed')
-        self.engine.lifecycle.move(job, Status.COMPLETED, EventType.COMPLETED, data={'result': stored},
+        self._lifecycle.move(job, Status.COMPLETED, EventType.COMPLETED, data={'result': stored},
                                    values={'result': stored, 'finished_at': time.time(), 'error': None,
                                            'error_stage': None, 'traceback': None})
 
@@ -146,6 +160,6 @@ class Runner:
         text = ''.join(traceback.format_exception(exc))
         message = f'{type(exc).__name__}: {exc}' if str(exc) else type(exc).__name__
         log.write(text.rstrip())
-        self.engine.lifecycle.move(job, Status.FAILED, EventType.FAILED, data={'error': message, 'stage': stage},
+        self._lifecycle.move(job, Status.FAILED, EventType.FAILED, data={'error': message, 'stage': stage},
                                    values={'finished_at': time.time(), 'error': message, 'error_stage': stage,
                                            'traceback': text})

@@ -18,12 +18,12 @@ from progress_app.domain.events import Event, EventType
 from progress_app.domain.progress import StageState
 from progress_app.domain.status import Status, transition
 from progress_app.errors import JobCancelled, JobInterrupted
-from progress_app.runtime import process
-from progress_app.runtime.job import Job
+from progress_app.runtime.engine import process
+from progress_app.runtime.engine.job import Job
 from progress_app.store.repository import Repository
 
 if TYPE_CHECKING:
-    from progress_app.runtime.bus import EventBus
+    from progress_app.runtime.live.bus import EventBus
 
 JOB_ATTRIBUTES = ('started_at', 'finished_at', 'error', 'error_stage', 'traceback', 'result', 'attempts',
                   'priority', 'run_at')
@@ -40,6 +40,10 @@ class Lifecycle:
         self._on_move = on_move  # the engine files the job under active or finished
         self.allowed_dirs = allowed_dirs
         """The folders jobs may read and write as they are now (None: any), for a job that starts."""
+
+    def number_events_from(self, first_event_id: int) -> None:
+        """Go on numbering events from `first_event_id` (at start, after the last stored one)."""
+        self._ids = itertools.count(first_event_id)
 
     def event(self, job: Job, type: EventType, **data: Any) -> Event:
         return Event(id=next(self._ids), job_id=job.id, seq=job.next_seq(), at=self._clock(), type=type, data=data)

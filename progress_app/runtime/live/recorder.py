@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 
 from progress_app.domain.events import Event, EventType
 from progress_app.domain.status import Status
-from progress_app.runtime.job import Job
+from progress_app.runtime.engine.job import Job
 from progress_app.store.repository import Columns, Repository
 
 log = logging.getLogger(__name__)

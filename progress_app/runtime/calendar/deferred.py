@@ -11,6 +11,7 @@ import contextlib
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -19,41 +20,33 @@ from apscheduler.jobstores.base import JobLookupError
 from progress_app.domain.events import EventType
 from progress_app.domain.status import Status
 from progress_app.errors import IllegalTransition, NotFound
-from progress_app.runtime.job import Job
-from progress_app.runtime.runner import ENGINES
+from progress_app.runtime.engine.job import Job
 
 if TYPE_CHECKING:
-    from progress_app.runtime.engine import Engine
+    from apscheduler.schedulers.base import BaseScheduler
+
+    from progress_app.runtime.engine.lifecycle import Lifecycle
 
 log = logging.getLogger(__name__)
-RELEASE = 'progress_app.runtime.deferred:release'
-RESOLVE = 'progress_app.runtime.deferred:resolve'
 LATE_SECONDS = 5.0  # later than this counts as late in the job's history
 
 
-def release(engine_key: str, job_id: int) -> None:
-    engine = ENGINES.get(engine_key)
-    if engine is not None:
-        engine.deferred.release(job_id, 'its start time came')
-
-
-def resolve(engine_key: str, job_id: int) -> None:
-    engine = ENGINES.get(engine_key)
-    if engine is not None:
-        engine.deferred.resolve(job_id)
-
-
 class Deferred:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    """Waits for scheduled jobs' times (on `scheduler`, in memory) and predecessors; `job` looks a job up (raises
+    NotFound), `enqueue(job_id, priority)` queues one that may go."""
+
+    def __init__(self, scheduler: BaseScheduler, lifecycle: Lifecycle, *, job: Callable[[int], Job],
+                 enqueue: Callable[[int, int], None]) -> None:
+        self._scheduler, self._lifecycle = scheduler, lifecycle
+        self._job, self._enqueue = job, enqueue
         self.waiters: defaultdict[int, set[int]] = defaultdict(set)
 
     def arm(self, job: Job) -> None:
         """Start waiting for the job's start time or the job it comes after."""
         if job.run_at is not None:
-            self.engine.scheduler.add_job(RELEASE, 'date', run_date=datetime.fromtimestamp(job.run_at, UTC),
-                                          args=[self.engine.key, job.id], id=f'release-{job.id}',
-                                          replace_existing=True, misfire_grace_time=None)
+            self._scheduler.add_job(self.release, 'date', run_date=datetime.fromtimestamp(job.run_at, UTC),
+                                    args=[job.id, 'its start time came'], id=f'release-{job.id}',
+                                    replace_existing=True, misfire_grace_time=None)
         after = job.options.get('after')
         if after is not None:
             self.waiters[after].add(job.id)
@@ -61,7 +54,7 @@ class Deferred:
 
     def disarm(self, job_id: int) -> None:
         with contextlib.suppress(JobLookupError):
-            self.engine.scheduler.remove_job(f'release-{job_id}')
+            self._scheduler.remove_job(f'release-{job_id}')
         for waiting in self.waiters.values():
             waiting.discard(job_id)
 
@@ -71,11 +64,11 @@ class Deferred:
             self._resolve_later(job.id)
 
     def _resolve_later(self, job_id: int) -> None:
-        self.engine.scheduler.add_job(RESOLVE, args=[self.engine.key, job_id], misfire_grace_time=None)
+        self._scheduler.add_job(self.resolve, args=[job_id], misfire_grace_time=None)
 
     def resolve(self, awaited_id: int) -> None:
         try:
-            awaited = self.engine.service.job(awaited_id)
+            awaited = self._job(awaited_id)
             status, name = awaited.status, f'job #{awaited_id}'
         except NotFound:
             status, name = Status.CANCELLED, f'job #{awaited_id} (removed)'
@@ -89,7 +82,7 @@ class Deferred:
 
     def start_now(self, job_id: int) -> None:
         """Queue a scheduled job at once, not waiting for its time or for the job it comes after (by hand)."""
-        job = self.engine.service.job(job_id)
+        job = self._job(job_id)
         if job.status is not Status.SCHEDULED:
             raise IllegalTransition(f'cannot start a job now that is {job.status.value}: only a scheduled job waits '
                                     'to start')
@@ -97,9 +90,8 @@ class Deferred:
         self.release(job_id, 'started by hand')
 
     def release(self, job_id: int, reason: str) -> None:
-        service = self.engine.service
         try:
-            job = service.job(job_id)
+            job = self._job(job_id)
         except NotFound:
             return
         data: dict[str, object] = {'reason': reason}
@@ -108,15 +100,15 @@ class Deferred:
         with job.lock:
             if job.status is not Status.SCHEDULED:
                 return
-            self.engine.lifecycle.move(job, Status.QUEUED, EventType.QUEUED, data=data)
-        self.engine.dispatcher.enqueue(job.id, job.priority)
+            self._lifecycle.move(job, Status.QUEUED, EventType.QUEUED, data=data)
+        self._enqueue(job.id, job.priority)
 
     def give_up(self, job_id: int, reason: str) -> None:
         try:
-            job = self.engine.service.job(job_id)
+            job = self._job(job_id)
             with job.lock:
                 if job.status is Status.SCHEDULED:
-                    self.engine.lifecycle.move(job, Status.CANCELLED, EventType.CANCELLED, data={'reason': reason},
-                                               values={'finished_at': time.time(), 'error': f'cancelled: {reason}'})
+                    self._lifecycle.move(job, Status.CANCELLED, EventType.CANCELLED, data={'reason': reason},
+                                         values={'finished_at': time.time(), 'error': f'cancelled: {reason}'})
         except (NotFound, IllegalTransition) as exc:
             log.info('job %s could not be cancelled after its predecessor ended: %s', job_id, exc)

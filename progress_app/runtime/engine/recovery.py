@@ -17,8 +17,8 @@ from progress_app.domain.events import Event, EventType
 from progress_app.domain.progress import make_stages
 from progress_app.domain.status import Status
 from progress_app.kinds.registry import Registry
-from progress_app.runtime.job import Job
-from progress_app.runtime.lifecycle import Lifecycle
+from progress_app.runtime.engine.job import Job
+from progress_app.runtime.engine.lifecycle import Lifecycle
 from progress_app.store.engine import UnreadableJSON
 from progress_app.store.repository import Repository
 

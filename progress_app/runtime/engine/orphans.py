@@ -17,7 +17,7 @@ import sys
 import threading
 from pathlib import Path
 
-from progress_app.runtime import reaper
+from progress_app.runtime.engine import reaper
 
 log = logging.getLogger(__name__)
 LINUX = sys.platform.startswith('linux')  # the reaper reads /proc
