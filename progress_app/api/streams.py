@@ -20,6 +20,7 @@ from nicegui import run
 from starlette.background import BackgroundTask
 
 from progress_app.api.jobs import JobId, Service
+from progress_app.domain.status import FINISHED_NAMES
 from progress_app.runtime import Message, Subscription, encoded, to_json
 from progress_app.runtime.service import JobService
 from progress_app.security.auth import websocket_allowed
@@ -77,7 +78,7 @@ async def job_stream(job_id: JobId, service: Service) -> StreamingResponse:
     async def events() -> AsyncGenerator[str, None]:
         try:
             yield sse({'type': 'snapshot', 'job': snapshot, 'event': None})
-            if snapshot['status'] in ('completed', 'failed', 'cancelled'):
+            if snapshot['status'] in FINISHED_NAMES:
                 yield sse({'type': 'end', 'job': snapshot, 'event': None})
                 return
             while True:
@@ -86,8 +87,7 @@ async def job_stream(job_id: JobId, service: Service) -> StreamingResponse:
                     yield ': keep-alive\n\n'
                     continue
                 yield sse(message)
-                if message['type'] == 'job_removed' or message['job']['status'] in ('completed', 'failed',
-                                                                                      'cancelled'):
+                if message['type'] == 'job_removed' or message['job']['status'] in FINISHED_NAMES:
                     yield sse({'type': 'end', 'job': message['job'], 'event': None})
                     return
         finally:

@@ -7,11 +7,11 @@ from collections.abc import Iterable
 from typing import Any
 
 from progress_app.domain import localtime
+from progress_app.domain.status import FINISHED_NAMES
 from progress_app.errors import InvalidParams
 from progress_app.runtime.engine.job import iso
 from progress_app.store.repository import Repository
 
-FINISHED = ('completed', 'failed', 'cancelled')
 HISTORY_SORTS = ('finished_at', 'elapsed', 'name', 'kind', 'status', 'attempts')
 MAX_BUCKETS = 120
 ZONE_LOOKBACK = 400 * 86400  # without `since`, offsets are looked up this far back (older jobs: the oldest one)
@@ -54,11 +54,11 @@ def report(repo: Repository, since: float | None = None, kind: str | None = None
         groups = [g | {'n': (g['n'] + 3) // 7} for g in groups]
     starts = {n: localtime.bucket_start(n, bucket) for n in range(first, last + 1)}
     index = {n: i for i, n in enumerate(n for n, start in starts.items() if start is not None)}
-    counts = {status: [0] * len(index) for status in FINISHED}
+    counts = {status: [0] * len(index) for status in FINISHED_NAMES}
     kinds: dict[str, dict[str, Any]] = {}
     for g in groups:
         counts[g['status']][index[g['n']]] += g['count']
-        k = kinds.setdefault(g['kind'], {'kind': g['kind'], **dict.fromkeys(FINISHED, 0), 'seconds': 0.0,
+        k = kinds.setdefault(g['kind'], {'kind': g['kind'], **dict.fromkeys(FINISHED_NAMES, 0), 'seconds': 0.0,
                                          'completed_seconds': 0.0, 'max': None})
         k[g['status']] += g['count']
         k['seconds'] += g['sum']

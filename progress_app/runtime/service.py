@@ -17,7 +17,7 @@ from progress_app.config import Settings
 from progress_app.domain.duration import duration
 from progress_app.domain.events import Event, EventType
 from progress_app.domain.limits import NAME_MAX, PRIORITY_HIGHEST, PRIORITY_LOWEST, name_fits, priority_fits
-from progress_app.domain.status import Status, transition
+from progress_app.domain.status import FINISHED_NAMES, Status, transition
 from progress_app.errors import IllegalTransition, InvalidParams, NotFound, UnreadableJob
 from progress_app.kinds.registry import JobKind
 from progress_app.runtime import history
@@ -126,7 +126,7 @@ class JobService:
     def stats(self) -> dict[str, int]:
         counts = self._engine.repo.count_by_status()
         out = {status.value: counts.get(status.value, 0) for status in Status}
-        out['total_processed'] = sum(counts.get(s, 0) for s in ('completed', 'failed', 'cancelled'))
+        out['total_processed'] = sum(counts.get(s, 0) for s in FINISHED_NAMES)
         return out
 
     def finished(self, *, status: Iterable[str] = (), kind: str | None = None, search: str | None = None,

@@ -13,6 +13,7 @@ from typing import Any
 
 from nicegui import run, ui
 
+from progress_app.domain.status import FINISHED_NAMES
 from progress_app.errors import NotFound
 from progress_app.runtime import Job
 from progress_app.runtime.service import JobService
@@ -157,7 +158,7 @@ class JobPage:
     def _on_status(self, snap: dict[str, Any]) -> None:
         self.actions.clear()
         with self.actions:
-            if snap['status'] in ('completed', 'failed', 'cancelled'):
+            if snap['status'] in FINISHED_NAMES:
                 run_again = partial(self.service.run_again, self.job_id)
                 ui.button('Run again', icon='control_point_duplicate',
                           on_click=lambda: job_actions.start(run_again)).props('flat no-caps color=primary').tooltip(
