@@ -1,0 +1,172 @@
+"""`batch`: apply one operation to every file of a folder that matches a pattern.
+
+Operations: a sha256 manifest, copy, image resize or watermark (Pillow), video transcode (ffmpeg). Progress is in
+bytes (MB/s) where an item's cost follows its size, in images otherwise; the message says which item of how many.
+
+Resuming: every finished item, failed or not, gets a line in `journal.jsonl` in the job's output folder *after*
+its output was renamed into place and *before* it counts as done. A restart reads the journal and goes on with
+the items it does not list: no finished item is done again (only the one in flight at a crash, which had no line
+yet), and each item appears once in the report. The output folder holds `report.csv`,
+`report.json`, the journal and, when no `dest` is given, the outputs under `files/`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from progress_app.kinds import batch_ops as ops
+from progress_app.kinds import ffmpeg
+from progress_app.kinds.batch_params import BatchParams
+from progress_app.kinds.images import output_suffix
+from progress_app.kinds.registry import job_kind
+
+if TYPE_CHECKING:
+    from progress_app.runtime.engine.context import JobContext
+
+WORDS = {'checksum': ('hash', 'hashed'), 'copy': ('copy', 'copied'), 'image_resize': ('resize', 'resized'),
+         'image_watermark': ('watermark', 'watermarked'), 'video_transcode': ('transcode', 'transcoded')}
+"""Per operation: the name of its work stage, and what the final message says was done."""
+BY_BYTES = ('checksum', 'copy', 'video_transcode')
+"""Operations whose cost follows the file size: their progress is in bytes; the image ones count images."""
+JOURNAL = 'journal.jsonl'
+OUTPUTS = 'files'
+"""Where the outputs go inside the job's output folder when no `dest` is given."""
+LISTED_FAILURES = 20
+
+class BatchFailed(Exception):
+    pass
+
+
+OPERATIONS: dict[str, ops.Operation] = {'checksum': ops.checksum, 'copy': ops.copy, 'image_resize': ops.image_resize,
+                                        'image_watermark': ops.image_watermark,
+                                        'video_transcode': ops.video_transcode}
+
+
+def _stages(params: dict[str, Any]) -> dict[str, float]:
+    return {'scan': 2, WORDS.get(params.get('operation', ''), ('process',))[0]: 95, 'report': 3}
+
+
+@job_kind('batch', title='Batch of files', params=BatchParams, stages=_stages, icon='folder_copy',
+          description='Apply an operation to every matching file of a folder: checksum, copy, resize or watermark '
+                      'images, transcode videos. Failed files are reported and the batch goes on; a restart goes '
+                      'on at the next unfinished file.')
+def batch(ctx: JobContext, **values: Any) -> dict[str, Any]:
+    params = BatchParams.model_construct(**values)  # validated by the kind already
+    source, output_dir = Path(params.source), ctx.output_dir
+    dest = Path(params.dest) if params.dest else output_dir / OUTPUTS
+    work, verb = WORDS[params.operation]
+
+    with ctx.stage('scan'):
+        ctx.message(f"looking for '{params.pattern}' in {source}")
+        found = ops.list_items(source, params.pattern, params.recursive, skip=(output_dir.resolve(), dest.resolve()))
+        items = ops.plan_outputs(found, dest, _suffix(params))
+        if not items:
+            raise BatchFailed(f"no file matches '{params.pattern}' in '{source}' any more")
+        total_bytes = sum(item.size for item in items)
+        ctx.log(f'{_files(len(items))}, {total_bytes / 1e6:.1f} MB; operation {params.operation}, outputs in {dest}')
+
+    journal = ops.Journal(output_dir / JOURNAL)
+    earlier = journal.load()
+    records = {item.name: earlier[item.name] for item in items if item.name in earlier}
+    by_bytes = params.operation in BY_BYTES and total_bytes > 0
+    covered, unit = (total_bytes, 'bytes') if by_bytes else (len(items), _unit(params))
+    with ctx.stage(work):
+        ctx.set_total(covered, unit)
+        if records:
+            ctx.log(f'resuming: {len(records)} of {len(items)} files were finished before, they are not done again')
+        try:
+            _process(ctx, params, dest, items, records, journal, (lambda item: item.size) if by_bytes else None)
+        finally:
+            journal.close()
+        rows = [records[item.name] for item in items]
+        failed = [row for row in rows if row['status'] != 'ok']
+        if len(failed) == len(rows):
+            ops.write_report(output_dir, _summary(params, dest, rows), rows)
+            journal.clear()  # a retry tries every file again
+            raise BatchFailed(f"all {_files(len(rows))} failed; the first, '{rows[0]['item']}': {rows[0]['error']}")
+
+    with ctx.stage('report'):
+        ctx.set_total(covered, unit)  # the report covers every file: "12 / 12 images" once done
+        summary = _summary(params, dest, rows)
+        ops.write_report(output_dir, summary, rows)
+        if params.operation == 'checksum':
+            ops.write_manifest(output_dir / ops.MANIFEST, rows)
+        ctx.message(f'{len(rows) - len(failed)} of {len(rows)} files {verb} · {len(failed)} failed (see report.csv)'
+                    if failed else f'{_files(len(rows))} {verb}')
+        ctx.log(f"{summary['ok']} ok, {summary['failed']} failed; report in report.csv and report.json")
+        ctx.set_current(covered)
+    result = {'operation': params.operation, 'items': len(rows)}
+    result |= {key: summary[key] for key in ('ok', 'failed', 'bytes', 'dest')}
+    result |= {'warnings': len(failed), 'report': 'report.csv',
+               'failures': [{'item': row['item'], 'error': row['error']} for row in failed[:LISTED_FAILURES]]}
+    if params.operation == 'checksum':
+        result['manifest'] = ops.MANIFEST
+    return result
+
+
+def _process(ctx: JobContext, params: BatchParams, dest: Path, items: list[ops.Item],
+             records: dict[str, dict[str, Any]], journal: ops.Journal, size: Callable[[ops.Item], int] | None) -> None:
+    """Do the items that `records` does not list yet, adding their records. Progress counts each item's `size`
+    (bytes), or 1 per item."""
+    cost = size or (lambda item: 1)
+    done_units = sum(cost(item) for item in items if item.name in records)
+    ctx.set_current(done_units)
+    operation = OPERATIONS[params.operation]
+    inputs = {item.path.resolve() for item in items} if params.dest else set()  # a default dest is the job's own
+    failures = sum(record['status'] != 'ok' for record in records.values())
+    count = len(items)
+    for item in items:
+        if item.name in records:
+            continue
+        ctx.check()
+        ctx.message(f'{len(records) + 1}/{count} · {item.name}' + (f' · {failures} failed' if failures else ''))
+        started = time.monotonic()
+        record: dict[str, Any] = {'item': item.name, 'status': 'ok', 'bytes': item.size, 'seconds': 0.0, 'error': '',
+                                  'output': item.output.relative_to(dest).as_posix() if item.output else ''}
+        try:
+            if inputs and item.output is not None and item.output.resolve() in inputs:
+                raise ValueError(f"its output '{item.output}' is an input file; choose another dest")
+            record |= operation(ctx, item, params)
+        except Exception as exc:
+            # The batch's own failure boundary: a bad file is recorded and the batch goes on.
+            if ctx.cancelled:  # the error came from stopping the work (a killed ffmpeg), not from the file
+                raise
+            record |= {'status': 'failed', 'error': ops.describe_error(exc), 'output': ''}
+            failures += 1
+            ctx.log(f'failed: {item.name}: {type(exc).__name__}: {exc}')
+        record['seconds'] = round(time.monotonic() - started, 3)
+        record['attempt'] = ctx.attempt
+        journal.append(record)  # from here on the item is done, whatever happens to the process
+        records[item.name] = record
+        done_units += cost(item)
+        ctx.set_current(done_units)
+        ctx.checkpoint({'done': len(records), 'failed': failures})
+
+
+def _summary(params: BatchParams, dest: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    ok = [row for row in rows if row['status'] == 'ok']
+    return {'operation': params.operation, 'source': params.source, 'pattern': params.pattern,
+            'dest': None if params.operation == 'checksum' else str(dest), 'total': len(rows), 'ok': len(ok),
+            'failed': len(rows) - len(ok), 'bytes': sum(row['bytes'] for row in ok),
+            'seconds': round(sum(row['seconds'] for row in rows), 3)}
+
+
+def _suffix(params: BatchParams) -> Callable[[Path], str] | None:
+    if params.operation == 'checksum':
+        return None
+    if params.operation == 'copy':
+        return lambda path: path.suffix
+    if params.operation == 'video_transcode':
+        return lambda path: ffmpeg.output_suffix(params.codec, path)
+    return lambda path: output_suffix(path, params.format)
+
+
+def _files(count: int) -> str:
+    return f'{count} file' if count == 1 else f'{count} files'
+
+
+def _unit(params: BatchParams) -> str:
+    return 'images' if params.operation.startswith('image_') else 'files'
