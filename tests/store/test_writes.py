@@ -14,7 +14,6 @@ from sqlalchemy import create_mock_engine
 from progress_app.domain.events import Event, EventType
 from progress_app.store.engine import create_db_engine, init_schema
 from progress_app.store.repository import Repository
-from progress_app.store.writes import dumps
 from tests.helpers import wait_until
 
 BOTH_PATHS = pytest.mark.parametrize('fast', [True, False], ids=['sqlite3', 'core'])
@@ -174,13 +173,6 @@ def test_the_fast_path_is_for_sqlite_only():
     engine = create_mock_engine('postgresql+psycopg://', lambda *args, **kwargs: None)
     with pytest.raises(ValueError, match='needs SQLite'):
         Repository(engine, fast=True)  # type: ignore[arg-type]
-
-
-def test_json_text_is_what_json_dumps_writes():
-    for value in (None, {'a': [1, 2.5, 'é', None, True]}, [['run', 1.0]], 'text', float('inf'), {'k': {}}):
-        assert dumps(value) == json.dumps(value)
-    with pytest.raises(TypeError):
-        dumps({'a': object()})
 
 
 def test_closing_waits_for_a_batch_in_flight(tmp_path):
