@@ -1,14 +1,4 @@
-"""`batch`: apply one operation to every file of a folder that matches a pattern.
-
-Operations: a sha256 manifest, copy, image resize or watermark (Pillow), video transcode (ffmpeg). Progress is in
-bytes (MB/s) where an item's cost follows its size, in images otherwise; the message says which item of how many.
-
-Resuming: every finished item, failed or not, gets a line in `journal.jsonl` in the job's output folder *after*
-its output was renamed into place and *before* it counts as done. A restart reads the journal and goes on with
-the items it does not list: no finished item is done again (only the one in flight at a crash, which had no line
-yet), and each item appears once in the report. The output folder holds `report.csv`,
-`report.json`, the journal and, when no `dest` is given, the outputs under `files/`.
-"""
+"""The `batch` job: scan, process each item (journalled), report. See the package's docstring."""
 
 from __future__ import annotations
 
@@ -17,14 +7,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from progress_app.kinds import batch_ops as ops
 from progress_app.kinds import ffmpeg
-from progress_app.kinds.batch_params import BatchParams
+from progress_app.kinds.batch.files import Item, list_items, plan_outputs
+from progress_app.kinds.batch.operations import OPERATIONS, describe_error
+from progress_app.kinds.batch.params import BatchParams
+from progress_app.kinds.batch.records import MANIFEST, Journal, write_manifest, write_report
 from progress_app.kinds.images import output_suffix
 from progress_app.kinds.registry import job_kind
 
 if TYPE_CHECKING:
-    from progress_app.runtime.engine.context import JobContext
+    from progress_app import JobContext
 
 WORDS = {'checksum': ('hash', 'hashed'), 'copy': ('copy', 'copied'), 'image_resize': ('resize', 'resized'),
          'image_watermark': ('watermark', 'watermarked'), 'video_transcode': ('transcode', 'transcoded')}
@@ -36,13 +28,9 @@ OUTPUTS = 'files'
 """Where the outputs go inside the job's output folder when no `dest` is given."""
 LISTED_FAILURES = 20
 
+
 class BatchFailed(Exception):
     pass
-
-
-OPERATIONS: dict[str, ops.Operation] = {'checksum': ops.checksum, 'copy': ops.copy, 'image_resize': ops.image_resize,
-                                        'image_watermark': ops.image_watermark,
-                                        'video_transcode': ops.video_transcode}
 
 
 def _stages(params: dict[str, Any]) -> dict[str, float]:
@@ -61,14 +49,14 @@ def batch(ctx: JobContext, **values: Any) -> dict[str, Any]:
 
     with ctx.stage('scan'):
         ctx.message(f"looking for '{params.pattern}' in {source}")
-        found = ops.list_items(source, params.pattern, params.recursive, skip=(output_dir.resolve(), dest.resolve()))
-        items = ops.plan_outputs(found, dest, _suffix(params))
+        found = list_items(source, params.pattern, params.recursive, skip=(output_dir.resolve(), dest.resolve()))
+        items = plan_outputs(found, dest, _suffix(params))
         if not items:
             raise BatchFailed(f"no file matches '{params.pattern}' in '{source}' any more")
         total_bytes = sum(item.size for item in items)
         ctx.log(f'{_files(len(items))}, {total_bytes / 1e6:.1f} MB; operation {params.operation}, outputs in {dest}')
 
-    journal = ops.Journal(output_dir / JOURNAL)
+    journal = Journal(output_dir / JOURNAL)
     earlier = journal.load()
     records = {item.name: earlier[item.name] for item in items if item.name in earlier}
     by_bytes = params.operation in BY_BYTES and total_bytes > 0
@@ -84,16 +72,16 @@ def batch(ctx: JobContext, **values: Any) -> dict[str, Any]:
         rows = [records[item.name] for item in items]
         failed = [row for row in rows if row['status'] != 'ok']
         if len(failed) == len(rows):
-            ops.write_report(output_dir, _summary(params, dest, rows), rows)
+            write_report(output_dir, _summary(params, dest, rows), rows)
             journal.clear()  # a retry tries every file again
             raise BatchFailed(f"all {_files(len(rows))} failed; the first, '{rows[0]['item']}': {rows[0]['error']}")
 
     with ctx.stage('report'):
         ctx.set_total(covered, unit)  # the report covers every file: "12 / 12 images" once done
         summary = _summary(params, dest, rows)
-        ops.write_report(output_dir, summary, rows)
+        write_report(output_dir, summary, rows)
         if params.operation == 'checksum':
-            ops.write_manifest(output_dir / ops.MANIFEST, rows)
+            write_manifest(output_dir / MANIFEST, rows)
         ctx.message(f'{len(rows) - len(failed)} of {len(rows)} files {verb} · {len(failed)} failed (see report.csv)'
                     if failed else f'{_files(len(rows))} {verb}')
         ctx.log(f"{summary['ok']} ok, {summary['failed']} failed; report in report.csv and report.json")
@@ -103,12 +91,12 @@ def batch(ctx: JobContext, **values: Any) -> dict[str, Any]:
     result |= {'warnings': len(failed), 'report': 'report.csv',
                'failures': [{'item': row['item'], 'error': row['error']} for row in failed[:LISTED_FAILURES]]}
     if params.operation == 'checksum':
-        result['manifest'] = ops.MANIFEST
+        result['manifest'] = MANIFEST
     return result
 
 
-def _process(ctx: JobContext, params: BatchParams, dest: Path, items: list[ops.Item],
-             records: dict[str, dict[str, Any]], journal: ops.Journal, size: Callable[[ops.Item], int] | None) -> None:
+def _process(ctx: JobContext, params: BatchParams, dest: Path, items: list[Item],
+             records: dict[str, dict[str, Any]], journal: Journal, size: Callable[[Item], int] | None) -> None:
     """Do the items that `records` does not list yet, adding their records. Progress counts each item's `size`
     (bytes), or 1 per item."""
     cost = size or (lambda item: 1)
@@ -134,7 +122,7 @@ def _process(ctx: JobContext, params: BatchParams, dest: Path, items: list[ops.I
             # The batch's own failure boundary: a bad file is recorded and the batch goes on.
             if ctx.cancelled:  # the error came from stopping the work (a killed ffmpeg), not from the file
                 raise
-            record |= {'status': 'failed', 'error': ops.describe_error(exc), 'output': ''}
+            record |= {'status': 'failed', 'error': describe_error(exc), 'output': ''}
             failures += 1
             ctx.log(f'failed: {item.name}: {type(exc).__name__}: {exc}')
         record['seconds'] = round(time.monotonic() - started, 3)

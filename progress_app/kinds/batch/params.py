@@ -13,8 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from progress_app.kinds import batch_ops as ops
 from progress_app.kinds import ffmpeg
+from progress_app.kinds.batch.files import iter_files
 from progress_app.kinds.ffmpeg import Audio, Preset, VideoCodec
 from progress_app.kinds.images import OutputFormat, Position
 from progress_app.kinds.paths import PathParam
@@ -136,7 +136,7 @@ class BatchParams(BaseModel):
                 raise ValueError('image_resize without keep_aspect needs both width and height')
         if self.operation == 'image_watermark' and not (self.text or '').strip():
             raise ValueError('image_watermark needs a text')
-        if next(ops.iter_files(Path(self.source), self.pattern, self.recursive), None) is None:
+        if next(iter_files(Path(self.source), self.pattern, self.recursive), None) is None:
             where = 'in it or its subfolders' if self.recursive else 'directly in it (subfolders are not searched: ' \
                                                                      'set recursive)'
             raise ValueError(f"no file matches the pattern '{self.pattern}' in the folder '{self.source}' ({where})")
