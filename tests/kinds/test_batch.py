@@ -16,8 +16,7 @@ from PIL import Image
 
 from progress_app.errors import InvalidParams
 from progress_app.kinds import ffmpeg
-from progress_app.kinds.batch import JOURNAL  # importing it registers the kind
-from progress_app.kinds.batch_ops import Journal
+from progress_app.kinds.batch import JOURNAL, Journal  # importing it registers the kind
 from progress_app.kinds.images import target_size
 from progress_app.kinds.registry import registry
 from tests.helpers import wait_until
