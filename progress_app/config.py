@@ -10,6 +10,7 @@ import contextlib
 import ipaddress
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,6 +21,27 @@ from progress_app.errors import ConfigError
 
 ENV_PREFIX = 'PROGRESS_APP_'
 LOOPBACK_NAMES = {'localhost', 'localhost.localdomain', 'ip6-localhost'}
+
+
+@dataclass(frozen=True, slots=True)
+class JobPaths:
+    """The one place that knows where a job's files are: `logs/<id>.log` and `outputs/<id>/` in the data folder.
+    The runtime's JobFiles, the runner and tests (of a running app too: `JobPaths.under(data_dir)`) ask it."""
+
+    logs_dir: Path
+    outputs_dir: Path
+
+    @classmethod
+    def under(cls, data_dir: Path) -> JobPaths:
+        return cls(data_dir / 'logs', data_dir / 'outputs')
+
+    def log_file(self, job_id: int) -> Path:
+        """The job's log (it may not exist: a job that wrote nothing has none)."""
+        return self.logs_dir / f'{job_id}.log'
+
+    def output_dir(self, job_id: int) -> Path:
+        """The folder the job writes its outputs in (`ctx.output_dir`); created by the job when it writes one."""
+        return self.outputs_dir / str(job_id)
 
 
 class Settings(BaseModel):
@@ -120,12 +142,17 @@ class Settings(BaseModel):
         return make_url(self.db_url).render_as_string(hide_password=True)
 
     @property
+    def job_paths(self) -> JobPaths:
+        """Where each job's log file and output folder are."""
+        return JobPaths.under(self.data_dir)
+
+    @property
     def logs_dir(self) -> Path:
-        return self.data_dir / 'logs'
+        return self.job_paths.logs_dir
 
     @property
     def outputs_dir(self) -> Path:
-        return self.data_dir / 'outputs'
+        return self.job_paths.outputs_dir
 
     @property
     def plugins_dir(self) -> Path:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from progress_app import JobContext, job_kind
-from progress_app.config import Settings
+from progress_app.config import JobPaths, Settings
 from progress_app.kinds.registry import registry
 from progress_app.store.engine import create_db_engine
 from progress_app.store.repository import Repository
@@ -135,12 +135,12 @@ def test_a_killed_demo_job_goes_on_at_the_next_item_after_a_restart(app_process)
     assert done['progress'] == 100 and done['result'] == {'items': ITEMS} and done['attempts'] == 2
     assert [s['state'] for s in done['stages']] == ['done', 'done', 'done']
     check_history_after_restart(history(app, job_id))
-    log = (app.data_dir / 'logs' / f'{job_id}.log').read_text()
+    log = JobPaths.under(app.data_dir).log_file(job_id).read_text()
     assert 'attempt 2 started (resuming from checkpoint)' in log
 
 
 def processed(app: AppProcess, job_id: int) -> list[int]:
-    return [int(line) for line in (app.data_dir / 'outputs' / str(job_id) / 'done.txt').read_text().split()]
+    return [int(line) for line in (JobPaths.under(app.data_dir).output_dir(job_id) / 'done.txt').read_text().split()]
 
 
 def check_each_item_done_once_but_the_one_in_flight(items: list[int]) -> int | None:

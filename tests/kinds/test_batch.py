@@ -29,7 +29,7 @@ def run(service, timeout: float = 30, **params) -> dict:
 
 
 def outputs(service, job: dict) -> Path:
-    return service.config.outputs_dir / str(job['id'])
+    return service.config.job_paths.output_dir(job['id'])
 
 
 def report(folder: Path) -> tuple[list[dict], dict]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from PIL import Image
 
+from progress_app.config import JobPaths
 from progress_app.kinds.batch import JOURNAL
 from tests.helpers import AppProcess, wait_until
 
@@ -64,7 +65,7 @@ def test_a_killed_batch_goes_on_at_the_next_file_and_never_redoes_a_finished_one
     assert (working['unit'], working['total']) == ('images', ITEMS)
     assert re.fullmatch(rf'\d+/{ITEMS} · IMG_\d{{4}}\.jpg', working['message']), working['message']
 
-    folder = app.data_dir / 'outputs' / str(job_id)
+    folder = JobPaths.under(app.data_dir).output_dir(job_id)
     finished = [record['item'] for record in journal_items(folder)]
     assert 8 <= len(finished) < ITEMS and len(set(finished)) == len(finished)
     before = outputs(folder)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from progress_app.config import JobPaths
 from progress_app.kinds.plugins import MODULE_PREFIX, load_plugins
 from progress_app.kinds.registry import Registry, registry
 from tests.helpers import ROOT, wait_until
@@ -79,7 +80,7 @@ def test_plugins_are_loaded_at_start_and_their_jobs_run(make_service, data_dir):
     job = service.submit(kind, {'names': ['Ada', 'Alan'], 'repeat': 2})
     done = service.wait(job['id'], ['completed'], timeout=10)
     assert done['result'] == {'greeted': 4} and done['progress'] == 100 and done['has_output']
-    output = data_dir / 'outputs' / str(job['id']) / 'greetings.txt'
+    output = JobPaths.under(data_dir).output_dir(job['id']) / 'greetings.txt'
     assert output.read_text().splitlines() == ['Hello, Ada!', 'Hello, Alan!'] * 2
     assert 'wrote 4 lines' in service.log(job['id'])[0]
 
@@ -247,7 +248,7 @@ def test_word_count_example_runs_to_completion(examples, tmp_path):
     done = examples.wait(job['id'], ['completed'], timeout=10)
     assert done['result'] == {'files': 2, 'lines': 3, 'words': 8, 'chars': 31, 'commonest': {'the': 3, 'cat': 1},
                               'report': 'word_counts.csv'}
-    with (examples.config.outputs_dir / str(job['id']) / 'word_counts.csv').open() as report:
+    with (examples.config.job_paths.output_dir(job['id']) / 'word_counts.csv').open() as report:
         rows = list(csv.reader(report))
     assert rows == [['file', 'lines', 'words', 'chars'], ['a.txt', '2', '6', '23'], ['sub/b.txt', '1', '2', '8'],
                     ['TOTAL', '3', '8', '31']]
@@ -267,7 +268,7 @@ def test_folder_checksum_example_writes_a_manifest_sha256sum_accepts(examples, t
     done = examples.wait(job['id'], ['completed'], timeout=10)
     assert done['result'] == {'files': 4, 'bytes': 3020, 'algorithm': 'sha256', 'manifest': 'SHA256SUMS'}
     assert done['unit'] == 'bytes'
-    manifest = examples.config.outputs_dir / str(job['id']) / 'SHA256SUMS'
+    manifest = examples.config.job_paths.output_dir(job['id']) / 'SHA256SUMS'
     expected = sorted(f'{hashlib.sha256(content).hexdigest()}  {name}' for name, content in files.items())
     assert sorted(manifest.read_text().splitlines()) == expected
     if shutil.which('sha256sum'):
@@ -302,7 +303,7 @@ def test_folder_checksum_example_resumes_at_the_unfinished_file(make_service, da
     zeros = hashlib.sha1()
     for _ in range(BIG_MB):
         zeros.update(bytes(1024 * 1024))
-    manifest = (service.config.outputs_dir / str(job['id']) / 'SHA1SUMS').read_text().splitlines()
+    manifest = (service.config.job_paths.output_dir(job['id']) / 'SHA1SUMS').read_text().splitlines()
     assert manifest == [f'{hashlib.sha1(b"one").hexdigest()}  1.txt', f'{hashlib.sha1(b"two").hexdigest()}  2.txt',
                         f'{zeros.hexdigest()}  3-big.bin', f'{hashlib.sha1(b"four").hexdigest()}  4.txt']
     log = service.log(job['id'])[0]

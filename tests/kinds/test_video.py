@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from progress_app.config import Settings
+from progress_app.config import JobPaths, Settings
 from progress_app.errors import InvalidParams
 from progress_app.kinds import ffmpeg
 from progress_app.runtime.engine.engine import Engine
@@ -169,7 +169,7 @@ def test_pause_stops_ffmpeg_resume_goes_on_and_cancel_removes_the_partial_output
     live = service.job(job['id'])
     pid = running_pgid(service, job['id'])
     wait_until(lambda: live.progress.current > 0, timeout=20, message='the encode to report progress')
-    folder = service.config.outputs_dir / str(job['id'])
+    folder = service.config.job_paths.output_dir(job['id'])
     partial = ffmpeg.partial_path(folder / 'long.mp4')
     assert partial.exists(), leftovers(folder)
 
@@ -215,7 +215,7 @@ def test_a_restart_of_the_app_encodes_again_as_attempt_2(make_service, long_clip
     wait_until(lambda: live.progress.current > 0, timeout=20, message='the encode to report progress')
     first.shutdown()
     assert_group_gone(pid)
-    assert leftovers(data / 'outputs' / str(job['id'])) == [], 'the interrupted partial output is removed'
+    assert leftovers(JobPaths.under(data).output_dir(job['id'])) == [], 'the interrupted partial output is removed'
 
     second = make_service(data_dir=data)
     done = finished(second, job['id'])

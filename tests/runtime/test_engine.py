@@ -167,17 +167,17 @@ def test_remove_deletes_row_events_log_and_outputs(service):
     job = service.submit('command', {'command': [sys.executable, '-c', 'import time; print("working", flush=True); '
                                                 'time.sleep(60)']})
     live = service.job(job['id'])
-    settings = service.config
-    log_path = settings.logs_dir / f"{job['id']}.log"
+    paths = service.config.job_paths
+    log_path, output_dir = paths.log_file(job['id']), paths.output_dir(job['id'])
     wait_until(lambda: 'working' in service.log(job['id'])[0])
-    (settings.outputs_dir / str(job['id'])).mkdir(parents=True, exist_ok=True)
+    output_dir.mkdir(parents=True, exist_ok=True)
     service.remove(job['id'])
     assert not live.in_worker
     assert not log_path.exists()
-    assert not (settings.outputs_dir / str(job['id'])).exists()
+    assert not output_dir.exists()
     with pytest.raises(KindNotFound.__mro__[1]):  # NotFound
         service.get(job['id'])
-    repo = Repository(create_db_engine(settings.db_url))
+    repo = Repository(create_db_engine(service.config.db_url))
     assert repo.get_job(job['id']) is None
     assert repo.events(job['id']) == []
 
@@ -268,8 +268,7 @@ def test_a_job_that_writes_nothing_leaves_no_log_file(service, request):
     loud = service.submit('t_silent', {'say': 'hello'})
     service.wait(quiet['id'], ['completed'], timeout=10)
     service.wait(loud['id'], ['completed'], timeout=10)
-    logs = service.config.logs_dir
-    assert not (logs / f"{quiet['id']}.log").exists()
+    assert not service.config.job_paths.log_file(quiet['id']).exists()
     assert service.log(quiet['id']) == ('', 0)
     assert service.log(loud['id'])[0] == '[progress-app] attempt 1 started\nhello\n[progress-app] completed\n'
 

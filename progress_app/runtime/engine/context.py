@@ -32,7 +32,7 @@ T = TypeVar('T')
 class JobContext:
     """The handle a job uses to report progress, log, checkpoint and honour pause/cancel."""
 
-    def __init__(self, job: Job, *, lifecycle: Lifecycle, log: JobLog, output_root: Path,
+    def __init__(self, job: Job, *, lifecycle: Lifecycle, log: JobLog, output_dir: Path,
                  orphans: Orphans | None = None) -> None:
         self._job = job
         self._orphans = orphans
@@ -40,7 +40,7 @@ class JobContext:
         self._lifecycle = lifecycle
         self._courtesy = lifecycle.bus.heartbeat.courtesy(lambda: job.stop_requested)
         self._log = log
-        self._output_dir = output_root / str(job.id)
+        self._output_dir = output_dir
         self._track_calls: dict[str | None, int] = {}
         self.job_id = job.id
         self.attempt = job.attempts

@@ -77,7 +77,7 @@ class Engine:
                                   jobstores={SCHEDULES: SQLAlchemyJobStore(engine=self.repo.engine,
                                                                            tablename='apscheduler_jobs')},
                                   job_defaults=defaults, timezone='UTC')
-        self.files = JobFiles(settings.logs_dir, settings.outputs_dir, self.job)
+        self.files = JobFiles(settings.job_paths, self.job)
         self.orphans = Orphans(settings.data_dir / 'run', self.key)
         self.dispatcher = Dispatcher(self._run, settings.workers)
         self.user_settings = UserSettings(settings, self.repo, kinds,

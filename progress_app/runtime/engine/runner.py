@@ -6,7 +6,6 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pydantic_core import to_jsonable_python
@@ -38,7 +37,6 @@ class Runner:
         self._jobs, self._working = jobs, working
         self._lifecycle, self._kinds, self._orphans = lifecycle, kinds, orphans
         self._files, self._log_max_bytes = files, log_max_bytes
-        self._outputs_dir: Path = files.outputs_dir
         self._record, self._abandoned = record, abandoned
 
     def _log(self, job: Job) -> JobLog:
@@ -68,7 +66,8 @@ class Runner:
                 raise
         log = self._log(job)
         log.note(f'[progress-app] attempt {attempt} started' + (' (resuming from checkpoint)' if resuming else ''))
-        ctx = JobContext(job, lifecycle=lifecycle, log=log, output_root=self._outputs_dir, orphans=self._orphans)
+        ctx = JobContext(job, lifecycle=lifecycle, log=log, output_dir=self._files.output_dir(job.id),
+                         orphans=self._orphans)
         try:
             if job.progress.index < 0:
                 lifecycle.enter_stage(job, 0)

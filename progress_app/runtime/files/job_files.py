@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from progress_app.config import JobPaths
 from progress_app.domain.status import Status
 from progress_app.errors import NotFound
 from progress_app.runtime.files.downloads import Download, output_download
@@ -17,17 +18,18 @@ if TYPE_CHECKING:
 
 
 class JobFiles:
-    """The one place that knows where a job's log and outputs are. `job` looks a job up (raises NotFound)."""
+    """A job's log and outputs, at the places `paths` (config.JobPaths) gives. `job` looks a job up (raises
+    NotFound)."""
 
-    def __init__(self, logs_dir: Path, outputs_dir: Path, job: Callable[[int], Job]) -> None:
-        self.logs_dir, self.outputs_dir = logs_dir, outputs_dir
+    def __init__(self, paths: JobPaths, job: Callable[[int], Job]) -> None:
+        self._paths = paths
         self._job = job
 
     def log_file(self, job_id: int) -> Path:
-        return self.logs_dir / f'{job_id}.log'
+        return self._paths.log_file(job_id)
 
     def output_dir(self, job_id: int) -> Path:
-        return self.outputs_dir / str(job_id)
+        return self._paths.output_dir(job_id)
 
     def log(self, job_id: int, offset: int = 0, tail: int | None = None) -> tuple[str, int]:
         """Up to 1 MiB of the job's log from `offset` (or, with `tail`, from that many bytes before its end, at a
