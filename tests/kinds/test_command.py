@@ -215,6 +215,17 @@ time.sleep(30)
     assert service.cancel(job['id'])['status'] == 'cancelled'
 
 
+def lines_written(pid: int) -> int:
+    """How many whole lines of COUNT_FOREVER's ('1/100000', '2/100000', …) the process has written so far."""
+    written = int(next(line.split()[1] for line in Path(f'/proc/{pid}/io').read_text().splitlines()
+                       if line.startswith('wchar:')))
+    lines = 0
+    while written >= len(f'{lines + 1}/100000\n'):
+        lines += 1
+        written -= len(f'{lines}/100000\n')
+    return lines
+
+
 COUNT_FOREVER = '''
 import time
 for i in range(1, 100_000):
@@ -233,11 +244,13 @@ def test_pause_stops_the_child_resume_continues_and_cancel_leaves_nothing(servic
     assert service.pause(job['id'])['status'] == 'paused'
     wait_until(lambda: proc_state(pid) == 'T', timeout=0.5, interval=0.005, message='the child to be stopped')
     assert time.monotonic() - asked < 0.5
-    time.sleep(0.1)  # lines written just before the stop may still be in the pipe
+    # Stopped, the child writes nothing more; once the job has counted every line it wrote before the stop (the
+    # bytes it wrote, from /proc, are lines '1/100000\n' … 'n/100000\n'), nothing is left that could move it.
+    written = lines_written(pid)
+    wait_until(lambda: live.progress.current == written, timeout=2, message=lambda: (
+        f'the job to count the {written} lines written before the stop (it has {live.progress.current})'))
     paused_at = live.progress.current
-    time.sleep(0.4)
-    assert live.progress.current == paused_at, 'no progress while paused'
-    assert proc_state(pid) == 'T' and live.status.value == 'paused'
+    assert lines_written(pid) == written and proc_state(pid) == 'T' and live.status.value == 'paused'
 
     assert service.resume(job['id'])['status'] == 'running'
     wait_until(lambda: proc_state(pid) not in ('T', None), timeout=0.5, interval=0.005)

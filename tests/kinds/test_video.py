@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
+import termios
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,6 +165,21 @@ def test_progress_moves_in_seconds_of_media_with_speed_and_eta(service, long_cli
     assert done['result']['speed'] > 0
 
 
+def output_drained(popen) -> bool:
+    """Whether everything the process wrote to its stdout and stderr has been read and handled by the job: both
+    pipes empty, and the job's reader (process.pump_lines) waiting in select with no part line buffered."""
+    if any(fcntl.ioctl(stream.fileno(), termios.FIONREAD, b'\0\0\0\0') != b'\0\0\0\0'
+           for stream in (popen.stdout, popen.stderr) if stream is not None and not stream.closed):
+        return False
+    for frame in sys._current_frames().values():
+        innermost = frame.f_code.co_name
+        while frame is not None:
+            if frame.f_code.co_name == 'pump_lines' and frame.f_locals.get('popen') is popen:
+                return innermost == 'select' and not any(frame.f_locals.get('buffers', {}).values())
+            frame = frame.f_back
+    return False
+
+
 def test_pause_stops_ffmpeg_resume_goes_on_and_cancel_removes_the_partial_output(service, long_clip):
     job = service.submit('video', {'input': str(long_clip), 'codec': 'h265', 'preset': 'medium'})
     live = service.job(job['id'])
@@ -175,10 +191,11 @@ def test_pause_stops_ffmpeg_resume_goes_on_and_cancel_removes_the_partial_output
 
     assert service.pause(job['id'])['status'] == 'paused'
     wait_until(lambda: proc_state(pid) == 'T', timeout=0.5, interval=0.005, message='ffmpeg to be stopped')
-    time.sleep(ffmpeg.STATS_PERIOD_SECONDS + 0.1)  # a report written just before the stop may still be in the pipe
-    paused_at, size = live.progress.current, partial.stat().st_size
-    time.sleep(0.5)
-    assert (live.progress.current, partial.stat().st_size) == (paused_at, size), 'nothing moves while paused'
+    # Stopped, ffmpeg writes nothing more; once the job has read and handled all it wrote before (its pipes
+    # empty, no part line held back, the reader back in select), nothing is left that could move the job.
+    wait_until(lambda: output_drained(live.process), timeout=5, message='the job to read all ffmpeg wrote')
+    paused_at = live.progress.current
+    assert output_drained(live.process) and proc_state(pid) == 'T', 'nothing moves while paused'
 
     assert service.resume(job['id'])['status'] == 'running'
     wait_until(lambda: live.progress.current > paused_at, timeout=10, message='progress after the resume')
