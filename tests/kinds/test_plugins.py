@@ -106,9 +106,8 @@ def test_broken_plugins_are_reported_and_contained(make_service, data_dir):
     write(plugins, 'notes.txt', 'not python')
 
     service = make_service(data_dir)
-    engine = service._engine
-    assert engine.started, 'a broken plugin must not stop the app'
-    problems = {Path(p.path).name: p for p in engine.plugin_problems}
+    report = service.plugins()  # startup() returned: a broken plugin did not stop the app
+    problems = {Path(p.path).name: p for p in report['problems']}
     assert sorted(problems) == ['b_syntax.py', 'c_raises.py', 'd_bad_kind.py', 'e_duplicate.py']
     assert problems['b_syntax.py'].error == "SyntaxError: invalid syntax (line 3)"
     assert problems['b_syntax.py'].line == 3
@@ -125,7 +124,7 @@ def test_broken_plugins_are_reported_and_contained(make_service, data_dir):
     assert names[ok1] == 'plugins/a_good.py' and names[ok2] == 'plugins/f_good.py'
     assert partial not in names, 'kinds a failing plugin registered before it failed are removed'
     assert names['demo'] == 'builtin'
-    assert sorted(engine.plugin_kinds) == sorted([ok1, ok2])
+    assert sorted(report['kinds']) == sorted([ok1, ok2])
     assert f'{MODULE_PREFIX}c_raises' not in sys.modules
 
     job = service.submit(ok2)  # the app works, plugins included
@@ -191,14 +190,13 @@ def test_a_plugin_that_calls_sys_exit_at_import_is_reported_and_the_app_starts(m
     write(plugins, 'c_good.py', f"{header}@job_kind('{good}')\ndef run(ctx):\n    return 2\n")
 
     service = make_service(data_dir)
-    engine = service._engine
-    assert engine.started, 'a plugin calling sys.exit() must not stop the app'
-    problems = {Path(p.path).name: p for p in engine.plugin_problems}
+    report = service.plugins()  # startup() returned: a plugin calling sys.exit() did not stop the app
+    problems = {Path(p.path).name: p for p in report['problems']}
     line = script.read_text().splitlines().index('sys.exit(3)') + 1
     called = 'SystemExit: the plugin called sys.exit({}) while being imported (line {})'
     assert problems['a_script.py'].error == called.format(3, line)
     assert problems['b_bare.py'].error == called.format('', 3)
-    assert engine.plugin_kinds == [good], 'kinds of a plugin that exited are removed, the others load'
+    assert report['kinds'] == [good], 'kinds of a plugin that exited are removed, the others load'
     job = service.submit(good)
     assert service.wait(job['id'], ['completed'], timeout=10)['result'] == 2
 
