@@ -47,8 +47,8 @@ def submit(body: JobCreate, service: Service) -> dict[str, Any]:
             if body.run_at is not None or body.after is not None:
                 raise InvalidParams.field('cron', 'give cron alone, without run_at or after')
             return service.schedules.create({'kind': body.kind, 'params': body.params, 'name': body.name,
-                                                    'priority': body.priority, 'cron': body.cron,
-                                                    'notify': body.notify})
+                                             'priority': body.priority, 'cron': body.cron,
+                                             'notify': body.notify})
         options = {} if body.notify is None else {'notify': body.notify}
         return service.submit(body.kind, body.params, name=body.name, priority=body.priority,
                               run_at=epoch(body.run_at), after=body.after, options=options)

@@ -109,7 +109,7 @@ class JobService:
     def list(self, *, status: Iterable[str] = (), kind: str | None = None, search: str | None = None,
              limit: int = 50, offset: int = 0, running_first: bool = False) -> dict[str, Any]:
         rows, total = self._engine.repo.list_jobs(status=list(status), kind=kind, search=search, limit=limit,
-                                                 offset=offset, running_first=running_first)
+                                                  offset=offset, running_first=running_first)
         positions = self._engine.dispatcher.positions()
         items, unreadable = [], []
         for row in rows:
@@ -309,8 +309,8 @@ class JobService:
                 job.checkpoint_state, job.track_positions = None, {}
             self._engine.remember(job)
             self._engine.lifecycle.move(job, Status.QUEUED, EventType.RETRIED, action='retry',
-                                       values={'finished_at': None, 'error': None, 'error_stage': None,
-                                               'traceback': None})
+                                        values={'finished_at': None, 'error': None, 'error_stage': None,
+                                                'traceback': None})
         self._engine.dispatcher.enqueue(job.id, job.priority)
         return self.get(job_id)
 

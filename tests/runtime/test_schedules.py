@@ -32,7 +32,7 @@ def test_cron_fires_at_the_expected_times():
 
 def test_interval_schedule_creates_jobs_that_carry_its_id(service):
     schedule = service.schedules.create({'kind': 'demo', 'params': QUICK, 'interval_seconds': 1,
-                                                'name': 'every second'})
+                                         'name': 'every second'})
     assert schedule['next_run_at'] and not schedule['paused']
     wait_until(lambda: len(jobs_of(service, schedule['id'])) >= 2, timeout=10)
     job = jobs_of(service, schedule['id'])[0]
@@ -43,7 +43,7 @@ def test_interval_schedule_creates_jobs_that_carry_its_id(service):
 
 def test_a_schedules_notify_choice_goes_to_every_job_it_creates(service):
     schedule = service.schedules.create({'kind': 'demo', 'params': QUICK, 'interval_seconds': 1,
-                                                'notify': True})
+                                         'notify': True})
     assert schedule['notify'] is True
     job = wait_until(lambda: jobs_of(service, schedule['id']), timeout=10)[0]
     assert job['options']['notify'] is True
@@ -85,7 +85,7 @@ def test_a_schedule_survives_a_restart_and_a_missed_run_runs_once_late(make_serv
     data = tmp_path / 'shared'
     first = make_service(data_dir=data)
     schedule = first.schedules.create({'kind': 'demo', 'params': QUICK, 'interval_seconds': 600,
-                                              'name': 'ten-minutely'})
+                                       'name': 'ten-minutely'})
     url = first.config.db_url
     first.shutdown()
     # While the app is down, an hour passes: six runs are missed.

@@ -53,7 +53,7 @@ async def finish(service: JobService, kind: str, params: dict, *, name: str, fin
     await until(lambda: service.get(job_id)['status'] == status)
     service._engine.recorder.flush()  # nothing written behind may land after our values
     service._engine.repo.save(job_id, {'finished_at': finished_at, 'started_at': finished_at - 3600,
-                                      'elapsed': elapsed})
+                                       'elapsed': elapsed})
     return job_id
 
 

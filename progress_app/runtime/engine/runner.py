@@ -150,8 +150,8 @@ class Runner:
         stored = to_jsonable_python(result, fallback=repr)
         log.note('[progress-app] completed')
         self._lifecycle.move(job, Status.COMPLETED, EventType.COMPLETED, data={'result': stored},
-                                   values={'result': stored, 'finished_at': time.time(), 'error': None,
-                                           'error_stage': None, 'traceback': None})
+                             values={'result': stored, 'finished_at': time.time(), 'error': None,
+                                     'error_stage': None, 'traceback': None})
 
     def _fail(self, job: Job, exc: Exception, log: JobLog) -> None:
         stage = job.progress.stage
@@ -160,5 +160,5 @@ class Runner:
         message = f'{type(exc).__name__}: {exc}' if str(exc) else type(exc).__name__
         log.write(text.rstrip())
         self._lifecycle.move(job, Status.FAILED, EventType.FAILED, data={'error': message, 'stage': stage},
-                                   values={'finished_at': time.time(), 'error': message, 'error_stage': stage,
-                                           'traceback': text})
+                             values={'finished_at': time.time(), 'error': message, 'error_stage': stage,
+                                     'traceback': text})
