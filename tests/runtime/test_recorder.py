@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 
 from progress_app.store.engine import create_db_engine
@@ -46,13 +47,24 @@ def test_progress_snapshots_are_capped_and_spread_when_many_jobs_run(make_servic
     wait_until(lambda: service.stats()['running'] == 100, timeout=30)
     repo = service._engine.repo
     after = max(e['id'] for e in repo.events_after(0))
-    time.sleep(4.0)  # a window to count in: the snapshots it holds are what is measured
-    progress = [e for e in repo.events_after(after) if e['type'] == 'progress']
+
+    def snapshots() -> list[dict]:
+        return [e for e in repo.events_after(after) if e['type'] == 'progress']
+
+    # Until every job has had its snapshot (each is due once per 4 s interval): no fixed window to count in.
+    progress = wait_until(lambda: (found := snapshots()) and len({e['job_id'] for e in found}) == len(jobs)
+                          and found, timeout=60)
     for job_id in jobs:
         service.cancel(job_id)
-    per_second = len(progress) / 4.0
-    assert 15 <= per_second <= 30, per_second
-    per_cycle: dict[float, int] = {}
+    # What the recorder guarantees, whatever the machine's load (a late cycle writes what fell due meanwhile):
+    # each job's snapshots are most of an interval (4 s here: 25 a second in all) apart, and they are due at the
+    # jobs' own phases, so they spread over many cycles instead of coming all at once.
+    per_job: dict[int, list[float]] = {}
     for event in progress:
-        per_cycle[round(event['at'], 2)] = per_cycle.get(round(event['at'], 2), 0) + 1
-    assert max(per_cycle.values()) <= 5, sorted(per_cycle.values())[-5:]
+        per_job.setdefault(event['job_id'], []).append(event['at'])
+    for times in per_job.values():
+        assert all(b - a >= 0.9 * 4.0 - 0.05 for a, b in itertools.pairwise(times)), times
+    span = max(e['at'] for e in progress) - min(e['at'] for e in progress)
+    assert len(progress) <= len(jobs) * (1 + span / (0.9 * 4.0)), (len(progress), span)
+    cycles = {round(event['at'], 2) for event in progress}
+    assert len(cycles) >= len(progress) / 10, (len(cycles), len(progress))
