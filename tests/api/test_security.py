@@ -159,3 +159,16 @@ def test_no_password_means_no_login(app_process):
     assert open_app.client.get('/api/jobs').status_code == 200
     assert open_app.client.get('/', follow_redirects=False).status_code == 200
     assert isinstance(open_app.client, httpx.Client)
+
+
+def test_with_a_password_another_port_or_a_sibling_name_cannot_act_either(locked):
+    """A logged-in browser's cookie goes with requests from another port of this host or a sibling subdomain
+    (SameSite=Lax); the browser says where they come from, and the app refuses them."""
+    for origin in (f'http://127.0.0.1:{locked.port + 1}', f'http://localhost:{locked.port + 1}',
+                   'http://other.localhost'):
+        answer = locked.client.post('/api/jobs', headers={**auth(), 'Origin': origin},
+                                    json={'kind': 'demo', 'params': {}})
+        assert answer.status_code == 403, (origin, answer.text)
+    own = locked.client.post('/api/jobs', headers={**auth(), 'Origin': locked.url},
+                             json={'kind': 'demo', 'params': {'items': 1, 'item_seconds': 0}})
+    assert own.status_code == 201
