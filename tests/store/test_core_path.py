@@ -35,5 +35,5 @@ def test_engine_on_the_core_write_path(flow, make_service, tmp_path, monkeypatch
     arguments = {'make_service': make_service, 'tmp_path': tmp_path}
     if 'service' in wanted:
         arguments['service'] = make_service()
-        assert not arguments['service'].engine.repo.fast
+        assert not arguments['service']._engine.repo.fast  # the store's own business
     flow(**{name: arguments[name] for name in wanted})
