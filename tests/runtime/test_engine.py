@@ -290,8 +290,9 @@ def test_running_first_lists_the_jobs_holding_a_worker_on_top_across_pages(make_
     for job in done:
         service.wait(job['id'], ['completed'])
     slow = [service.submit('demo', {'items': 1000, 'item_seconds': 0.02}) for _ in range(4)]
-    wait_until(lambda: service.stats()['running'] == 2)
-    running = [j['id'] for j in slow if service.get(j['id'])['status'] == 'running']
+    # Both as the jobs themselves say (the store's count can be ahead of a job's own status under load).
+    running = wait_until(lambda: len(ids := [j['id'] for j in slow if service.get(j['id'])['status'] == 'running'])
+                         == 2 and ids)
     service.pause(running[0])  # paused keeps its worker: still on top
     service.wait(running[0], ['paused'])
     on_top = sorted(running, reverse=True)
