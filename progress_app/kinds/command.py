@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from progress_app.kinds.output_progress import parse_line, status_text
+from progress_app.kinds.output_progress import OutputReader
 from progress_app.kinds.paths import PathParam
 from progress_app.kinds.registry import job_kind
 
@@ -136,26 +136,30 @@ def command(ctx: JobContext, command: str | list[str], shell: bool = False, cwd:
             on_interrupt: str = 'rerun') -> dict[str, Any]:
     # Already validated by the kind (once more at the start of the run): only borrow the model's helpers.
     params = CommandParams.model_construct(command=command, shell=shell, cwd=cwd, env=env or {})
-    pattern = re.compile(progress_regex) if progress_regex else None
+    reader = OutputReader(re.compile(progress_regex) if progress_regex else None)
     tail = OutputTail(ERROR_LINES)
 
     def on_line(line: str, _stream: str) -> None:
-        reading = parse_line(line, pattern)
-        tail.add(line, is_progress=reading is not None and reading.current is not None)
-        if reading is not None and reading.message:
-            ctx.message(reading.message)
-        elif text := status_text(line):  # what the program says it is doing: its latest line
-            ctx.message(text)
-        if reading is None:
-            return
-        if reading.current is not None and reading.total:
-            ctx.set_total(reading.total, reading.unit)
+        update = reader.read(line)
+        for text in update.log:  # a line redrawn with '\r' is logged as one line, not once per redraw
+            ctx.log(text)
+        tail.add(update.text, is_progress=update.progress)
+        if update.message is not None:  # what the program says it is doing: its latest line, or its bar in words
+            ctx.message(update.message)
+        reading = update.reading
+        if reading is not None and reading.current is not None and (reading.total or reading.unit):
+            ctx.set_total(reading.total, reading.unit)  # no total (dd's bytes): a count and a speed, no percent
             ctx.set_current(reading.current)
 
     # Python children flush each line at once, so their progress shows live instead of when a buffer fills.
     full_env = {**os.environ, 'PYTHONUNBUFFERED': '1', **params.env}
-    code = ctx.run_process(params.line() if shell else params.argv(), shell=shell,
-                           cwd=str(Path(cwd).expanduser()) if cwd else None, env=full_env, on_line=on_line)
+    try:
+        code = ctx.run_process(params.line() if shell else params.argv(), shell=shell,
+                               cwd=str(Path(cwd).expanduser()) if cwd else None, env=full_env, on_line=on_line,
+                               log_output=False)
+    finally:
+        for text in reader.finish():  # the final state of a bar still being redrawn when the output ended
+            ctx.log(text)
     if code != 0:
         last = '\n'.join(tail.lines)
         raise CommandFailed(describe_exit(code) + (f'; last output:\n{last}' if last else '; no output'))

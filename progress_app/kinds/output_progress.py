@@ -1,135 +1,148 @@
-"""Reading progress out of a program's output lines.
+"""Reading progress out of a program's output lines: the entry point the `command` kind (and `progress-app run`)
+calls is `OutputReader`, one per run; `parse_line` reads a single line.
 
 Understood, in this order: JSON lines (`{"progress": 0.42, "message": "…"}` with progress as 0–1 or 0–100,
 `{"percent": 42}`, `{"current": 3, "total": 10, "unit": "files"}`, or only a message); then either the job's own
 regex (named groups `percent`, or `current` and `total`, optional `message`; a pattern without those groups uses
-its first group as the percent), or the built-in patterns: tqdm bars (`42%|████      | 42/100 [00:01<00:02,
-40.0it/s]`), `N/M` (`3/10`, `3.2/10.0 MB`; not dates, paths or fractions like `1/0`), and `NN%`.
-A custom regex replaces the built-in patterns: it is how a job avoids their false positives.
-Colour codes are ignored. A line that reports nothing gives None.
+its first group as the percent), or the built-in patterns: the tools people wrap (curl's meter and `-#` bar, wget,
+yt-dlp, pip, rsync, pv, dd, git, 7-Zip, HandBrakeCLI; see progress_parsers/), Python's progress bars (tqdm,
+enlighten, rich, alive-progress), then `N/M` (`3/10`, `3.2/10.0 MB`; not dates, paths or fractions like `1/0`) and
+`NN%`. A custom regex replaces the built-in patterns: it is how a job avoids their false positives.
+Colour codes are ignored, and so is what a backspace redraw erased. A line that reports nothing gives None.
+
+A tool's status line (a bar, a meter) becomes the job's message as what it says in words: '42 % · 20.1 MB/s',
+'Receiving objects · 48 % · 11.2 MB/s'. Redrawn in place (with `\\r`), it is one display, not one log line per
+redraw: the log gets its first drawing, its last one, and one every `LOG_EVERY_SECONDS` in between.
 """
 
 from __future__ import annotations
 
-import json
-import math
 import re
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
-_ANSI = re.compile(r'\x1b\[[0-9;?]*[ -/]*[@-~]')
-_NUMBER = r'\d+(?:\.\d+)?'
-_TQDM = re.compile(rf'(\d{{1,3}})%\|[^|]*\|\s*({_NUMBER})([kMGTP]?)/({_NUMBER})([kMGTP]?)'
-                   r'(?:\s*\[[^\]]*?([A-Za-z]+)/s)?')
-# N/M that is not part of a date (2024/11/23), a path (a/1/2), an address (10.0.0.1/24) or a file name (1/2.txt).
-_FRACTION = re.compile(rf'(?<![\w./])({_NUMBER})\s*/\s*({_NUMBER})(?![\w/]|\.\w)')
-_PERCENT = re.compile(r'(?<![\w.])(\d{1,3}(?:\.\d+)?)\s?%')
-_SCALE = {'': 1, 'k': 1e3, 'M': 1e6, 'G': 1e9, 'T': 1e12, 'P': 1e15}
+from progress_app.kinds.progress_parsers import TOOLS
+from progress_app.kinds.progress_parsers.generic import fraction_or_percent, json_reading, regex_reading
+from progress_app.kinds.progress_parsers.python_bars import TQDM, tqdm_label
+from progress_app.kinds.progress_parsers.reading import (
+    BYTES,
+    Reading,
+    format_percent,
+    format_size,
+    format_speed,
+    visible,
+)
 
+__all__ = ['LOG_EVERY_SECONDS', 'OutputReader', 'Reading', 'Update', 'meter_message', 'parse_line', 'status_text']
 
-@dataclass(slots=True)
-class Reading:
-    """What one line reports: `current` of `total` units (both None for a message only), and a message."""
-
-    current: float | None
-    total: float | None
-    unit: str | None = None
-    message: str | None = None
+LOG_EVERY_SECONDS = 15.0
+"""How often a redrawn status line that goes on redrawing is written to the log (besides its first and last)."""
 
 
 def parse_line(line: str, pattern: re.Pattern[str] | None = None) -> Reading | None:
     """The progress a line reports, or None if it reports none."""
-    text = _ANSI.sub('', line).strip()
+    text = visible(line)
     if not text:
         return None
     if text.startswith('{'):
-        reading = _json_reading(text)
+        reading = json_reading(text)
         if reading is not None:
             return reading
     if pattern is not None:
-        return _regex_reading(pattern, text)
-    if m := _TQDM.search(text):
-        current = float(m[2]) * _SCALE[m[3]]
-        total = float(m[4]) * _SCALE[m[5]]
-        if total > 0:
-            return Reading(min(current, total), total, _tqdm_unit(m[6], scaled=bool(m[3] or m[5])))
-    for m in _FRACTION.finditer(text):
-        current, total = float(m[1]), float(m[2])
-        if 0 < total and current <= total:
-            return Reading(current, total)
-    if matches := _PERCENT.findall(text):
-        value = float(matches[-1])
-        if value <= 100:
-            return Reading(value, 100.0, '%')
-    return None
+        return regex_reading(pattern, text)
+    for parser in TOOLS:
+        if (reading := parser(text)) is not None:
+            return reading
+    return fraction_or_percent(text)
 
 
 def status_text(line: str) -> str:
     """A line as the job's status message ('Now'): without colour codes and surrounding space; a tqdm bar gives
     its description ('Downloading'), a JSON line nothing (it says its message explicitly, or has none)."""
-    text = _ANSI.sub('', line).strip()
+    text = visible(line)
     if text.startswith('{'):
         return ''
-    if m := _TQDM.search(text):
-        return text[:m.start()].strip().rstrip(':').rstrip()
+    if m := TQDM.search(text):
+        return tqdm_label(text[:m.start()])
     return text
 
 
-def _tqdm_unit(unit: str | None, *, scaled: bool) -> str | None:
-    if scaled and unit and len(unit) > 1 and unit[0] in _SCALE:
-        unit = unit[1:]  # '2.34MB/s' with unit_scale: the unit is 'B'
-    return unit if unit and unit != 'it' else None
+def meter_message(reading: Reading) -> str:
+    """A tool's status line in words: '[label · ]42 % · 20.1 MB/s' ('1.2 GB · 410.0 MB/s' without a total)."""
+    parts = [reading.label] if reading.label else []
+    if (percent := reading.percent) is not None:
+        parts.append(format_percent(percent))
+    elif reading.current is not None:
+        parts.append(format_size(reading.current) if reading.unit == BYTES else f'{reading.current:g} '
+                     f'{reading.unit or "items"}')
+    if reading.speed is not None and reading.speed > 0:
+        parts.append(format_speed(reading.speed, reading.speed_unit or reading.unit))
+    return ' · '.join(parts)
 
 
-def _json_reading(text: str) -> Reading | None:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    message = data.get('message')
-    message = str(message) if message is not None else None
-    unit = data.get('unit')
-    unit = str(unit) if isinstance(unit, str) and unit else None
-    current, total = _number(data.get('current')), _number(data.get('total'))
-    if current is not None and total is not None and total > 0:
-        return Reading(min(max(current, 0.0), total), total, unit, message)
-    percent = _number(data.get('percent'))
-    if percent is None and (progress := _number(data.get('progress'))) is not None:
-        percent = progress * 100 if progress <= 1 else progress
-    if percent is None:
-        return Reading(None, None, None, message) if message is not None else None
-    return Reading(min(max(percent, 0.0), 100.0), 100.0, '%', message)
+@dataclass(slots=True)
+class Update:
+    """What one output line means for the job."""
+
+    reading: Reading | None
+    """Progress to apply (`current` not None: set it, with `total` and `unit`), or None."""
+    message: str | None
+    """The job's new status message, or None to keep the one it has."""
+    log: list[str] = field(default_factory=list)
+    """Lines to append to the job's log now (none while a redrawn line is only being redrawn)."""
+    text: str = ''
+    """The line as a terminal would show it in the end (backspace redraws resolved), for error messages."""
+    progress: bool = False
+    """The line reports progress (a run of them keeps only its latest in an error message's last lines)."""
 
 
-def _regex_reading(pattern: re.Pattern[str], text: str) -> Reading | None:
-    m = pattern.search(text)
-    if m is None:
-        return None
-    groups = m.groupdict()
-    message = groups.get('message')
-    if 'current' in groups and 'total' in groups:
-        current, total = _float(groups['current']), _float(groups['total'])
-        if current is not None and total is not None and total > 0:
-            return Reading(min(max(current, 0.0), total), total, None, message)
-    elif 'percent' in groups or (m.re.groups and not groups):
-        percent = _float(groups['percent'] if 'percent' in groups else m.group(1))
-        if percent is not None:
-            return Reading(min(max(percent, 0.0), 100.0), 100.0, '%', message)
-    return Reading(None, None, None, message) if message else None
+class OutputReader:
+    """Reads one program's output line by line (both streams): progress, status message and what to log."""
 
+    def __init__(self, pattern: re.Pattern[str] | None = None, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._pattern = pattern
+        self._clock = clock
+        self._pending: dict[str, str] = {}  # display → its latest drawing, not logged yet
+        self._logged: dict[str, float] = {}  # display → when a drawing of it was last logged
 
-def _float(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
+    def read(self, line: str) -> Update:
+        reading = parse_line(line, self._pattern)
+        text = visible(line) if '\x08' in line else line
+        if reading is not None and reading.unit == 'B':  # tqdm's unit_scale'd bytes
+            reading.unit = BYTES
+        meter = reading.meter if reading is not None else None
+        log = [*self.finish(), text] if meter is None else self._redrawn(meter, text)
+        progress = reading is not None and (reading.current is not None or meter is not None)
+        return Update(reading, self._message(reading, line), log, text, progress)
 
+    def finish(self) -> list[str]:
+        """The last drawings not logged yet (call when the output ends): the final state of each display."""
+        pending = list(self._pending.values())
+        self._pending.clear()
+        return pending
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    return float(value)
+    def _redrawn(self, meter: str, text: str) -> list[str]:
+        now = self._clock()
+        if meter not in self._logged:  # a new display: whatever was redrawn before it has its final state
+            log = [*self.finish(), text]
+        elif now - self._logged[meter] >= LOG_EVERY_SECONDS:
+            self._pending.pop(meter, None)
+            log = [text]
+        else:
+            self._pending[meter] = text
+            return []
+        self._logged[meter] = now
+        return log
+
+    @staticmethod
+    def _message(reading: Reading | None, line: str) -> str | None:
+        if reading is not None:
+            if reading.message:
+                return reading.message
+            if reading.quiet:
+                return None
+            if reading.meter is not None:
+                return meter_message(reading) or None
+        return status_text(line) or None
