@@ -151,8 +151,9 @@ def command(ctx: JobContext, command: str | list[str], shell: bool = False, cwd:
             ctx.set_total(reading.total, reading.unit)  # no total (dd's bytes): a count and a speed, no percent
             ctx.set_current(reading.current)
 
-    # Python children flush each line at once, so their progress shows live instead of when a buffer fills.
-    full_env = {**os.environ, 'PYTHONUNBUFFERED': '1', **params.env}
+    # Python children flush each line at once, so their progress shows live instead of when a buffer fills; rich
+    # (and pip, which draws with it) redraws its bars into the pipe instead of printing only the finished one.
+    full_env = {'TTY_COMPATIBLE': '1', **os.environ, 'PYTHONUNBUFFERED': '1', **params.env}
     try:
         code = ctx.run_process(params.line() if shell else params.argv(), shell=shell,
                                cwd=str(Path(cwd).expanduser()) if cwd else None, env=full_env, on_line=on_line,

@@ -44,8 +44,9 @@ def curl(text: str) -> Reading | None:
 def wget(text: str) -> Reading | None:
     if m := _WGET_BAR.match(text):
         current, percent = size(m[3], m[4]), float(m[2]) if m[2] else None
-        return Reading(current, by_percent(current, percent), BYTES, label=m[1].strip() or None,
-                       speed=rate(m[5], m[6]), speed_unit=BYTES, meter='wget')
+        # no label: wget scrolls a long file name through its field, a different slice of it each redraw
+        return Reading(current, by_percent(current, percent), BYTES, speed=rate(m[5], m[6]), speed_unit=BYTES,
+                       meter='wget')
     if m := _WGET_DOT.match(text):
         current = (int(m[1]) + m[2].count('.')) * 1024.0
         return Reading(current, by_percent(current, float(m[3])), BYTES, speed=rate(m[4], m[5]), speed_unit=BYTES,
