@@ -139,8 +139,8 @@ def command(ctx: JobContext, command: str | list[str], shell: bool = False, cwd:
     reader = OutputReader(re.compile(progress_regex) if progress_regex else None)
     tail = OutputTail(ERROR_LINES)
 
-    def on_line(line: str, _stream: str) -> None:
-        update = reader.read(line)
+    def on_line(line: str, stream: str) -> None:
+        update = reader.read(line, stream)
         for text in update.log:  # a line redrawn with '\r' is logged as one line, not once per redraw
             ctx.log(text)
         tail.add(update.text, is_progress=update.progress)

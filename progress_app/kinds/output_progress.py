@@ -104,36 +104,46 @@ class OutputReader:
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._pattern = pattern
         self._clock = clock
-        self._pending: dict[str, str] = {}  # display → its latest drawing, not logged yet
-        self._logged: dict[str, float] = {}  # display → when a drawing of it was last logged
+        self._pending: dict[str, tuple[str, str]] = {}  # display → (stream, its latest drawing), not logged yet
+        self._logged: dict[str, tuple[float, str]] = {}  # display → when it was last logged, and what
 
-    def read(self, line: str) -> Update:
+    def read(self, line: str, stream: str = 'out') -> Update:
+        """What `line` of `stream` ('out' or 'err') means: other output ends a redrawn display of its own stream
+        (so the log keeps their order), not one of the other stream (tqdm on stderr, prints on stdout)."""
         reading = parse_line(line, self._pattern)
         text = visible(line) if '\x08' in line else line
         if reading is not None and reading.unit == 'B':  # tqdm's unit_scale'd bytes
             reading.unit = BYTES
         meter = reading.meter if reading is not None else None
-        log = [*self.finish(), text] if meter is None else self._redrawn(meter, text)
+        log = [*self._flush(stream), text] if meter is None else self._redrawn(meter, stream, text)
         progress = reading is not None and (reading.current is not None or meter is not None)
         return Update(reading, self._message(reading, line), log, text, progress)
 
     def finish(self) -> list[str]:
         """The last drawings not logged yet (call when the output ends): the final state of each display."""
-        pending = list(self._pending.values())
-        self._pending.clear()
-        return pending
+        return self._flush(None)
 
-    def _redrawn(self, meter: str, text: str) -> list[str]:
+    def _flush(self, stream: str | None) -> list[str]:
+        done = [meter for meter, (source, _) in self._pending.items() if stream is None or source == stream]
+        log = []
+        for meter in done:
+            _, text = self._pending.pop(meter)
+            if text != self._logged[meter][1]:  # a tool that prints the same state again is not logged twice
+                log.append(text)
+                self._logged[meter] = (self._logged[meter][0], text)
+        return log
+
+    def _redrawn(self, meter: str, stream: str, text: str) -> list[str]:
         now = self._clock()
         if meter not in self._logged:  # a new display: whatever was redrawn before it has its final state
-            log = [*self.finish(), text]
-        elif now - self._logged[meter] >= LOG_EVERY_SECONDS:
+            log = [*self._flush(None), text]
+        elif now - self._logged[meter][0] >= LOG_EVERY_SECONDS:
             self._pending.pop(meter, None)
             log = [text]
         else:
-            self._pending[meter] = text
+            self._pending[meter] = (stream, text)
             return []
-        self._logged[meter] = now
+        self._logged[meter] = (now, text)
         return log
 
     @staticmethod

@@ -111,7 +111,6 @@ def test_git_phases_are_logged_once_each_in_order():
     ('  0     0    0 5120k    0     0  1702k      0 --:--:--  0:00:03 --:--:-- 1702k',
      (5120 * 1024, None, 'bytes'), '5.2 MB · 1.7 MB/s'),  # no Content-Length
     ('Resolving deltas:  50% (1/2)', (1, 2, 'deltas'), 'Resolving deltas · 50 %'),
-    ('remote: Compressing objects:  10% (6/52)', (6, 52, 'objects'), 'Compressing objects · 11.5 %'),
     ('Updating files: 100% (30/30), done.', (30, 30, 'files'), 'Updating files · 100 %'),
     ('      1,048,576  33%  512.00kB/s    0:00:04  (xfr#1, ir-chk=1000/1024)',
      (1048576, 1048576 * 100 / 33, 'bytes'), '33 % · 524.3 kB/s'),
@@ -122,7 +121,6 @@ def test_git_phases_are_logged_once_each_in_order():
     ('Progress 262144 of 25001095', (262144, 25001095, 'bytes'), '1 %'),
     ('big.bin                 [  <=>               ]   2.03M  10.0MB/s',
      (2.03 * MIB, None, 'bytes'), '2.1 MB · 10.5 MB/s'),
-    ('Scanning title 1 of 1, preview 5, 50.00 %', (50, 100, '%'), 'Scanning title 1 of 1 · 50 %'),
     ('Working... ━━━━━━━━━━━━━━━━━━━╺━━━━━━━━━━━━━━━━━━━━  48% 0:00:01', (48, 100, '%'), 'Working... · 48 %'),
     ('Copying ━━━━━━━━━━━╺━━━━━━━━ 12/40 0:00:01', (12, 40, None), 'Copying · 30 %'),
     ('Resizing:  30%|###       | 3/10 [00:03<00:07,  2.00s/it]', (3, 10, None), 'Resizing · 30 % · 0.5 it/s'),
@@ -134,6 +132,16 @@ def test_tool_lines(line, expected, message):
     assert reading.total == (pytest.approx(expected[1], rel=1e-3) if expected[1] is not None else None)
     assert reading.unit == expected[2]
     assert OutputReader().read(line).message == message
+
+
+@pytest.mark.parametrize(('line', 'message'), [
+    ('remote: Compressing objects:  10% (6/52)', 'Compressing objects · 11.5 %'),
+    ('Scanning title 1 of 1, preview 5, 50.00 %', 'Scanning title 1 of 1 · 50 %'),
+])
+def test_phases_before_the_work_are_said_but_do_not_fill_the_bar(line, message):
+    """The job's percent never goes back: a server's 'Counting objects: 100%' would pin it at 100 for the download."""
+    update = OutputReader().read(line)
+    assert update.reading.current is None and update.message == message
 
 
 @pytest.mark.parametrize('line', [
@@ -158,6 +166,17 @@ def test_curl_headings_and_its_pulse_say_nothing(line):
 def test_lines_near_the_tools_are_not_meters(line, expected):
     reading = parse_line(line)
     assert (reading.meter if reading is not None else None) is expected
+
+
+@pytest.mark.parametrize('line', [
+    '  + size: 640x480, pixel aspect: 1/1, display aspect: 1.33, 25.000 fps',
+    'x264 [info]: using SAR=1/1',
+    'x264 [info]: consecutive B-frames:  2.7%  8.0% 28.0% 61.3%',
+    '[19:24:12] scan: 10 previews, 640x480, 25.000 fps, autocrop = 0/0/0/0',
+])
+def test_an_encoders_log_and_statistics_are_not_progress(line):
+    reading = parse_line(line)
+    assert reading is None or reading.current is None
 
 
 def test_a_redrawn_line_is_logged_first_last_and_every_so_often():
@@ -189,3 +208,25 @@ def test_a_new_display_ends_the_one_before_it():
              'Receiving objects:  50% (1/2)', 'Receiving objects: 100% (2/2), done.']
     logged = [text for line in lines for text in reader.read(line).log] + reader.finish()
     assert logged == [lines[0], lines[2], lines[3], lines[4]]
+
+
+def test_output_of_the_other_stream_does_not_end_a_redrawn_display():
+    """tqdm draws on stderr while the script prints on stdout: the prints are logged, the bar once at its end."""
+    reader = OutputReader()
+    logged = []
+    for i in range(1, 11):
+        logged += reader.read(f'{i * 10:3d}%|{"#" * i:<10}| {i}/10 [00:00<00:00,  9.0it/s]', 'err').log
+        logged += reader.read(f'item {i} done', 'out').log
+    logged += reader.finish()
+    assert [text.split('|')[0].strip() for text in logged] == [
+        '10%', *[f'item {i} done' for i in range(1, 11)], '100%']
+
+
+def test_a_state_printed_again_is_logged_once():
+    reader = OutputReader()
+    logged = []
+    for line in ['Encoding: task 1 of 1, 50.00 %', 'Encoding: task 1 of 1, 99.67 %', 'x',
+                 'Encoding: task 1 of 1, 99.67 %', 'y', 'Encoding: task 1 of 1, 99.67 %']:
+        logged += reader.read(line).log
+    logged += reader.finish()
+    assert logged == ['Encoding: task 1 of 1, 50.00 %', 'Encoding: task 1 of 1, 99.67 %', 'x', 'y']

@@ -12,11 +12,11 @@ from collections.abc import Callable
 
 from progress_app.kinds.progress_parsers.copies import dd, git, pv, rsync
 from progress_app.kinds.progress_parsers.downloads import curl, pip_raw, wget, yt_dlp
-from progress_app.kinds.progress_parsers.encoders import handbrake, seven_zip
+from progress_app.kinds.progress_parsers.encoders import encoder_log, handbrake, seven_zip
 from progress_app.kinds.progress_parsers.python_bars import alive_bar, rich_bar, tqdm_bar
 from progress_app.kinds.progress_parsers.reading import Reading
 
 TOOLS: tuple[Callable[[str], Reading | None], ...] = (
-    curl, wget, yt_dlp, pip_raw, rsync, pv, dd, git, seven_zip, handbrake, tqdm_bar, rich_bar, alive_bar)
+    curl, wget, yt_dlp, pip_raw, rsync, pv, dd, git, seven_zip, handbrake, encoder_log, tqdm_bar, rich_bar, alive_bar)
 
 __all__ = ['TOOLS', 'Reading']

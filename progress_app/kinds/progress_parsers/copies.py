@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from progress_app.kinds.progress_parsers.reading import BYTES, NUMBER, Reading, by_percent, size
+from progress_app.kinds.progress_parsers.reading import BYTES, NUMBER, Reading, by_percent, format_percent, size
 
 # '     32,079,872  53%   14.66MB/s    0:00:01  ', '  60,000,000 100%   14.84MB/s    0:00:03 (xfr#2, to-chk=0/3)'
 _RSYNC = re.compile(r'^([\d,.]+)([KMGT]?)\s+(\d{1,3})%\s+([\d.,]+)([kMGT]?)B/s\s+(\d+:\d\d:\d\d)'
@@ -51,6 +51,9 @@ def git(text: str) -> Reading | None:
     if m is None or int(m[4]) <= 0:
         return None
     label = m[1].strip()
+    if text.startswith('remote:'):  # the server's phases come before the download: they must not fill the bar
+        return Reading(None, None, message=f'{label} · {format_percent(int(m[3]) / int(m[4]) * 100)}', label=label,
+                       meter=f'git:{label}')
     last = label.rsplit(' ', 1)[-1].lower()
     speed = size(m[5], '' if m[6] == 'bytes' else m[6]) if m[5] else None
     return Reading(min(float(m[3]), float(m[4])), float(m[4]), last if last in _GIT_UNITS else None, label=label,
