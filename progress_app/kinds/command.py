@@ -130,7 +130,8 @@ def _check_shell_syntax(line: str) -> None:
 
 @job_kind('command', title='Shell command', params=CommandParams, restart='rerun', icon='terminal',
           description='Run a program; its output goes to the log and progress is read from it '
-                      '(JSON lines, NN%, N/M, tqdm bars, or your own regex).')
+                      '(JSON lines, NN%, N/M, the meters of curl, wget, rsync, git, pip, dd, pv, 7z, HandBrakeCLI, '
+                      'yt-dlp, tqdm/rich bars, or your own regex).')
 def command(ctx: JobContext, command: str | list[str], shell: bool = False, cwd: str | None = None,
             env: dict[str, str] | None = None, progress_regex: str | None = None,
             on_interrupt: str = 'rerun') -> dict[str, Any]:

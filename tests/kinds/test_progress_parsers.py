@@ -162,6 +162,8 @@ def test_curl_headings_and_its_pulse_say_nothing(line):
     ('-------------------------------------', None),
     ('Everything is Ok', None),
     ('Muxing: this may take awhile...', None),
+    ('┏━━━━━━━━━━┳━━━━━━━┓', None),  # a rich table's border
+    ('┡━━━━━━━━━━╇━━━━━━━┩', None),
 ])
 def test_lines_near_the_tools_are_not_meters(line, expected):
     reading = parse_line(line)

@@ -15,6 +15,7 @@ _TQDM_RATE = re.compile(rf',\s*({NUMBER})\s?([kMGTP]?)[A-Za-z]*/s\]')
 _TQDM_SLOW = re.compile(rf',\s*({NUMBER})s/[A-Za-z]+\]')
 # rich's bar and pip's: 'Downloading ━━━━╸━━━━━━ 3.0/30.0 MB 32.9 MB/s 0:00:01', 'Working... ━━━━━━╺━━━  15% 0:00:02'
 _RICH = re.compile(r'^(.*?)\s*[━╸╺╾╼]{3,}\s*(.*)$')
+_BOX = re.compile('[┏┓┗┛┡┩┣┫╋╇┳┻┃│┠┨┯┷]')
 _RICH_BYTES = re.compile(rf'({NUMBER})/({NUMBER})\s?([kMGTP]?i?B|bytes)\b')
 _RICH_COUNT = re.compile(r'(?<![\w./])(\d+)/(\d+)(?![\w/])')
 _RICH_PERCENT = re.compile(r'(?<![\w.])(\d{1,3}(?:\.\d+)?)%')
@@ -56,7 +57,7 @@ def tqdm_unit(unit: str | None, *, scaled: bool) -> str | None:
 
 def rich_bar(text: str) -> Reading | None:
     m = _RICH.match(text)
-    if m is None:
+    if m is None or _BOX.search(text):  # a table's border ('┏━━━┳━━━┓') is not a bar
         return None
     label, rest = m[1].strip() or None, m[2]
     meter = f'rich:{label or ""}'
