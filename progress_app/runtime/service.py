@@ -59,8 +59,10 @@ class JobService:
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """Deliver live events on `loop` (call on it, once it runs)."""
         self._engine.bus.attach(loop)
+        self._engine.heartbeat.start(loop)
 
     def detach(self) -> None:
+        self._engine.heartbeat.stop()
         self._engine.bus.detach()
 
     def check_database(self) -> None:

@@ -25,6 +25,7 @@ from progress_app.runtime.files.logfile import JobLog
 if TYPE_CHECKING:
     from progress_app.runtime.engine.lifecycle import Lifecycle
     from progress_app.runtime.engine.orphans import Orphans
+    from progress_app.runtime.live.heartbeat import LoopHeartbeat
 
 T = TypeVar('T')
 
@@ -32,13 +33,13 @@ T = TypeVar('T')
 class JobContext:
     """The handle a job uses to report progress, log, checkpoint and honour pause/cancel."""
 
-    def __init__(self, job: Job, *, lifecycle: Lifecycle, log: JobLog, output_dir: Path,
+    def __init__(self, job: Job, *, lifecycle: Lifecycle, log: JobLog, output_dir: Path, heartbeat: LoopHeartbeat,
                  orphans: Orphans | None = None) -> None:
         self._job = job
         self._orphans = orphans
         self._progress = job.progress
         self._lifecycle = lifecycle
-        self._courtesy = lifecycle.bus.heartbeat.courtesy(lambda: job.stop_requested)
+        self._courtesy = heartbeat.courtesy(lambda: job.stop_requested)
         self._log = log
         self._output_dir = output_dir
         self._track_calls: dict[str | None, int] = {}

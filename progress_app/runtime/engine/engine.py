@@ -36,6 +36,7 @@ from progress_app.runtime.engine.recovery import job_from_row, recover
 from progress_app.runtime.engine.runner import Runner
 from progress_app.runtime.files.job_files import JobFiles
 from progress_app.runtime.live.bus import EventBus
+from progress_app.runtime.live.heartbeat import LoopHeartbeat
 from progress_app.runtime.live.recorder import Recorder
 from progress_app.runtime.live.sampler import Sampler
 from progress_app.runtime.settings.notify import Notifier
@@ -63,6 +64,8 @@ class Engine:
         # changes, so the only ones the recorder and the sampler look at (not thousands of queued ones).
         self.working: dict[int, Job] = {}
         self.bus = EventBus()
+        # Lets the event loop have the GIL while jobs compute (see live/heartbeat.py); handed to each job's context.
+        self.heartbeat = LoopHeartbeat()
         self.repo = Repository(create_db_engine(settings.db_url))
         self.recorder = Recorder(self.repo, lambda: self.working.values())
         self.sampler = Sampler(lambda: self.working.values(), self.bus)
@@ -87,7 +90,8 @@ class Engine:
                                    allowed_dirs=self.user_settings.allowed_dirs)
         self.runner = Runner(jobs=self.jobs, working=self.working, lifecycle=self.lifecycle, kinds=kinds,
                              files=self.files, orphans=self.orphans, log_max_bytes=settings.log_max_bytes,
-                             record=self.recorder.enqueue, abandoned=self.dispatcher.abandon)
+                             record=self.recorder.enqueue, abandoned=self.dispatcher.abandon,
+                             heartbeat=self.heartbeat)
         self.deferred = Deferred(self.scheduler, self.lifecycle, job=self.job, enqueue=self.dispatcher.enqueue)
         self.notifier = Notifier(self.scheduler, self.repo, preferences=self.user_settings.preferences,
                                  job=self.job)

@@ -22,22 +22,25 @@ if TYPE_CHECKING:
     from progress_app.runtime.engine.lifecycle import Lifecycle
     from progress_app.runtime.engine.orphans import Orphans
     from progress_app.runtime.files.job_files import JobFiles
+    from progress_app.runtime.live.heartbeat import LoopHeartbeat
 
 logger = logging.getLogger(__name__)
 
 
 class Runner:
     """Runs the jobs it is handed by id. It is given what it works with: where the jobs are (`jobs`, `working`),
-    how their status changes (`lifecycle`), their kinds, files and process groups, where stage events not yet
+    how their status changes (`lifecycle`), their kinds, files and process groups, the loop's `heartbeat`
+    (jobs take turns with the event loop through it), where stage events not yet
     written go (`record`) and whom to tell about a job it leaves behind (`abandoned`)."""
 
     def __init__(self, *, jobs: dict[int, Job], working: dict[int, Job], lifecycle: Lifecycle, kinds: Registry,
                  files: JobFiles, orphans: Orphans, log_max_bytes: int, record: Callable[[Any], None],
-                 abandoned: Callable[[int], None]) -> None:
+                 abandoned: Callable[[int], None], heartbeat: LoopHeartbeat) -> None:
         self._jobs, self._working = jobs, working
         self._lifecycle, self._kinds, self._orphans = lifecycle, kinds, orphans
         self._files, self._log_max_bytes = files, log_max_bytes
         self._record, self._abandoned = record, abandoned
+        self._heartbeat = heartbeat
 
     def _log(self, job: Job) -> JobLog:
         return JobLog(self._files.log_file(job.id), self._log_max_bytes)
@@ -67,7 +70,7 @@ class Runner:
         log = self._log(job)
         log.note(f'[progress-app] attempt {attempt} started' + (' (resuming from checkpoint)' if resuming else ''))
         ctx = JobContext(job, lifecycle=lifecycle, log=log, output_dir=self._files.output_dir(job.id),
-                         orphans=self._orphans)
+                         orphans=self._orphans, heartbeat=self._heartbeat)
         try:
             if job.progress.index < 0:
                 lifecycle.enter_stage(job, 0)

@@ -17,7 +17,6 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from progress_app.runtime.live.heartbeat import LoopHeartbeat
 from progress_app.runtime.live.subscription import Message, Subscription
 
 if TYPE_CHECKING:
@@ -71,15 +70,12 @@ class EventBus:
         self._scheduled = False
         self._subscribers: set[Subscription] = set()
         self.delivered = 0
-        self.heartbeat = LoopHeartbeat()
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """Call on the loop."""
         self._loop = loop
-        self.heartbeat.start(loop)
 
     def detach(self) -> None:
-        self.heartbeat.stop()
         if self._held_timer is not None:
             self._held_timer.cancel()
             self._held_timer = None
