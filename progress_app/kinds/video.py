@@ -213,6 +213,8 @@ def video(ctx: JobContext, input: str, output: str | None = None, operation: str
         speed = f', {stats.speed:.2f}× realtime' if stats.speed else ''
         ctx.message(f'{result.describe()} in {stats.seconds:.1f} s{speed}')
         ctx.log(f'[video] output: {target}: {result.describe()}')
+        ctx.set_total(info.duration, 'seconds')  # a done video shows the media written (30 / 30 s), not 0
+        ctx.set_current(info.duration or stats.media_seconds)
     return {'output': str(target), 'duration': result.duration, 'size': result.size, 'codec': result.video_codec,
             'audio_codec': result.audio_codec, 'width': result.width, 'height': result.height,
             'operation': operation, 'encode_seconds': round(stats.seconds, 3),

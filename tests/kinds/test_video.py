@@ -92,6 +92,12 @@ def test_transcode_writes_a_downloadable_video_of_the_same_length(service, clip,
     assert 'out_time_us=' not in log, 'progress lines are read, not logged'
 
 
+def test_a_completed_video_shows_all_its_media_time_done(service, clip):
+    done = finished(service, service.submit('video', {'input': str(clip), 'preset': 'ultrafast'})['id'])
+    assert (done['current'], done['total'], done['unit']) == (pytest.approx(3.0), pytest.approx(3.0), 'seconds')
+    assert done['progress'] == 100
+
+
 def test_an_odd_sized_video_loses_its_last_row_and_column_for_h264(service, tmp_path):
     odd = make_video(tmp_path / 'odd.mkv', seconds=1, size='161x121', codec='ffv1')
     jobs = [service.submit('video', {'input': str(odd), 'preset': 'ultrafast'}),
