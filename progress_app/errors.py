@@ -10,7 +10,9 @@
     ├── InvalidParams                 a submission that fails the kind's params model
     ├── IllegalTransition             e.g. pausing a completed job
     ├── UnreadableJob                 a stored job whose row is damaged (it can only be removed)
-    └── KindRegistrationError         a bad @job_kind declaration (duplicate name, bad signature)
+    ├── KindRegistrationError         a bad @job_kind declaration (duplicate name, bad signature)
+    └── JobFailed                     a job's expected failure (a program's non-zero exit): said in one line,
+                                      without a Python traceback (those are for bugs)
 
     BaseException
     └── JobStopped                    raised inside a job by ctx.check(); not an Exception on purpose,
@@ -101,6 +103,16 @@ class UnreadableJob(ProgressAppError):
 
 class KindRegistrationError(ProgressAppError):
     pass
+
+
+class JobFailed(ProgressAppError):
+    """Raised by a job for a failure it expects: the message says why in words ('exit code 3'); `details` (e.g.
+    the program's last output lines) is kept with the job where a bug's traceback would be. The runner logs it as
+    one line, with no Python traceback."""
+
+    def __init__(self, message: str, details: str = '') -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class JobStopped(BaseException):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from progress_app.errors import JobFailed
 from progress_app.kinds.output_progress import OutputReader
 from progress_app.kinds.paths import PathParam
 from progress_app.kinds.registry import job_kind
@@ -27,8 +28,8 @@ SHELL = '/bin/sh'  # what subprocess runs with shell=True
 SHELL_CHECK_SECONDS = 5.0
 
 
-class CommandFailed(Exception):
-    pass
+class CommandFailed(JobFailed):
+    """The program ended with a non-zero exit code or was killed: an expected failure, not a bug of the app."""
 
 
 class CommandParams(BaseModel):

@@ -113,6 +113,18 @@ sys.exit(3)
     assert [e['type'] for e in service.events(job['id'])][-1] == 'failed'
 
 
+def test_a_non_zero_exit_is_one_line_in_the_log_and_a_bug_is_a_traceback(service):
+    job = service.submit('command', {'command': python('import sys; print("hi"); sys.exit(3)')})
+    assert service.wait(job['id'], ['completed', 'failed'], timeout=10)['status'] == 'failed'
+    log = service.log(job['id'])[0]
+    assert 'Traceback' not in log and 'runner.py' not in log and 'command.py' not in log, log
+    failed = [line for line in log.splitlines() if line.startswith('[progress-app] failed:')]
+    assert len(failed) == 1 and failed[0].startswith('[progress-app] failed: CommandFailed: exit code 3'), log
+    bug = service.submit('demo', {'items': 2, 'item_seconds': 0, 'fail_at_item': 1})
+    assert service.wait(bug['id'], ['completed', 'failed'], timeout=10)['status'] == 'failed'
+    assert 'Traceback (most recent call last)' in service.log(bug['id'])[0], 'a bug keeps its traceback'
+
+
 def test_a_redrawn_progress_bar_does_not_push_the_error_out_of_the_message(service):
     code = r'''
 import sys

@@ -12,7 +12,7 @@ from pydantic_core import to_jsonable_python
 
 from progress_app.domain.events import EventType
 from progress_app.domain.status import Status
-from progress_app.errors import JobCancelled, JobInterrupted, JobStopped
+from progress_app.errors import JobCancelled, JobFailed, JobInterrupted, JobStopped
 from progress_app.runtime.engine.context import JobContext
 from progress_app.runtime.files.logfile import JobLog
 
@@ -159,9 +159,13 @@ class Runner:
     def _fail(self, job: Job, exc: Exception, log: JobLog) -> None:
         stage = job.progress.stage
         job.progress.fail_stage()
-        text = ''.join(traceback.format_exception(exc))
         message = f'{type(exc).__name__}: {exc}' if str(exc) else type(exc).__name__
-        log.write(text.rstrip())
+        if isinstance(exc, JobFailed):  # expected: one line; its details are kept where a bug's traceback would be
+            text = '\n'.join(filter(None, (message, exc.details)))
+            log.write(f'[progress-app] failed: {message.splitlines()[0]}')
+        else:
+            text = ''.join(traceback.format_exception(exc))
+            log.write(text.rstrip())
         self._lifecycle.move(job, Status.FAILED, EventType.FAILED, data={'error': message, 'stage': stage},
                              values={'finished_at': time.time(), 'error': message, 'error_stage': stage,
                                      'traceback': text})
