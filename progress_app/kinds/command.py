@@ -164,8 +164,8 @@ def command(ctx: JobContext, command: str | list[str], shell: bool = False, cwd:
         for text in reader.finish():  # the final state of a bar still being redrawn when the output ended
             ctx.log(text)
     if code != 0:
-        last = '\n'.join(tail.lines)
-        raise CommandFailed(describe_exit(code) + (f'; last output:\n{last}' if last else '; no output'))
+        last = '\n'.join(tail.lines)  # the reason is the exit code; the output says more, kept beside it
+        raise CommandFailed(describe_exit(code), f'last output:\n{last}' if last else 'no output')
     return {'exit_code': code}
 
 

@@ -105,10 +105,10 @@ sys.exit(3)
     job = service.submit('command', {'command': python(code)})
     failed = service.wait(job['id'], ['completed', 'failed'], timeout=10)
     assert failed['status'] == 'failed'
-    error = failed['error']
-    assert 'exit code 3' in error
-    assert 'boom: the disk is full' in error and 'working on item 29' in error
-    assert 'working on item 5\n' not in error, 'only the last lines are quoted'
+    assert failed['error'] == 'CommandFailed: exit code 3'
+    output = failed['traceback']
+    assert 'boom: the disk is full' in output and 'working on item 29' in output
+    assert 'working on item 5\n' not in output, 'only the last lines are kept'
     assert 'boom: the disk is full' in service.log(job['id'])[0]
     assert [e['type'] for e in service.events(job['id'])][-1] == 'failed'
 
@@ -118,8 +118,8 @@ def test_a_non_zero_exit_is_one_line_in_the_log_and_a_bug_is_a_traceback(service
     assert service.wait(job['id'], ['completed', 'failed'], timeout=10)['status'] == 'failed'
     log = service.log(job['id'])[0]
     assert 'Traceback' not in log and 'runner.py' not in log and 'command.py' not in log, log
-    failed = [line for line in log.splitlines() if line.startswith('[progress-app] failed:')]
-    assert len(failed) == 1 and failed[0].startswith('[progress-app] failed: CommandFailed: exit code 3'), log
+    assert [line for line in log.splitlines() if line.startswith('[progress-app] failed:')] == [
+        '[progress-app] failed: CommandFailed: exit code 3'], log
     bug = service.submit('demo', {'items': 2, 'item_seconds': 0, 'fail_at_item': 1})
     assert service.wait(bug['id'], ['completed', 'failed'], timeout=10)['status'] == 'failed'
     assert 'Traceback (most recent call last)' in service.log(bug['id'])[0], 'a bug keeps its traceback'
@@ -137,14 +137,15 @@ sys.exit(2)
     job = service.submit('command', {'command': python(code)})
     failed = service.wait(job['id'], ['completed', 'failed'], timeout=10)
     assert failed['status'] == 'failed'
-    assert failed['error'].endswith('exit code 2; last output:\nloading model\nframe 50/50\nfatal: frame 50 is corrupt')
+    assert failed['traceback'].endswith('last output:\nloading model\nframe 50/50\nfatal: frame 50 is corrupt')
 
 
 def test_command_killed_by_a_signal_says_so(service):
     job = service.submit('command', {'command': python('import os, signal; os.kill(os.getpid(), signal.SIGKILL)')})
     failed = service.wait(job['id'], ['completed', 'failed'], timeout=10)
     assert failed['status'] == 'failed'
-    assert 'killed by SIGKILL' in failed['error'] and 'no output' in failed['error']
+    assert failed['error'] == 'CommandFailed: killed by SIGKILL (exit code -9)' and failed['traceback'].endswith(
+        'no output')
 
 
 def test_progress_bar_redrawn_with_carriage_returns_is_read_live(service):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -166,6 +167,18 @@ async def test_table_lists_finished_jobs_with_durations_and_filters(plugins, use
     user.find(ui.table).trigger('rowClick', ids['a'])
     await user.should_see('Progress over time')  # the job page
     service.cancel(running['id'])
+
+
+async def test_a_failed_command_shows_its_exit_code_as_the_error(user: User, service: JobService):
+    command = [sys.executable, '-c', 'import sys; print("hi"); sys.exit(3)']
+    job_id = service.submit('command', {'command': command}, name='exits 3')['id']
+    await until(lambda: service.get(job_id)['status'] == 'failed')
+    failed = service.get(job_id)
+    assert failed['error'] == 'CommandFailed: exit code 3'
+    assert failed['traceback'].endswith('last output:\nhi'), 'the output stays with the job, beside the reason'
+    await user.open('/history')
+    rows = await rows_until(user, lambda rows: len(rows) == 1)
+    assert rows[0]['error'] == 'CommandFailed: exit code 3'
 
 
 async def test_table_is_paged_and_sorted_on_the_server(user: User, service: JobService):

@@ -72,7 +72,7 @@ def table_row(job: dict[str, Any]) -> dict[str, Any]:
     return {'id': job['id'], 'name': job['name'], 'kind': job['kind'], 'status': job['status'],
             'color': STATUS_COLORS[job['status']], 'finished': finished, 'finished_full': full,
             'duration': fmt.duration(job['elapsed_seconds']) if job['started_at'] else '—',
-            'attempts': job['attempts'], 'error': error[-1][:160] if error else '',
+            'attempts': job['attempts'], 'error': error[0][:160] if error else '',
             'error_stage': job['error_stage'] if job['status'] == 'failed' else None}
 
 
