@@ -172,6 +172,22 @@ async def test_parameters_show_only_the_options_of_the_chosen_operation(user: Us
     assert '"codec"' not in shown and '"width"' not in shown and '"opacity"' not in shown
 
 
+async def test_parameters_and_result_show_characters_as_they_are(user: User, service, tmp_path):
+    (tmp_path / 'in').mkdir()
+    (tmp_path / 'in' / 'a.txt').write_text('hello')
+    dest = tmp_path / 'Fotos © 2026 Me'
+    job = service.submit('batch', {'source': str(tmp_path / 'in'), 'operation': 'copy', 'dest': str(dest)})
+    service.wait(job['id'], ['completed'])
+    await user.open(f"/jobs/{job['id']}")
+
+    def codes() -> list[str]:
+        with user.client:
+            return [e.content for e in ElementFilter(kind=ui.code) if 'Fotos' in e.content]
+
+    shown = await until(lambda: len(codes()) == 2 and codes())  # the parameters, and the result once drawn
+    assert all(f'"dest": "{tmp_path}/Fotos © 2026 Me"' in text for text in shown), shown
+
+
 def test_applicable_follows_x_shown_when():
     schema = {'properties': {'mode': {}, 'size': {'x-shown-when': {'mode': ['resize']}}, 'free': {}}}
     assert applicable({'mode': 'copy', 'size': 10, 'free': 1}, schema) == {'mode': 'copy', 'free': 1}

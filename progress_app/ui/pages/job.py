@@ -109,8 +109,8 @@ class JobPage:
                 self.chart = ui.echart(self._chart_options()).classes('w-full h-64')
             with ui.card().classes('grow basis-[320px]'):
                 ui.label('Parameters').classes('text-lg font-medium')
-                ui.code(json.dumps(applicable(snap['params'], self.params_schema), indent=2), language='json'
-                        ).classes('w-full text-xs')
+                ui.code(json.dumps(applicable(snap['params'], self.params_schema), indent=2, ensure_ascii=False),
+                        language='json').classes('w-full text-xs')
                 self.result_box = ui.column().classes('w-full gap-2')
         with ui.card().classes('w-full'):
             LogView(self.service, self.job_id, on_gone=self._gone)
@@ -181,7 +181,8 @@ class JobPage:
         with self.result_box:
             if snap['result'] is not None:
                 ui.label('Result').classes('text-lg font-medium mt-2')
-                ui.code(json.dumps(snap['result'], indent=2), language='json').classes('w-full text-xs')
+                ui.code(json.dumps(snap['result'], indent=2, ensure_ascii=False), language='json').classes(
+                    'w-full text-xs')
             if snap['status'] == 'completed' and snap['has_output']:
                 ui.button('Download result', icon='download', on_click=lambda: self._act('download')).props(
                     'unelevated no-caps color=green-7')
