@@ -250,9 +250,10 @@ def test_cancel_leaves_no_partial_file_and_a_retry_goes_on_without_redoing(servi
     done = service.wait(job['id'], ['completed', 'failed'], timeout=30)
     assert done['status'] == 'completed' and done['result']['ok'] == items
     assert {name: (folder / 'files' / name).stat().st_mtime_ns for name in first} == first
-    lines = [json.loads(line) for line in (folder / JOURNAL).read_text().splitlines()]
+    lines = json.loads((folder / 'report.json').read_text())['items']
     assert sorted(r['item'] for r in lines) == [f'IMG_{i:04d}.jpg' for i in range(items)], 'each item done once'
     assert {r['attempt'] for r in lines if r['item'] in first} == {1}
+    assert not (folder / JOURNAL).exists(), 'the journal is internal: gone once the batch is done'
 
 
 def test_the_journal_drops_a_cut_off_line_and_keeps_the_last_record_of_an_item(tmp_path):

@@ -6,8 +6,9 @@ bytes (MB/s) where an item's cost follows its size, in images otherwise; the mes
 Resuming: every finished item, failed or not, gets a line in `journal.jsonl` in the job's output folder *after*
 its output was renamed into place and *before* it counts as done. A restart reads the journal and goes on with
 the items it does not list: no finished item is done again (only the one in flight at a crash, which had no line
-yet), and each item appears once in the report. The output folder holds `report.csv`,
-`report.json`, the journal and, when no `dest` is given, the outputs under `files/`.
+yet), and each item appears once in the report. The output folder (the job's download) holds `report.csv`,
+`report.json` and, when no `dest` is given, the outputs under `files/`; the journal is removed once the batch is
+done (report.json keeps its records).
 
     files.py        finding the files; writing an output atomically
     params.py       BatchParams: what the form shows and the API validates
