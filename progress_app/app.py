@@ -13,7 +13,7 @@ import sys
 from nicegui import app, ui
 from nicegui.storage import Storage
 
-from progress_app.api import actions, jobs, schedules, streams
+from progress_app.api import actions, jobs, runs, schedules, streams
 from progress_app.api import errors as api_errors
 from progress_app.config import Settings, settings_or_exit
 from progress_app.errors import ProgressAppError
@@ -42,6 +42,8 @@ def build(settings: Settings) -> JobService:
     app.include_router(actions.router)
     app.include_router(streams.router)
     app.include_router(schedules.router)
+    app.include_router(runs.router)
+    app.include_router(runs.reports)
     api_errors.install(app)
     dashboard.create(service)
     job.create(service)

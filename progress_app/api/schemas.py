@@ -38,6 +38,20 @@ class StageOut(BaseModel):
     finished_at: str | None = None
 
 
+class ExternalOut(BaseModel):
+    """An external run's facts: where its script runs and how it reports (POST /api/runs)."""
+
+    host: str | None
+    pid: int | None
+    user: str | None
+    command: str | None = Field(description='What runs, for display')
+    lease_seconds: float = Field(description='With no report for this long, the run fails (a later report takes it '
+                                             'up again)')
+    resume_key: str | None
+    last_report_at: str | None = Field(description='When its script last reported (heartbeats too)')
+    resume_state: Any = Field(description='The last checkpoint its script sent (any JSON), or null')
+
+
 class JobOut(BaseModel):
     id: int
     name: str
@@ -73,6 +87,9 @@ class JobOut(BaseModel):
                                             "'cancelling' until its next check point (ctx.check(), ctx.track())")
     cancel_waiting_seconds: float | None = Field(None, description="While 'cancelling': how long it has waited "
                                                  'for that check point')
+    external: ExternalOut | None = Field(None, description='null for jobs the app runs; for an external run (a '
+                                         'script outside the app reports into it), its facts')
+    pause_requested: bool = Field(False, description='Pause was asked and the job has not paused yet (pausing…)')
 
 
 class UnreadableOut(BaseModel):

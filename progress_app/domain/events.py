@@ -23,6 +23,7 @@ class EventType(StrEnum):
     CANCELLING = 'cancelling'  # cancel asked of a job in a worker; `cancelled` follows at its next check point
     CANCELLED = 'cancelled'
     REMOVED = 'removed'
+    REATTACHED = 'reattached'  # an external run's script came back (resume_key, or a report after its lease ran out)
 
 
 @dataclass(slots=True, frozen=True)

@@ -49,6 +49,17 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.COMPLETED: frozenset(),
 }
 
+EXTERNAL_TRANSITIONS: dict[Status, frozenset[Status]] = {
+    # Its script opens it again (resume_key) or reports after its lease ran out: it goes on, as the same job.
+    Status.RUNNING: frozenset({Status.RUNNING}),
+    Status.FAILED: frozenset({Status.RUNNING}),
+    Status.CANCELLED: frozenset({Status.RUNNING}),
+    # Its script ends it (`done`) or its lease runs out while it is paused: nothing in the app holds it.
+    Status.PAUSED: frozenset({Status.COMPLETED, Status.FAILED}),
+}
+"""The moves of an external run (issue 14: a job a script outside the app runs and reports into) beyond the table:
+the script, not the app, decides when it runs."""
+
 ACTIONS: dict[Status, tuple[str, ...]] = {
     Status.SCHEDULED: ('start', 'cancel', 'remove'),
     Status.QUEUED: ('pause', 'cancel', 'remove'),
@@ -92,14 +103,16 @@ def can_transition(current: Status | str, target: Status | str) -> bool:
     return Status(target) in TRANSITIONS[Status(current)]
 
 
-def transition(current: Status | str, target: Status | str, action: str | None = None) -> Status:
+def transition(current: Status | str, target: Status | str, action: str | None = None, *,
+               external: bool = False) -> Status:
     """Return `target` if the move from `current` is allowed, else raise IllegalTransition.
 
     `action` names what the user asked for ('pause', 'retry', …) so the message can say it in their words.
     Plain strings ('running') are accepted as well as members, e.g. a status read back from the database.
+    `external`: the job is an external run, which also has the moves of EXTERNAL_TRANSITIONS.
     """
     current, target = Status(current), Status(target)
-    if target not in TRANSITIONS[current]:
+    if target not in TRANSITIONS[current] and not (external and target in EXTERNAL_TRANSITIONS.get(current, ())):
         verb = action or _VERB[target]
         raise IllegalTransition(f'cannot {verb} a job that is {current.value}: {_WHY_NOT[current]}')
     return target

@@ -6,4 +6,4 @@ from __future__ import annotations
 def register() -> None:
     import progress_app.kinds.batch
     import progress_app.kinds.video  # noqa: F401
-    from progress_app.kinds import command, demo  # noqa: F401
+    from progress_app.kinds import command, demo, external  # noqa: F401

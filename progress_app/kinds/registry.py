@@ -54,6 +54,8 @@ class JobKind:
     source: str = 'builtin'
     """'builtin', or where the kind comes from (e.g. 'plugins/photos.py')."""
     extra: dict[str, Any] = field(default_factory=dict)
+    listed: bool = True
+    """Offered for new jobs (GET /api/kinds, the new-job form); the `external` kind is not: scripts open those runs."""
 
     def validate(self, params: Mapping[str, Any] | None) -> dict[str, Any]:
         """The params as stored (JSON-ready, defaults filled in); raises InvalidParams."""
@@ -233,7 +235,8 @@ def shown_only_for(info: Any, field: str) -> list[Any]:
 
 def job_kind(name: str, *, title: str | None = None, description: str | None = None, stages: StagesFor = None,
              params: type[BaseModel] | None = None, pausable: bool = True, restart: Restart = 'resume',
-             icon: str = 'work', target: Registry | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+             icon: str = 'work', target: Registry | None = None,
+             listed: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a function as a job kind. The function itself is returned unchanged."""
     if not isinstance(name, str) or not name or not name.replace('_', '').replace('-', '').isalnum():
         raise KindRegistrationError(f"a kind name uses letters, digits, '_' and '-', not {name!r}")
@@ -264,7 +267,7 @@ def job_kind(name: str, *, title: str | None = None, description: str | None = N
             source = loading_into[1]
         kind = JobKind(name=name, title=title or name.replace('_', ' ').capitalize(),
                        description=description or doc.split('\n\n')[0], func=func, params_model=model,
-                       stages=stages, pausable=pausable, restart=restart, icon=icon, source=source)
+                       stages=stages, pausable=pausable, restart=restart, icon=icon, source=source, listed=listed)
         (target or (loading_into[0] if loading_into else None) or registry).add(kind)
         return func
 

@@ -1,7 +1,8 @@
 """`JobService`: the one face of the runtime that the API, the UI and scripts use. It never hands out database rows.
 
-Besides its own methods it offers named collaborators: `schedules` (the user's schedules), `tokens` (API tokens),
-`user_settings` (preferences) and `files` (a job's log and outputs); the engine behind it is private.
+Besides its own methods it offers named collaborators: `schedules` (the user's schedules), `runs` (external runs:
+scripts that report into a job), `tokens` (API tokens), `user_settings` (preferences) and `files` (a job's log and
+outputs); the engine behind it is private.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from progress_app.runtime.engine.job import Job
 from progress_app.runtime.engine.recovery import job_from_row
 from progress_app.runtime.files.downloads import Download
 from progress_app.runtime.live.subscription import Message, Subscription
+from progress_app.runtime.runs import Runs
 from progress_app.runtime.settings.preferences import Preferences
 from progress_app.runtime.settings.tokens import TokenStore
 from progress_app.store.engine import init_schema
@@ -43,6 +45,7 @@ class JobService:
         self.user_settings = engine.user_settings
         self.files = engine.files
         self.schedules = Schedules(engine.calendar, engine.key, check=self.checked_params, submit=self.submit_fields)
+        self.runs = Runs(engine.external, self.job)
         self._lock = threading.Lock()
 
     # -- running -----------------------------------------------------------------------------------------------
@@ -92,7 +95,7 @@ class JobService:
 
     # -- reading -----------------------------------------------------------------------------------------------
     def kinds(self) -> list[dict[str, Any]]:
-        return [kind.describe() for kind in self._engine.kinds.all()]
+        return [kind.describe() for kind in self._engine.kinds.all() if kind.listed]
 
     def plugins(self) -> dict[str, Any]:
         """What the start found: plugin kinds loaded, plugin files that failed (PluginProblem) and recovery
@@ -239,7 +242,7 @@ class JobService:
                 return self.get(job_id)
             if job.status is not Status.PAUSED:  # the table also has queued <- cancelled, which is retry's
                 raise IllegalTransition(f'cannot resume a job that is {job.status.value}: it is not paused')
-            if job.in_worker:
+            if job.in_worker or job.is_external:  # an external run's script waits for the word
                 lifecycle.move(job, Status.RUNNING, EventType.RESUMED, action='resume')
                 job.request_stop(pause_requested=False)
                 if job.process_group is not None:
@@ -258,7 +261,7 @@ class JobService:
         with job.lock:
             if job.status is not Status.CANCELLING:  # asked again: wait as the first time did
                 transition(job.status, Status.CANCELLED, 'cancel')
-                if not job.in_worker:
+                if not job.in_worker and not job.is_external:  # an external run's script stops itself
                     engine.dispatcher.discard(job.id)
                     engine.deferred.disarm(job.id)
                     engine.lifecycle.move(job, Status.CANCELLED, EventType.CANCELLED, action='cancel',
@@ -286,7 +289,7 @@ class JobService:
     def run_again(self, job_id: int) -> dict[str, Any]:
         """A new job with the kind, parameters, name, priority and notify choice of this one, which stays as it is
         (retry, by contrast, goes on with the same job from its checkpoint)."""
-        job = self.job(job_id)
+        job = self._engine.external.refuse_restart(self.job(job_id))
         return self.submit_fields({'kind': job.kind, 'params': job.params, 'name': job.name,
                                    'priority': job.priority, 'notify': job.options.get('notify')})
 
@@ -299,7 +302,7 @@ class JobService:
 
     def retry(self, job_id: int) -> dict[str, Any]:
         """Queue a failed or cancelled job again; it goes on from its last checkpoint."""
-        job = self.job(job_id)
+        job = self._engine.external.refuse_restart(self.job(job_id))
         kind = self._engine.kinds.get(job.kind) if job.kind in self._engine.kinds else None
         with job.lock:
             if not job.status.is_terminal:  # running -> queued exists too, but only for interruptions

@@ -201,6 +201,14 @@ class Repository(HistoryQueries):
                                      .limit(limit - len(rows))).all()
             return [_row_job(r) for r in rows], total
 
+    def newest_with_resume_key(self, resume_key: str, kind: str) -> tuple[int, str] | None:
+        """(id, status) of the newest job of `kind` with this resume key, or None."""
+        with Session(self.engine) as session:
+            row = session.exec(select(JobRow.id, JobRow.status)
+                               .where(JobRow.resume_key == resume_key, JobRow.kind == kind)
+                               .order_by(col(JobRow.id).desc()).limit(1)).first()
+            return None if row is None else (row[0], row[1])
+
     def active_jobs(self) -> list[dict[str, Any]]:
         """Every unfinished job with the last sequence number of its history (for recovery)."""
         active = JOB.c.status.in_(ACTIVE_STATUSES)

@@ -42,6 +42,8 @@ class JobRow(SQLModel, table=True):
     finished_at: float | None = Field(default=None, index=True)
     run_at: float | None = None
     schedule_id: str | None = None
+    resume_key: str | None = Field(default=None, index=True)
+    """An external run's key: a script that opens a run with the same key goes on with this job."""
 
 
 class JobEventRow(SQLModel, table=True):

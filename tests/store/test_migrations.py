@@ -102,8 +102,10 @@ def test_the_revisions_build_exactly_the_tables_the_code_declares(tmp_path):
 def test_an_older_revision_is_backed_up_then_upgraded(tmp_path):
     engine = create_db_engine(f"sqlite:///{tmp_path / 'progress.db'}")
     init_schema(engine)
-    with engine.begin() as connection:  # as a database of revision 0001 is: without the listing index
+    with engine.begin() as connection:  # as a database of revision 0001 is: without the listing index, resume_key
         connection.exec_driver_sql('DROP INDEX ix_job_status_id')
+        connection.exec_driver_sql('DROP INDEX ix_job_resume_key')
+        connection.exec_driver_sql('ALTER TABLE job DROP COLUMN resume_key')
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
         connection.exec_driver_sql("INSERT INTO meta VALUES ('marker', 'kept')")
     backup = init_schema(engine)
@@ -111,6 +113,7 @@ def test_an_older_revision_is_backed_up_then_upgraded(tmp_path):
     with sqlite3.connect(backup) as copy:
         assert copy.execute("SELECT value FROM meta WHERE key = 'marker'").fetchone() == ('kept',)
     with engine.connect() as connection:
-        assert 'ix_job_status_id' in [row[1] for row in connection.exec_driver_sql("PRAGMA index_list('job')")]
+        indexes = [row[1] for row in connection.exec_driver_sql("PRAGMA index_list('job')")]
+        assert {'ix_job_status_id', 'ix_job_resume_key'} <= set(indexes)
     engine.dispose()
     wait_until(lambda: Path(backup).stat().st_mode & 0o077 == 0)

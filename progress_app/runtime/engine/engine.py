@@ -29,6 +29,7 @@ from progress_app.runtime.calendar.schedules import STORE as SCHEDULES
 from progress_app.runtime.calendar.schedules import follow_moved_functions
 from progress_app.runtime.engine import process
 from progress_app.runtime.engine.dispatcher import Dispatcher
+from progress_app.runtime.engine.external import LEASE_CHECK_SECONDS, ExternalRuns
 from progress_app.runtime.engine.job import Job
 from progress_app.runtime.engine.lifecycle import Lifecycle
 from progress_app.runtime.engine.orphans import Orphans
@@ -92,6 +93,9 @@ class Engine:
                              files=self.files, orphans=self.orphans, log_max_bytes=settings.log_max_bytes,
                              record=self.recorder.enqueue, abandoned=self.dispatcher.abandon,
                              heartbeat=self.heartbeat)
+        self.external = ExternalRuns(repo=self.repo, lifecycle=self.lifecycle, job=self.job, live=self.live,
+                                     remember=self.remember, working=self.working, log_file=self.files.log_file,
+                                     log_max_bytes=settings.log_max_bytes)
         self.deferred = Deferred(self.scheduler, self.lifecycle, job=self.job, enqueue=self.dispatcher.enqueue)
         self.notifier = Notifier(self.scheduler, self.repo, preferences=self.user_settings.preferences,
                                  job=self.job)
@@ -115,12 +119,14 @@ class Engine:
         self.recovery_problems = recovered.problems
         for job in recovered.jobs:
             self.remember(job)
+        self.external.adopt(recovered.jobs)
         self.recorder.start(self.lifecycle.event, self.bus.publish_state)
         self.sampler.start()
         self.scheduler.start()
         self.calendar.start()
         self.scheduler.add_job(self.purge, 'interval', hours=1, id='retention',
                                next_run_time=datetime.now(UTC) + timedelta(seconds=30))
+        self.scheduler.add_job(self.external.check_leases, 'interval', seconds=LEASE_CHECK_SECONDS, id='leases')
         self.user_settings.load()
         for job in sorted(recovered.jobs, key=lambda j: j.id):
             if job.status is Status.QUEUED:
@@ -195,7 +201,9 @@ class Engine:
         with self._lock:
             self.jobs.pop(job_id, None)
             self.recent.pop(job_id, None)
+            self.working.pop(job_id, None)
         self.recorder.forget(job_id)
+        self.external.forget(job_id)
 
     def purge(self) -> int:
         """Delete the finished jobs older than the retention period (hourly); returns how many."""

@@ -42,6 +42,7 @@ class Job:
         self.finished_at: float | None = None
         self.run_at: float | None = None
         self.schedule_id: str | None = None
+        self.resume_key: str | None = None  # an external run's: its script opens it again with this key
         self.attempts = 0
         self.error: str | None = None
         self.error_stage: str | None = None
@@ -84,6 +85,11 @@ class Job:
     def percent(self) -> float:
         return round(self.progress.fraction() * 100, 2)
 
+    @property
+    def is_external(self) -> bool:
+        """A run a script outside the app reports into (POST /api/runs); its facts are in options['external']."""
+        return 'external' in self.options
+
     def request_stop(self, **flags: bool) -> None:
         with self.lock:
             for name, value in flags.items():
@@ -118,12 +124,23 @@ class Job:
             'result': self.result, 'has_output': self.has_output, 'queue_position': self.queue_position,
             'schedule_id': self.schedule_id, 'options': self.options,
             'cancel_requested_at': iso(self.cancel_requested_at), 'cancel_waiting_seconds': waiting,
+            'external': self._external(), 'pause_requested': self.pause_requested and running,
         }
+
+    def _external(self) -> dict[str, Any] | None:
+        facts = self.options.get('external')
+        if facts is None:
+            return None
+        return {'host': facts.get('host'), 'pid': facts.get('pid'), 'user': facts.get('user'),
+                'command': facts.get('command'), 'lease_seconds': facts.get('lease_seconds'),
+                'resume_key': self.resume_key, 'last_report_at': iso(facts.get('last_report_at')),
+                'resume_state': self.checkpoint_state}
 
     def progress_values(self, now: float | None = None) -> dict[str, Any]:
         """The columns of the job row that change while it runs."""
         p = self.progress
-        return {
+        values = {} if not self.is_external else {'options': self.options}  # its last report's time is there
+        return values | {
             'stages': [[s.name, s.weight, self.stage_started.get(i), self.stage_finished.get(i)]
                        for i, s in enumerate(p.stages)],
             'stage_index': p.index,
@@ -161,6 +178,6 @@ class Job:
         self.checkpoint_state = checkpoint.get('state')
         self.track_positions = dict(checkpoint.get('track') or {})
         for name in ('started_at', 'finished_at', 'run_at', 'schedule_id', 'error', 'error_stage', 'traceback',
-                     'result'):
+                     'result', 'resume_key'):
             setattr(self, name, row.get(name))
         self.attempts = row.get('attempts') or 0

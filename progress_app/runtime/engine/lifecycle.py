@@ -58,7 +58,7 @@ class Lifecycle:
         """Change the job's status durably, then in memory, then tell subscribers. Raises IllegalTransition."""
         values = values or {}
         with job.lock:
-            transition(job.status, target, action)
+            transition(job.status, target, action, external=job.is_external)
             now = time.monotonic()
             if target is Status.RUNNING:
                 job.meter.start(now, job.progress.fraction(), job.progress.current)

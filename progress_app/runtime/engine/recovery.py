@@ -4,6 +4,7 @@ running  → event `interrupted` → queued, resuming from its checkpoint (or fr
            or failed if the job asked for `on_interrupt: fail`)
 cancelling → cancelled (cancel was asked for before the app stopped: it never resumes)
 paused   → stays paused;  queued, scheduled → stay as they are
+external runs (running, paused) stay as they are: their scripts run on without the app, and report again
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ def recover(repo: Repository, lifecycle: Lifecycle, kinds: Registry) -> Recovere
             events.append(lifecycle.event(job, EventType.CANCELLED, reason='restart'))
             updates[job.id] = {'status': job.status.value, 'finished_at': job.finished_at}
             continue
-        if job.status is not Status.RUNNING:
+        if job.status is not Status.RUNNING or job.is_external:  # an external run's script runs on without the app
             continue
         rerun = job.kind in kinds and kinds.get(job.kind).restart == 'rerun'
         give_up = rerun and job.params.get('on_interrupt') == 'fail'

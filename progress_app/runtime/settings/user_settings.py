@@ -88,9 +88,12 @@ class UserSettings:
         return job_kind, clean
 
     def check_kind_allowed(self, kind: str) -> None:
-        """Raise InvalidParams at `kind` when it is the command kind and settings switched that off."""
+        """Raise InvalidParams at `kind` when it is the command kind and settings switched that off, or a kind that
+        is not submitted at all (`external`: its runs are opened by their scripts)."""
         if kind == 'command' and not self.preferences().allow_commands:
             raise InvalidParams.field('kind', COMMANDS_OFF)
+        if kind in self._kinds and not self._kinds.get(kind).listed:
+            raise InvalidParams.field('kind', f"use POST /api/runs: a '{kind}' run is opened by its script")
 
     def send_test(self, urls: list[str] | None = None) -> int:
         """Send a test message to `urls` (default: the saved ones); returns how many URLs it went to. Raises
