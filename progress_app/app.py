@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import errno
 import logging
 import multiprocessing
@@ -10,7 +11,8 @@ import os
 import socket
 import sys
 
-from nicegui import app, ui
+from nicegui import app, background_tasks, ui
+from nicegui.server import Server
 from nicegui.storage import Storage
 
 from progress_app.api import actions, jobs, runs, schedules, streams
@@ -26,6 +28,7 @@ from progress_app.ui.pages import schedules as schedules_page
 from progress_app.ui.pages import settings as settings_page
 
 NATIVE_WINDOW = (1280, 860)
+STOP_CHECK_SECONDS = 0.1  # as often as uvicorn itself looks whether it should stop
 
 
 def build(settings: Settings) -> JobService:
@@ -57,14 +60,36 @@ def build(settings: Settings) -> JobService:
     def start() -> None:
         service.startup()
         service.attach(asyncio.get_running_loop())
+        background_tasks.create(end_streams_at_stop(service), name='end-streams-at-stop')
 
     def stop() -> None:
+        running = service.stats()['running']
         service.detach()
         service.shutdown()
+        print(stopped_line(running), file=sys.stderr)
 
     app.on_startup(start)
     app.on_shutdown(stop)
     return service
+
+
+async def end_streams_at_stop(service: JobService) -> None:
+    """At Ctrl-C uvicorn waits for every open response to end before the app's shutdown runs: end the live
+    streams then, or one client following a stream would hold the app open (and a second Ctrl-C cut it short)."""
+    server = getattr(Server, 'instance', None)  # none under NiceGUI's simulated user
+    if server is None:
+        return
+    while not server.should_exit:
+        await asyncio.sleep(STOP_CHECK_SECONDS)
+    service.end_streams()
+
+
+def stopped_line(running: int) -> str:
+    """What a stop says: 'Progress App stopped; 2 running jobs will go on at the next start'."""
+    if not running:
+        return 'Progress App stopped.'
+    jobs = '1 running job' if running == 1 else f'{running} running jobs'
+    return f'Progress App stopped; {jobs} will go on at the next start'
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -86,7 +111,8 @@ def main(argv: list[str] | None = None) -> None:
     Storage.path = (settings.data_dir / '.nicegui').resolve()  # browser sessions live in the data dir too
     if multiprocessing.current_process().name == 'MainProcess' and not os.environ.get('NICEGUI_USER_SIMULATION'):
         refuse_busy_port(settings.host, settings.port)
-    try:
+    # Ctrl-C: the shutdown hook has run and said so in one line; a traceback would only alarm
+    with contextlib.suppress(KeyboardInterrupt):
         ui.run(host=settings.host, port=settings.port, title='Progress App', native=settings.native,
                storage_secret=storage_secret(settings.data_dir) if settings.password else None,
                window_size=NATIVE_WINDOW if settings.native else None,
@@ -94,8 +120,6 @@ def main(argv: list[str] | None = None) -> None:
                show_welcome_message=True, favicon='⏳',
                proxy_headers=settings.forwarded_allow_ips is not None,
                forwarded_allow_ips=settings.forwarded_allow_ips or '')
-    except KeyboardInterrupt:  # Ctrl-C: the shutdown hooks have run; a traceback would only alarm
-        print('Progress App stopped.', file=sys.stderr)
 
 
 def refuse_busy_port(host: str, port: int) -> None:

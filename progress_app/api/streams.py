@@ -56,10 +56,10 @@ def event_stream(events: AsyncGenerator[str, None], sub: Subscription) -> Stream
 
 
 async def _next(sub: Subscription, timeout: float = KEEPALIVE_SECONDS) -> Message | None:
-    """The next message, or None after `timeout` seconds without one."""
+    """The next message, or None after `timeout` seconds without one or once `sub` is closed (the app stops)."""
     try:
         return await asyncio.wait_for(sub.get(), timeout)
-    except TimeoutError:
+    except (TimeoutError, StopAsyncIteration):
         return None
 
 
@@ -83,6 +83,8 @@ async def job_stream(job_id: JobId, service: Service) -> StreamingResponse:
                 return
             while True:
                 message = await _next(sub)
+                if sub.closed and message is None:
+                    return
                 if message is None:
                     yield ': keep-alive\n\n'
                     continue
@@ -115,6 +117,8 @@ async def all_events(service: Service, request: Request,
                 # Behind NiceGUI's BaseHTTPMiddlewares a disconnect does not always reach StreamingResponse, so look
                 # now and then (not per batch: it spawns a task through every middleware, 14 % of the loop's time).
                 message = await _next(sub, DISCONNECT_CHECK_SECONDS)
+                if sub.closed and message is None:
+                    return
                 now = time.monotonic()
                 if now - looked >= DISCONNECT_CHECK_SECONDS:
                     if await request.is_disconnected():

@@ -68,6 +68,11 @@ class JobService:
         self._engine.heartbeat.stop()
         self._engine.bus.detach()
 
+    def end_streams(self) -> None:
+        """End every live subscription (call on the loop as the server begins to stop): open streams finish, so
+        the server does not wait for their clients to hang up."""
+        self._engine.bus.close_all()
+
     def check_database(self) -> None:
         """Create or check the database schema; raises ProgressAppError (one clear line) if it cannot be used."""
         init_schema(self._engine.repo.engine)

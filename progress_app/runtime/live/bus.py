@@ -92,6 +92,11 @@ class EventBus:
     def unsubscribe(self, sub: Subscription) -> None:
         self._subscribers.discard(sub)
 
+    def close_all(self) -> None:
+        """End every subscription (call on the loop): what is queued is still delivered, then their streams end."""
+        for sub in list(self._subscribers):
+            sub.close()
+
     def publish_state(self, job: Job, event: Event | None, type: str = 'job_update') -> None:
         """A status/stage change (or removal): always delivered, in order."""
         if self._loop is None or not self._subscribers:
