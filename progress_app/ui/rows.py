@@ -5,18 +5,36 @@ from __future__ import annotations
 from typing import Any
 
 from progress_app.domain.status import ACTIONS, Status
+from progress_app.ui import external
 from progress_app.ui import format as fmt
+
+RESTARTS = ('retry', 'run_again')  # an external run is started by its script, never by the app
 
 
 def actions(job: dict[str, Any], pausable: bool = True) -> list[str]:
-    """The actions of the job's status (domain/status.py), less pause for a running job that cannot pause and
-    download for one without output."""
-    allowed = list(ACTIONS[Status(job['status'])])
-    if 'pause' in allowed and job['status'] == 'running' and not pausable:
-        allowed.remove('pause')
+    """The actions of the job's status (domain/status.py), less retry for an external run, pause for a running
+    job that cannot pause, and download for one without output. A job asked to pause that has not stopped yet
+    offers resume instead, which takes the request back."""
+    allowed = [a for a in ACTIONS[Status(job['status'])] if a not in RESTARTS or can_restart(job)]
+    if 'pause' in allowed and job['status'] == 'running':
+        if job.get('pause_requested'):
+            allowed[allowed.index('pause')] = 'resume'
+        elif not pausable:
+            allowed.remove('pause')
     if 'download' in allowed and not job.get('has_output'):
         allowed.remove('download')
     return allowed
+
+
+def can_restart(job: dict[str, Any]) -> bool:
+    """Whether the app can start the job again (Retry, Run again): not an external run, which only its script
+    starts (the server answers 409)."""
+    return not external.is_external(job)
+
+
+def status_text(job: dict[str, Any]) -> str:
+    """The status chip's word: 'pausing…' while a pause is asked and the job has not stopped yet."""
+    return 'pausing…' if job.get('pause_requested') and job['status'] == 'running' else job['status']
 
 
 def stage_text(job: dict[str, Any]) -> str:
@@ -45,15 +63,28 @@ def timing_text(job: dict[str, Any]) -> str:
     return ''
 
 
-def row(job: dict[str, Any], icons: dict[str, str], colors: dict[str, str], pausable: bool = True) -> dict[str, Any]:
+def row(job: dict[str, Any], icons: dict[str, str], colors: dict[str, str], pausable: bool = True,
+        now: float | None = None) -> dict[str, Any]:
     detail = (job['error'] or job['message']) if job['status'] == 'failed' else job['message']
     counts = fmt.count(job['current'], job['total'], job['unit']) if (job['current'] or job['total']) and (
         job['unit'] != '%') else ''
     return {
-        'id': job['id'], 'name': job['name'], 'kind': job['kind'], 'icon': icons.get(job['kind'], 'work'),
-        'status': job['status'], 'color': colors.get(job['status'], 'grey'), 'progress': job['progress'],
+        'id': job['id'], 'name': job['name'], 'kind': job['kind'],
+        'icon': external.ICON if external.is_external(job) else icons.get(job['kind'], 'work'),
+        'status': job['status'], 'status_text': status_text(job), 'color': colors.get(job['status'], 'grey'),
+        'progress': job['progress'],
         'percent': f"{job['progress']:.0f} %" if job['progress'] < 99.95 or job['status'] == 'completed'
         else '99 %', 'stage_text': stage_text(job), 'message': detail[:160], 'counts': counts,
         'timing': timing_text(job), 'elapsed': fmt.duration(job['elapsed_seconds']) if job['started_at'] else '—',
-        'actions': actions(job, pausable),
+        'actions': actions(job, pausable), **where(job, now),
     }
+
+
+def where(job: dict[str, Any], now: float | None = None) -> dict[str, str]:
+    """An external run's host for its name cell ('on build-box'), the rest for a tooltip, and whether its script is
+    late with its reports."""
+    if not job.get('external'):
+        return {'runs_on': '', 'where': '', 'late': ''}
+    host = job['external'].get('host')
+    return {'runs_on': f'on {host}' if host else 'elsewhere', 'where': external.summary(job, now),
+            'late': external.lateness(job, now)}

@@ -125,3 +125,38 @@ async def test_a_double_click_starts_one_job(user: User, service):
     user.find('Start job').click()  # before the first submission has come back
     await user.should_see('Progress over time')
     assert [job['name'] for job in service.list()['items']] == ['once']
+
+
+
+def snippet(user: User, name: str) -> str:
+    return user.find(marker=f'snippet-{name}').elements.pop().content
+
+
+async def test_the_page_shows_how_to_report_from_a_script_with_its_own_address(user: User):
+    await user.open('/new')
+    await user.should_see('Track a script that runs elsewhere')
+    user.find('Track a script that runs elsewhere').click()
+    assert snippet(user, 'setup') == 'export PROGRESS_APP_URL=http://test'  # the address the page was reached at
+    assert 'from progress_app.client import tqdm' in snippet(user, 'tqdm')
+    assert "resume_key='" in snippet(user, 'run') and 'run.checkpoint(' in snippet(user, 'run')
+    assert 'progress-app run -- rsync -a --info=progress2 src/ dst/' in snippet(user, 'command')
+    http = snippet(user, 'http')
+    assert 'http://test/api/runs' in http and 'http://test/api/jobs/$id/report' in http
+    assert 'Authorization' not in http
+
+
+@pytest.fixture
+def password(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv('PROGRESS_APP_PASSWORD', 'open sesame')
+    return 'open sesame'
+
+
+async def test_behind_a_password_the_snippets_send_a_token(password, user: User):
+    await user.open('/login')
+    user.find('Password').type(password)
+    user.find('Log in').click()
+    await user.should_see('Dashboard')
+    await user.open('/new')
+    await user.should_see('Track a script that runs elsewhere')
+    assert "export PROGRESS_APP_TOKEN='<an API token from Settings, or the password>'" in snippet(user, 'setup')
+    assert snippet(user, 'http').count('-H "Authorization: Bearer $PROGRESS_APP_TOKEN"') == 3

@@ -35,11 +35,13 @@ NAME_SLOT = r'''
   <a :href="'/jobs/' + props.row.id" class="text-primary font-medium" style="text-decoration:none">
     {{ props.row.name }}</a>
   <div class="text-xs muted">
-    <q-icon :name="props.row.icon" size="14px"/> {{ props.row.kind }} · #{{ props.row.id }}</div>
+    <q-icon :name="props.row.icon" size="14px"/> {{ props.row.kind }} · #{{ props.row.id }}
+    <span v-if="props.row.runs_on" :class="'external-host' + (props.row.late ? ' text-orange-9' : '')">
+      · {{ props.row.runs_on }}<q-tooltip>{{ props.row.where }}</q-tooltip></span></div>
 </q-td>'''
 STATUS_SLOT = r'''
 <q-td :props="props" :class="'status-' + props.row.status">
-  <q-badge :color="props.row.color" :label="props.row.status" class="px-2 py-1"/>
+  <q-badge :color="props.row.color" :label="props.row.status_text" class="px-2 py-1"/>
 </q-td>'''
 PROGRESS_SLOT = r'''
 <q-td :props="props" style="min-width: 200px">

@@ -17,9 +17,10 @@ from progress_app.domain.status import FINISHED_NAMES
 from progress_app.errors import NotFound
 from progress_app.runtime import Job
 from progress_app.runtime.service import JobService
+from progress_app.ui import external, rows
 from progress_app.ui import format as fmt
-from progress_app.ui import rows
 from progress_app.ui.components import job_actions
+from progress_app.ui.components.external_run import ExternalRunCard
 from progress_app.ui.components.log_view import LogView
 from progress_app.ui.components.params_form import applicable
 from progress_app.ui.components.stages import StageStepper
@@ -47,15 +48,17 @@ def event_detail(event: dict[str, Any]) -> str:
         return f"attempt {data.get('attempt')}" + (', resuming from checkpoint' if data.get('resuming') else '')
     if event['type'] == 'interrupted':
         return f"{data.get('reason')} at {data.get('progress', 0):.1f} %"
-    return ', '.join(detail_field(k, v) for k, v in data.items() if k != 'params')[:200]
+    return ', '.join(text for k, v in data.items() if k != 'params' and (text := detail_field(k, v)))[:200]
 
 
 def detail_field(key: str, value: Any) -> str:
     """One field of an event's data in words: 'runs at 2026-12-02 01:31', not 'run_at: 1796175098.0'."""
     if key == 'run_at' and isinstance(value, int | float):
         return 'runs at ' + time.strftime('%Y-%m-%d %H:%M', time.localtime(value))
-    if key == 'late_seconds' and isinstance(value, int | float):
-        return f'{fmt.duration(value)} late'
+    if key in ('late_seconds', 'after_seconds') and isinstance(value, int | float):
+        return f"{fmt.duration(value)} {'late' if key == 'late_seconds' else 'without a report'}"
+    if key in ('host', 'pid'):  # an external run's script: 'on build-box, pid 4242'
+        return '' if value is None else f"{'on' if key == 'host' else 'pid'} {value}"
     if key == 'after':
         return f'after job #{value}'
     if key == 'reason':
@@ -85,7 +88,7 @@ class JobPage:
         with ui.row().classes('w-full items-center gap-3'):
             ui.button(icon='arrow_back', on_click=lambda: ui.navigate.to('/')).props('flat round').tooltip(
                 'Back to the dashboard')
-            ui.icon(self.icon, size='md').classes('text-primary')
+            ui.icon(external.ICON if snap['external'] else self.icon, size='md').classes('text-primary')
             with ui.column().classes('gap-0'):
                 ui.label(snap['name']).classes('text-2xl font-semibold')
                 ui.label(f"#{snap['id']} · {snap['kind']} · created {snap['created_at'][:19].replace('T', ' ')}"
@@ -102,15 +105,16 @@ class JobPage:
             with ui.row().classes('w-full gap-8 text-sm'):
                 self.facts = {name: self._fact(name) for name in ('Done', 'Speed', 'Left', 'Elapsed', 'Attempts')}
             self.stepper = StageStepper()
+        self.external = ExternalRunCard(snap) if snap.get('external') else None
         self.error_box = ui.column().classes('w-full')
         with ui.row().classes('w-full gap-4 items-stretch'):
             with ui.card().classes('grow basis-[520px]'):
                 ui.label('Progress over time').classes('text-lg font-medium')
                 self.chart = ui.echart(self._chart_options()).classes('w-full h-64')
-            with ui.card().classes('grow basis-[320px]'):
-                ui.label('Parameters').classes('text-lg font-medium')
+            with ui.card().classes('grow basis-[320px]') as self.side:  # an external run has no parameters
+                ui.label('Parameters').classes('text-lg font-medium').set_visibility(bool(snap['params']))
                 ui.code(json.dumps(applicable(snap['params'], self.params_schema), indent=2, ensure_ascii=False),
-                        language='json').classes('w-full text-xs')
+                        language='json').classes('w-full text-xs').set_visibility(bool(snap['params']))
                 self.result_box = ui.column().classes('w-full gap-2')
         with ui.card().classes('w-full'):
             LogView(self.service, self.job_id, on_gone=self._gone)
@@ -137,7 +141,7 @@ class JobPage:
             return
         snap = self.job.snapshot()
         status = snap['status']
-        self.badge.text = status
+        self.badge.text = rows.status_text(snap)
         self.badge.props(f'color={STATUS_COLORS[status]}')
         self.percent.text = f"{snap['progress']:.1f} %"
         self.bar.value = snap['progress'] / 100
@@ -151,14 +155,16 @@ class JobPage:
         self.facts['Elapsed'].text = fmt.duration(snap['elapsed_seconds'])
         self.facts['Attempts'].text = str(snap['attempts'])
         self.stepper.update(snap)
-        if status != self.last_status:
-            self.last_status = status
+        if self.external:
+            self.external.update(snap)
+        if self.badge.text != self.last_status:  # a status, or 'pausing…': the buttons change with it
+            self.last_status = self.badge.text
             self._on_status(snap)
 
     def _on_status(self, snap: dict[str, Any]) -> None:
         self.actions.clear()
         with self.actions:
-            if snap['status'] in FINISHED_NAMES:
+            if snap['status'] in FINISHED_NAMES and rows.can_restart(snap):
                 run_again = partial(self.service.run_again, self.job_id)
                 ui.button('Run again', icon='control_point_duplicate',
                           on_click=lambda: job_actions.start(run_again)).props('flat no-caps color=primary').tooltip(
@@ -178,6 +184,7 @@ class JobPage:
                     with ui.expansion('Traceback').classes('w-full'):
                         ui.code(snap['traceback'], language='python').classes('w-full text-xs')
         self.result_box.clear()
+        self.side.set_visibility(bool(snap['params']) or snap['result'] is not None or snap['has_output'])
         with self.result_box:
             if snap['result'] is not None:
                 ui.label('Result').classes('text-lg font-medium mt-2')

@@ -8,7 +8,7 @@ from nicegui import run, ui
 from progress_app.domain.limits import NAME_MAX, PRIORITY_HIGHEST, PRIORITY_LOWEST
 from progress_app.errors import InvalidParams, ProgressAppError
 from progress_app.runtime.service import JobService
-from progress_app.ui.components import job_actions
+from progress_app.ui.components import job_actions, script_snippets
 from progress_app.ui.components.params_form import FormError, ParamsForm
 from progress_app.ui.components.when import When
 from progress_app.ui.theme import frame
@@ -22,7 +22,8 @@ class NewJob:
         self.service = service
         self.initial_when = when or 'now'
         allow_commands = service.preferences().allow_commands
-        self.kinds = {k['name']: k for k in service.kinds() if allow_commands or k['name'] != 'command'}
+        self.kinds = {k['name']: k for k in service.kinds()  # external runs are opened by their scripts
+                      if k.get('listed', True) and (allow_commands or k['name'] != 'command')}
         self.kind = kind if kind in self.kinds else next(iter(self.kinds))
         self.form: ParamsForm | None = None
         self.submitting = False
@@ -53,6 +54,9 @@ class NewJob:
                 with ui.row().classes('w-full justify-end gap-2'):
                     ui.button('Cancel', on_click=lambda: ui.navigate.to('/')).props('flat no-caps')
                     self.submit_button = ui.button(on_click=self.submit).props('unelevated no-caps')
+        # the address this page was reached at is the one a script on another machine can reach too
+        url = str(ui.context.client.request.base_url).rstrip('/')
+        script_snippets.section(url, bool(self.service.config.password))
         self.when.mode.on_value_change(lambda e: self._label_submit(e.value))
         self._label_submit(self.when.mode.value)
         self._draw_picker()
