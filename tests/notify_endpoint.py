@@ -1,14 +1,19 @@
-"""A real local HTTP endpoint for Apprise's `json://` service: notifications are delivered, not mocked."""
+"""Real local receivers for Apprise, so notifications are delivered, not mocked: an HTTP endpoint for its `json://`
+service and an SMTP server (aiosmtpd) for e-mail."""
 
 from __future__ import annotations
 
 import json
 import socket
 import threading
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.helpers import wait_until
+from aiosmtpd.controller import Controller
+
+from tests.helpers import free_port, wait_until
 
 
 class Endpoint:
@@ -45,3 +50,28 @@ def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+class Mailbox:
+    """An SMTP server on 127.0.0.1 (aiosmtpd, in a thread) that keeps every mail it is sent; `url` sends there."""
+
+    def __init__(self) -> None:
+        self.received: list[EmailMessage] = []
+        received = self.received
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                received.append(message_from_bytes(envelope.content, policy=policy.default))
+                return '250 OK'
+
+        port = free_port()
+        self.controller = Controller(Handler(), hostname='127.0.0.1', port=port)
+        self.controller.start()
+        self.url = f'mailto://127.0.0.1:{port}?from=app@example.org&to=me@example.org&secure=no'
+
+    def wait_for(self, subject: str) -> EmailMessage:
+        return wait_until(lambda: next((m for m in self.received if subject in m['subject']), None), 15,
+                          message=lambda: f'a mail about {subject!r}; got {[m["subject"] for m in self.received]}')
+
+    def close(self) -> None:
+        self.controller.stop()

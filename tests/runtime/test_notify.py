@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from progress_app.errors import InvalidParams
-from progress_app.runtime.settings.notify import NotificationFailed
+from progress_app.runtime.settings.notify import NotificationFailed, send
 from tests.helpers import wait_until
-from tests.notify_endpoint import closed_port
+from tests.notify_endpoint import Mailbox, closed_port
 
 QUICK = {'items': 3, 'item_seconds': 0}
 FAILING = {'items': 3, 'item_seconds': 0, 'fail_at_item': 2}
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    box = Mailbox()
+    yield box
+    box.close()
 
 
 def finish(service, params: dict[str, Any], status: str, **options: Any) -> dict[str, Any]:
@@ -93,3 +101,27 @@ def test_a_test_notification_reports_success_or_why_it_failed(service, endpoint)
     with pytest.raises(NotificationFailed, match='no notification URLs'):
         service.send_test_notification()
     assert service.last_notification_error() is None  # a test is answered directly, not recorded
+
+
+def text_parts(mail) -> list[str]:
+    return [part.get_content().replace('\r\n', '\n') for part in mail.walk() if part.get_content_maintype() == 'text']
+
+
+def test_an_email_keeps_line_breaks_and_what_looks_like_markup(service, mailbox):
+    service.update_preferences(notify_urls=[mailbox.url], notify_on='both')
+    failed = finish(service, FAILING, 'failed')
+    mail = mailbox.wait_for(f"(#{failed['id']}) failed")
+    [text] = text_parts(mail)  # one plain part: nothing rendered from the text as if it were HTML
+    lines = text.splitlines()
+    assert lines[0] == f"Job #{failed['id']} (demo) failed." and lines[1].startswith('Duration: ')
+    assert lines[2:] == [f"Error (in stage process): {failed['error']}"]
+    body = 'Traceback:\n  File "<module>", line 1\nTom & Jerry <tom@example.org>'
+    send([mailbox.url], 'markup', body)
+    assert text_parts(mailbox.wait_for('markup')) == [body + '\n']
+
+
+def test_a_refused_email_url_says_which_part_is_wrong(service):
+    with pytest.raises(InvalidParams) as caught:
+        service.update_preferences(notify_urls=['mailto://127.0.0.1:2525?from=bad&to=me@example.org'])
+    assert '(Invalid From email specified: bad <>)' in str(caught.value), str(caught.value)
+    assert 'Could not load' not in str(caught.value)

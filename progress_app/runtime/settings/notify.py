@@ -47,23 +47,32 @@ def clean_urls(urls: Iterable[str]) -> list[str]:
         with _apprise_says() as output:
             accepted = _apprise().add(url)
         if not accepted:
-            reason = output.getvalue().strip().splitlines()
+            reason = refusal(output.getvalue())
             problems.append(InvalidParams.problem(['notify_urls', i], f"'{url}' is not a valid Apprise URL"
-                                                  + (f' ({reason[-1]})' if reason else '')))
+                                                  + (f' ({reason})' if reason else '')))
     if problems:
         raise InvalidParams(problems)
     return cleaned
 
 
+def refusal(said: str) -> str:
+    """Why Apprise refused a URL: its complaints naming the part ('Invalid From email specified: bad'), rather
+    than only its closing 'Could not load E-Mail URL: …'."""
+    lines = [line.strip().replace('~', '') for line in said.splitlines() if line.strip()]
+    specific = [line.rstrip(': ') for line in lines if not line.startswith('Could not load')]
+    return '; '.join(specific or lines[-1:])
+
+
 def send(urls: Sequence[str], title: str, body: str, notify_type: str = 'info') -> None:
-    """Deliver to every URL; raises NotificationFailed if any of them failed."""
+    """Deliver to every URL; raises NotificationFailed if any of them failed. The body is plain text: its line
+    breaks and anything that looks like markup ('<module>', '&') arrive as written, e-mails included."""
     if not urls:
         raise NotificationFailed('no notification URLs are set')
     notifier = _apprise()
     for url in urls:
         notifier.add(url)
     with _apprise_says() as output:
-        delivered = notifier.notify(title=title, body=body, notify_type=notify_type)
+        delivered = notifier.notify(title=title, body=body, notify_type=notify_type, body_format='text')
     if not delivered:
         raise NotificationFailed(' '.join(output.getvalue().split()) or 'the notification was not delivered')
 
