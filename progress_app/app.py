@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import importlib.util
 import logging
 import multiprocessing
 import os
@@ -111,6 +112,8 @@ def main(argv: list[str] | None = None) -> None:
     Storage.path = (settings.data_dir / '.nicegui').resolve()  # browser sessions live in the data dir too
     if multiprocessing.current_process().name == 'MainProcess' and not os.environ.get('NICEGUI_USER_SIMULATION'):
         refuse_busy_port(settings.host, settings.port)
+    if settings.native and (gui := native_gui()):
+        app.native.start_args['gui'] = gui
     # Ctrl-C: the shutdown hook has run and said so in one line; a traceback would only alarm
     with contextlib.suppress(KeyboardInterrupt):
         ui.run(host=settings.host, port=settings.port, title='Progress App', native=settings.native,
@@ -120,6 +123,18 @@ def main(argv: list[str] | None = None) -> None:
                show_welcome_message=True, favicon='⏳',
                proxy_headers=settings.forwarded_allow_ips is not None,
                forwarded_allow_ips=settings.forwarded_allow_ips or '')
+
+
+def native_gui() -> str | None:
+    """The pywebview GUI of --native: Qt when its web engine is installed (the `native` extra). Left to itself,
+    pywebview tries GTK first on Linux and logs its failure, with a traceback, wherever GTK's Python bindings are
+    missing, before it falls back to Qt. None: the user chose (PYWEBVIEW_GUI), or there is no Qt to choose."""
+    if os.environ.get('PYWEBVIEW_GUI'):
+        return None
+    with contextlib.suppress(ImportError):
+        if importlib.util.find_spec('PyQt6.QtWebEngineWidgets') is not None:
+            return 'qt'
+    return None
 
 
 def refuse_busy_port(host: str, port: int) -> None:

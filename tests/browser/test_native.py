@@ -44,7 +44,8 @@ def test_native_window_loads_the_app(xvfb, tmp_path):
     pytest.importorskip('PyQt6.QtWebEngineWidgets', reason='PyQt6-WebEngine is not installed')
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != 'PYTEST_CURRENT_TEST'}
-    env.update(DISPLAY=xvfb, PYWEBVIEW_GUI='qt', QT_QPA_PLATFORM='xcb', PYTHONUNBUFFERED='1',
+    env.pop('PYWEBVIEW_GUI', None)  # as a user starts it: the app itself picks Qt, no GTK attempt first
+    env.update(DISPLAY=xvfb, QT_QPA_PLATFORM='xcb', PYTHONUNBUFFERED='1',
                QTWEBENGINE_CHROMIUM_FLAGS='--no-sandbox --disable-gpu')
     log = tmp_path / 'native.log'
     with log.open('wb') as out:
@@ -56,6 +57,8 @@ def test_native_window_loads_the_app(xvfb, tmp_path):
         wait_until(lambda: app.poll() is None and blue_pixels(xvfb) > 2000, timeout=60, interval=0.5,
                    message=lambda: f'the window to show the app; exit code {app.poll()}; log:\n{log.read_text()}')
         print(f'native window showed the app after {time.monotonic() - started:.1f} s')
+        said = log.read_text()
+        assert 'GTK cannot be loaded' not in said and 'ERROR pywebview' not in said and 'Traceback' not in said, said
     finally:
         os.killpg(app.pid, signal.SIGTERM)  # the window runs in a child process of the app
         try:
