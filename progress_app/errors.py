@@ -4,6 +4,7 @@
     ├── ConfigError                   a bad flag, environment variable or setting
     ├── SchemaVersionError            the database was written by an unknown version
     ├── DamagedDatabase               the database file is damaged or is not a database of this app
+    ├── DatabaseInUse                 another app runs on the same database (one app per database)
     ├── NotFound                      an unknown job or kind
     │   ├── JobNotFound
     │   └── KindNotFound
@@ -45,6 +46,10 @@ class SchemaVersionError(ProgressAppError):
 
 
 class DamagedDatabase(ProgressAppError):
+    pass
+
+
+class DatabaseInUse(ProgressAppError):
     pass
 
 

@@ -9,11 +9,15 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+
+from progress_app.store.engine import create_db_engine
+from progress_app.store.repository import Repository
 
 ROOT = Path(__file__).resolve().parent.parent
 T = TypeVar('T')
@@ -41,6 +45,21 @@ async def until(condition: Callable[[], T], timeout: float = 10.0) -> T:
             raise AssertionError(f'timed out after {timeout} s waiting for the condition')
         await asyncio.sleep(0.02)
     return value
+
+
+@contextmanager
+def fresh_repository(url: str) -> Iterator[Repository]:
+    """A repository of its own on the database at `url` (what is stored, not the app's memory), closed after."""
+    engine = create_db_engine(url)
+    try:
+        yield Repository(engine)
+    finally:
+        engine.dispose()
+
+
+def stored_job(url: str, job_id: int) -> dict[str, Any] | None:
+    with fresh_repository(url) as repo:
+        return repo.get_job(job_id)
 
 
 def free_port() -> int:
@@ -84,6 +103,14 @@ class AppProcess:
             return self.client.get('/api/health').status_code in (200, 401)  # 401: up, behind a password
         except httpx.TransportError:
             return False
+
+    @property
+    def db_url(self) -> str:
+        """The database the app keeps its data in: --database-url, else SQLite in its data dir."""
+        args = list(self.args)
+        if '--database-url' in args:
+            return args[args.index('--database-url') + 1]
+        return f'sqlite:///{(self.data_dir / "progress.db").resolve()}'
 
     def output(self) -> str:
         return self.log_path.read_text(errors='replace') if self.log_path.exists() else ''

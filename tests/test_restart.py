@@ -12,11 +12,12 @@ import queue
 import random
 import signal
 import time
-from pathlib import Path
 from typing import Any
 
+import pytest
+
 from progress_app import JobContext, job_kind
-from progress_app.config import JobPaths, Settings
+from progress_app.config import JobPaths
 from progress_app.kinds.registry import registry
 from progress_app.store.engine import create_db_engine
 from progress_app.store.repository import Repository
@@ -63,9 +64,9 @@ def probe_checkpoint(ctx: JobContext, items: int = 200, item_seconds: float = 0.
 '''
 
 
-def stored(data_dir: Path) -> Repository:
+def stored(url: str) -> Repository:
     """The database as the next start will find it (read while the app is dead)."""
-    return Repository(create_db_engine(Settings(data_dir=data_dir).db_url))
+    return Repository(create_db_engine(url))
 
 
 def history(app: AppProcess, job_id: int) -> list[dict[str, Any]]:
@@ -74,7 +75,7 @@ def history(app: AppProcess, job_id: int) -> list[dict[str, Any]]:
     if response.status_code == 200:
         body = response.json()
         return body['items'] if isinstance(body, dict) else body
-    repo = stored(app.data_dir)
+    repo = stored(app.db_url)
     try:
         return repo.events(job_id)
     finally:
@@ -107,13 +108,14 @@ def follow(app: AppProcess, job_id: int, timeout: float = 30.0) -> tuple[dict[st
     return wait_until(completed, timeout=timeout, interval=0.02, message=lambda: f'job {job_id} to complete'), seen
 
 
+@pytest.mark.databases
 def test_a_killed_demo_job_goes_on_at_the_next_item_after_a_restart(app_process):
     app = app_process('--workers', '2')
     job_id = app.submit('demo', {'items': ITEMS, 'item_seconds': 0.03})['id']
     before = wait_until(lambda: (s := app.job(job_id))['progress'] >= 40 and s, timeout=20)
     app.kill()
 
-    repo = stored(app.data_dir)
+    repo = stored(app.db_url)
     row = repo.get_job(job_id)
     assert 'interrupted' not in [e['type'] for e in repo.events(job_id)]
     repo.engine.dispose()
@@ -154,6 +156,7 @@ def check_each_item_done_once_but_the_one_in_flight(items: list[int]) -> int | N
     return twice[0]
 
 
+@pytest.mark.databases
 def test_killed_plugin_jobs_go_on_from_their_checkpoints(app_process, tmp_path):
     plugins = tmp_path / 'data' / 'plugins'
     plugins.mkdir(parents=True)
@@ -186,6 +189,7 @@ def act(app: AppProcess, job_id: int, action: str) -> dict[str, Any]:
     return response.json()
 
 
+@pytest.mark.databases
 def test_paused_jobs_stay_paused_and_queued_ones_run_after_a_kill(app_process):
     """One worker: a job paused while running, one paused while queued, and one queued behind them; SIGKILL."""
     app = app_process('--workers', '1')
@@ -198,7 +202,7 @@ def test_paused_jobs_stay_paused_and_queued_ones_run_after_a_kill(app_process):
     assert app.job(queued)['status'] == 'queued', 'a paused job keeps its worker while the app runs'
     app.kill()
 
-    repo = stored(app.data_dir)
+    repo = stored(app.db_url)
     row = repo.get_job(running)
     repo.engine.dispose()
     assert row is not None and row['status'] == 'paused'
@@ -226,6 +230,7 @@ def test_paused_jobs_stay_paused_and_queued_ones_run_after_a_kill(app_process):
     assert follow(app, waiting, timeout=10)[0]['attempts'] == 1
 
 
+@pytest.mark.databases
 def test_checkpoints_are_durable_within_tens_of_milliseconds(service):
     """What bounds the work a crash can lose: the recorder commits a moved checkpoint within ~50 ms."""
     name = f'durable_{time.monotonic_ns()}'
@@ -241,7 +246,7 @@ def test_checkpoints_are_durable_within_tens_of_milliseconds(service):
 
     try:
         job_id = service.submit(name)['id']
-        repo = stored(service.config.data_dir)
+        repo = stored(service.config.db_url)
         delays = []
         for step in range(5):
             marked = marks.get(timeout=10)

@@ -32,7 +32,6 @@ from progress_app.runtime.live.subscription import Message, Subscription
 from progress_app.runtime.runs import Runs
 from progress_app.runtime.settings.preferences import Preferences
 from progress_app.runtime.settings.tokens import TokenStore
-from progress_app.store.engine import init_schema
 
 STOP_WAIT_SECONDS = 5.0
 PAUSE_WAIT_SECONDS = 2.0
@@ -74,8 +73,9 @@ class JobService:
         self._engine.bus.close_all()
 
     def check_database(self) -> None:
-        """Create or check the database schema; raises ProgressAppError (one clear line) if it cannot be used."""
-        init_schema(self._engine.repo.engine)
+        """Claim the database (one app per database) and create or check its schema; raises ProgressAppError (one
+        clear line) if it cannot be used."""
+        self._engine.check_database()
 
     @property
     def config(self) -> Settings:

@@ -95,6 +95,9 @@ class _Writer:
     def close(self, *_: Any) -> None:
         with self.group.exclusive():
             if self.connection is not None:
+                # Closed for real, not returned: by `engine_disposed` the pool it came from is already disposed,
+                # and a connection handed back to it would stay open until garbage collected (psycopg warns).
+                self.connection.detach()
                 self.connection.close()
                 self.connection = None
 

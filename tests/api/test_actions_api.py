@@ -6,7 +6,11 @@ import io
 import sys
 import zipfile
 
+import pytest
+
 from tests.helpers import wait_until
+
+pytestmark = pytest.mark.databases
 
 
 def status_of(app, job_id: int) -> str:

@@ -6,6 +6,8 @@ import pytest
 
 from tests.helpers import ROOT, wait_until
 
+pytestmark = pytest.mark.databases
+
 
 def test_health(app):
     response = app.client.get('/api/health')

@@ -10,9 +10,9 @@ import pytest
 from progress_app.domain.status import Status
 from progress_app.errors import IllegalTransition, InvalidParams, KindNotFound
 from progress_app.runtime.engine.recovery import job_from_row
-from progress_app.store.engine import create_db_engine
-from progress_app.store.repository import Repository
-from tests.helpers import wait_until
+from tests.helpers import fresh_repository, stored_job, wait_until
+
+pytestmark = pytest.mark.databases
 
 SLOW = {'items': 400, 'item_seconds': 0.01}
 
@@ -42,7 +42,7 @@ def test_stage_times_are_stored_with_the_job(service):
     memory) still says when each stage started and ended."""
     job = service.submit('demo', {'items': 5, 'item_seconds': 0.01})
     live = service.wait(job['id'], ['completed'], timeout=10)
-    stored = job_from_row(Repository(create_db_engine(service.config.db_url)).get_job(job['id']))
+    stored = job_from_row(stored_job(service.config.db_url, job['id']))
     times = [(s['started_at'], s['finished_at']) for s in stored.snapshot()['stages']]
     assert times == [(s['started_at'], s['finished_at']) for s in live['stages']]
     assert all(started and finished and started <= finished for started, finished in times)
@@ -51,7 +51,7 @@ def test_stage_times_are_stored_with_the_job(service):
 def test_state_is_durable_before_it_is_reported(service):
     job = service.submit('demo', {'items': 5, 'item_seconds': 0})
     service.wait(job['id'], ['completed'], timeout=10)
-    row = Repository(create_db_engine(service.config.db_url)).get_job(job['id'])
+    row = stored_job(service.config.db_url, job['id'])
     assert row['status'] == 'completed' and row['progress'] == 1.0 and row['result'] == {'items': 5}
 
 
@@ -188,9 +188,9 @@ def test_remove_deletes_row_events_log_and_outputs(service):
     assert not output_dir.exists()
     with pytest.raises(KindNotFound.__mro__[1]):  # NotFound
         service.get(job['id'])
-    repo = Repository(create_db_engine(service.config.db_url))
-    assert repo.get_job(job['id']) is None
-    assert repo.events(job['id']) == []
+    with fresh_repository(service.config.db_url) as repo:
+        assert repo.get_job(job['id']) is None
+        assert repo.events(job['id']) == []
 
 
 def test_higher_priority_runs_first_with_one_worker(make_service):

@@ -5,13 +5,15 @@ from __future__ import annotations
 import itertools
 import time
 
-from progress_app.store.engine import create_db_engine
-from progress_app.store.repository import Repository
-from tests.helpers import wait_until
+import pytest
+
+from tests.helpers import stored_job, wait_until
+
+pytestmark = pytest.mark.databases
 
 
 def stored(service, job_id: int) -> dict:
-    return Repository(create_db_engine(service.config.db_url)).get_job(job_id)
+    return stored_job(service.config.db_url, job_id)
 
 
 def test_checkpoints_reach_the_database_within_tens_of_milliseconds(service):

@@ -10,7 +10,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
 from progress_app.errors import InvalidParams
 from progress_app.runtime.calendar.schedules import ScheduleSpec
-from tests.helpers import wait_until
+from tests.helpers import fresh_repository, wait_until
 
 QUICK = {'items': 1, 'item_seconds': 0}
 
@@ -30,6 +30,7 @@ def test_cron_fires_at_the_expected_times():
     assert fires == ['Fri 17:00', 'Fri 17:15', 'Fri 17:30', 'Fri 17:45', 'Mon 09:00', 'Mon 09:15']
 
 
+@pytest.mark.databases
 def test_interval_schedule_creates_jobs_that_carry_its_id(service):
     schedule = service.schedules.create({'kind': 'demo', 'params': QUICK, 'interval_seconds': 1,
                                          'name': 'every second'})
@@ -49,6 +50,7 @@ def test_a_schedules_notify_choice_goes_to_every_job_it_creates(service):
     assert job['options']['notify'] is True
 
 
+@pytest.mark.databases
 def test_pause_resume_and_remove(service):
     schedules = service.schedules
     schedule = schedules.create({'kind': 'demo', 'params': QUICK, 'interval_seconds': 1})
@@ -81,6 +83,7 @@ def test_bad_schedules_are_refused_and_nothing_is_stored(service, spec, says):
     assert service.schedules.list() == []
 
 
+@pytest.mark.databases
 def test_a_schedule_survives_a_restart_and_a_missed_run_runs_once_late(make_service, tmp_path):
     data = tmp_path / 'shared'
     first = make_service(data_dir=data)
@@ -123,16 +126,15 @@ def test_run_at_keeps_a_job_scheduled_until_its_time(service):
     assert done['status'] == 'completed'
 
 
+@pytest.mark.databases
 def test_run_at_in_the_past_while_down_runs_at_start_and_says_it_was_late(make_service, tmp_path):
     data = tmp_path / 'shared'
     first = make_service(data_dir=data)
     job = first.submit('demo', QUICK, run_at=time.time() + 3600)
     first.shutdown()
     first._engine.repo.engine.dispose()
-    from progress_app.store.engine import create_db_engine
-    from progress_app.store.repository import Repository
-
-    Repository(create_db_engine(first.config.db_url)).save(job['id'], {'run_at': time.time() - 120})
+    with fresh_repository(first.config.db_url) as repo:
+        repo.save(job['id'], {'run_at': time.time() - 120})
     second = make_service(data_dir=data)
     second.wait(job['id'], ['completed'], timeout=10)
     queued = next(e for e in second.events(job['id']) if e['type'] == 'queued')

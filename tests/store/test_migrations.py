@@ -9,14 +9,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select
 
 from progress_app.store import migrate
 from progress_app.store.engine import create_db_engine, init_schema
-from progress_app.store.tables import OWN_TABLES, metadata
+from progress_app.store.tables import JOB, OWN_TABLES, metadata
 from tests.helpers import ROOT, AppProcess, free_port, wait_until
 
+ON_POSTGRESQL = pytest.mark.parametrize('database_kind', ['postgres'], indirect=True)
 DUMP = Path(__file__).parent / 'first_release' / 'first_release.sql'
 
 
@@ -117,3 +121,47 @@ def test_an_older_revision_is_backed_up_then_upgraded(tmp_path):
         assert {'ix_job_status_id', 'ix_job_resume_key'} <= set(indexes)
     engine.dispose()
     wait_until(lambda: Path(backup).stat().st_mode & 0o077 == 0)
+
+
+@ON_POSTGRESQL
+def test_on_postgresql_the_revisions_upgrade_a_first_release_database_and_build_the_declared_tables(database, tmp_path):
+    """On PostgreSQL from revision 0001 (a database of the first release) to the head, rows kept, no backup (the
+    server's own are the way); the result is exactly what tables.py declares, types included."""
+    engine = create_db_engine(database.url_in(tmp_path))
+    try:
+        with engine.begin() as connection:
+            command.upgrade(migrate._config(connection), migrate.FIRST_RELEASE)
+            connection.execute(JOB.insert(), {
+                'name': 'kept', 'kind': 'demo', 'status': 'completed', 'priority': 0, 'params': {'items': 3},
+                'options': {}, 'stages': [], 'stage_states': [], 'stage_index': -1, 'current': 3.0, 'unit': 'items',
+                'message': '', 'progress': 1.0, 'elapsed': 0.5, 'attempts': 1, 'created_at': 1.0})
+        assert init_schema(engine) is None
+        with engine.connect() as connection:
+            assert migrate.current(connection) == migrate.head()
+            assert connection.execute(select(JOB.c.name, JOB.c.params)).all() == [('kept', {'items': 3})]
+            context = MigrationContext.configure(connection, opts={
+                'include_object': lambda obj, name, type_, *_: type_ != 'table' or name in OWN_TABLES,
+                'compare_type': True})
+            assert compare_metadata(context, metadata) == []
+        assert init_schema(engine) is None  # twice: nothing to do
+    finally:
+        engine.dispose()
+
+
+@ON_POSTGRESQL
+def test_on_postgresql_a_database_of_a_newer_app_is_refused_and_left_untouched(database, tmp_path):
+    engine = create_db_engine(database.url_in(tmp_path))
+    init_schema(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0999'")
+    result = subprocess.run([sys.executable, str(ROOT / 'app.py'), '--no-browser', '--port', str(free_port()),
+                             '--data-dir', str(tmp_path / 'data'), *database.args],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert 'written by a newer Progress App (schema revision 0999)' in lines[0] and '***' in lines[0]
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql('SELECT version_num FROM alembic_version').scalar() == '0999'
+        assert 'resume_key' in {c['name'] for c in inspect(connection).get_columns('job')}
+    engine.dispose()

@@ -9,22 +9,41 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_mock_engine
+from sqlalchemy import create_mock_engine, select
 
 from progress_app.domain.events import Event, EventType
 from progress_app.store.engine import create_db_engine, init_schema
 from progress_app.store.repository import Repository
+from progress_app.store.tables import JOB
 from tests.helpers import wait_until
 
-BOTH_PATHS = pytest.mark.parametrize('fast', [True, False], ids=['sqlite3', 'core'])
+# Both paths on SQLite, and the Core path on a real PostgreSQL (the `database` fixture).
+EVERY_PATH = pytest.mark.parametrize(('database_kind', 'fast'), [('sqlite', True), ('sqlite', False),
+                                                                 ('postgres', False)],
+                                     ids=['sqlite3', 'core', 'postgres'], indirect=['database_kind'])
 
 
-def make_repo(path: Path, fast: bool) -> Repository:
-    engine = create_db_engine(f'sqlite:///{path}')
+def make_repo(path: Path, fast: bool, url: str | None = None) -> Repository:
+    """A repository on the SQLite file at `path`, or on the database at `url`."""
+    engine = create_db_engine(url or f'sqlite:///{path}')
     init_schema(engine)
     repo = Repository(engine, fast=fast)
     assert repo.fast is fast
     return repo
+
+
+@pytest.fixture
+def repo_on(tmp_path, database):
+    """`repo_on(fast)`: a repository on the test's database (SQLite: x.db in tmp_path), closed after the test."""
+    made: list[Repository] = []
+
+    def make(fast: bool) -> Repository:
+        made.append(make_repo(tmp_path / 'x.db', fast, database.url))
+        return made[-1]
+
+    yield make
+    for repo in made:
+        repo.engine.dispose()
 
 
 class Events:
@@ -87,9 +106,9 @@ def test_both_write_paths_store_the_same_rows(tmp_path):
     assert len(stored[True]['job_event']) == 6
 
 
-@BOTH_PATHS
-def test_reads_see_what_was_written(tmp_path, fast):
-    repo = make_repo(tmp_path / 'x.db', fast)
+@EVERY_PATH
+def test_reads_see_what_was_written(repo_on, fast):
+    repo = repo_on(fast)
     a_day_of_writes(repo)
     job = repo.get_job(1)
     assert job['status'] == 'completed' and job['message'] == 'later' and job['last_seq'] == 6
@@ -112,10 +131,10 @@ def hold_the_baton_while(repo: Repository, writes: list, expect_queued: int) -> 
     return threads
 
 
-@BOTH_PATHS
-def test_writes_that_come_together_share_one_commit_and_each_is_durable_on_return(tmp_path, fast):
-    path = tmp_path / 'x.db'
-    repo = make_repo(path, fast)
+@EVERY_PATH
+def test_writes_that_come_together_share_one_commit_and_each_is_durable_on_return(repo_on, fast):
+    repo = repo_on(fast)
+    other = create_db_engine(repo.engine.url.render_as_string(hide_password=False))
     event = Events()
     ids = [repo.create_job({'name': f'j{i}', 'kind': 'demo', 'status': 'queued', 'created_at': 1.0},
                            lambda job_id: []) for i in range(8)]
@@ -124,18 +143,19 @@ def test_writes_that_come_together_share_one_commit_and_each_is_durable_on_retur
 
     def save(job_id: int) -> None:
         repo.save(job_id, {'status': 'running'}, [event(job_id, EventType.STARTED)])
-        with sqlite3.connect(path) as other:  # another connection sees it as soon as the call returns
-            seen[job_id] = other.execute('SELECT status FROM job WHERE id = ?', (job_id,)).fetchone()[0]
+        with other.connect() as connection:  # another connection sees it as soon as the call returns
+            seen[job_id] = connection.execute(select(JOB.c.status).where(JOB.c.id == job_id)).scalar_one()
 
     hold_the_baton_while(repo, [lambda i=i: save(i) for i in ids], expect_queued=len(ids))
+    other.dispose()
     commits, units = repo.commits
     assert (commits - commits_before, units - units_before) == (1, len(ids))
     assert seen == dict.fromkeys(ids, 'running')
 
 
-@BOTH_PATHS
-def test_a_failing_write_fails_its_caller_only_and_leaves_nothing_behind(tmp_path, fast):
-    repo = make_repo(tmp_path / 'x.db', fast)
+@EVERY_PATH
+def test_a_failing_write_fails_its_caller_only_and_leaves_nothing_behind(repo_on, fast):
+    repo = repo_on(fast)
     event = Events()
     good, bad = (repo.create_job({'name': n, 'kind': 'demo', 'status': 'queued', 'created_at': 1.0},
                                  lambda job_id: []) for n in ('good', 'bad'))
@@ -152,7 +172,7 @@ def test_a_failing_write_fails_its_caller_only_and_leaves_nothing_behind(tmp_pat
         lambda: write('bad', bad, [event(999, EventType.MESSAGE)]),  # no job 999: the foreign key fails
         lambda: write('also good', good, [event(good, EventType.MESSAGE)]),
     ], expect_queued=3)
-    assert list(errors) == ['bad'] and 'FOREIGN KEY' in str(errors['bad'])
+    assert list(errors) == ['bad'] and 'foreign key' in str(errors['bad']).lower()
     assert repo.get_job(bad)['message'] == ''  # its row change was rolled back with its event
     assert repo.get_job(good)['message'] in ('good', 'also good')
     assert [e['job_id'] for e in repo.events(good)] == [good, good]

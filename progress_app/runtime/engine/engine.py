@@ -43,6 +43,7 @@ from progress_app.runtime.live.sampler import Sampler
 from progress_app.runtime.settings.notify import Notifier
 from progress_app.runtime.settings.user_settings import UserSettings
 from progress_app.store.engine import create_db_engine, init_schema
+from progress_app.store.instance_lock import InstanceLock
 from progress_app.store.repository import Repository
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class Engine:
         # Lets the event loop have the GIL while jobs compute (see live/heartbeat.py); handed to each job's context.
         self.heartbeat = LoopHeartbeat()
         self.repo = Repository(create_db_engine(settings.db_url))
+        self.instance = InstanceLock(self.repo.engine)  # held from check_database() or start() until stop()
         self.recorder = Recorder(self.repo, lambda: self.working.values())
         self.sampler = Sampler(lambda: self.working.values(), self.bus)
         defaults = {'coalesce': True, 'misfire_grace_time': None}
@@ -109,9 +111,9 @@ class Engine:
         settings = self.settings
         for folder in (settings.data_dir, settings.logs_dir, settings.outputs_dir, settings.plugins_dir):
             folder.mkdir(parents=True, exist_ok=True)
+        self.check_database()
         # Job processes an earlier run left (its reaper died with it) must not run on beside the jobs' new runs.
         self.orphans.sweep()
-        init_schema(self.repo.engine)
         follow_moved_functions(self.repo.engine)
         self.lifecycle.number_events_from(self.repo.max_event_id() + 1)
         self.plugin_kinds, self.plugin_problems = load_plugins(settings.plugins_dir, self.kinds)
@@ -138,6 +140,11 @@ class Engine:
         if recovered.interrupted:
             log.info('resuming %d interrupted job(s): %s', len(recovered.interrupted), recovered.interrupted)
 
+    def check_database(self) -> None:
+        """Claim the database (another app on it is refused: DatabaseInUse) and bring its schema to this app's."""
+        self.instance.acquire()
+        init_schema(self.repo.engine)
+
     def stop(self, timeout: float = 10.0) -> None:
         """Stop taking work, interrupt running jobs (they resume on the next start) and flush everything.
 
@@ -146,6 +153,7 @@ class Engine:
         cancelled) and its thread abandoned; it is a daemon thread, so it does not keep the process alive.
         """
         if not self.started:
+            self.instance.release()  # claimed by check_database() for a start that did not come
             return
         self.started = False
         self.dispatcher.close()
@@ -167,6 +175,7 @@ class Engine:
         self.sampler.stop()
         self.recorder.stop()
         self.repo.engine.dispose()
+        self.instance.release()
 
     def live(self, job_id: int) -> Job | None:
         return self.jobs.get(job_id) or self.recent.get(job_id)
