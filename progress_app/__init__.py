@@ -3,13 +3,38 @@
 The public API for job functions (see the README, "Your own job kinds"):
 
     from progress_app import job_kind, JobContext, shown_when
+
+and for scripts that run elsewhere and report into the app (issue 14): `progress_app.client` (tqdm, track, Run).
+
+The names are loaded on first use: a script that imports only `progress_app.client` must not pay for pydantic and
+the job registry.
 """
 
 from __future__ import annotations
 
-from progress_app.errors import JobCancelled
-from progress_app.kinds.registry import job_kind, shown_when
-from progress_app.runtime.engine.context import JobContext
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from progress_app.errors import JobCancelled
+    from progress_app.kinds.registry import job_kind, shown_when
+    from progress_app.runtime.engine.context import JobContext
 
 __version__ = '0.1.0'
 __all__ = ['JobCancelled', 'JobContext', '__version__', 'job_kind', 'shown_when']
+
+_HOMES = {
+    'JobCancelled': 'progress_app.errors',
+    'JobContext': 'progress_app.runtime.engine.context',
+    'job_kind': 'progress_app.kinds.registry',
+    'shown_when': 'progress_app.kinds.registry',
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from progress_app.errors import JobFailed
-from progress_app.kinds.output_progress import OutputReader
+from progress_app.kinds.output_progress import OutputReader, child_env, feed
 from progress_app.kinds.paths import PathParam
 from progress_app.kinds.registry import job_kind
 
@@ -142,20 +142,10 @@ def command(ctx: JobContext, command: str | list[str], shell: bool = False, cwd:
     tail = OutputTail(ERROR_LINES)
 
     def on_line(line: str, stream: str) -> None:
-        update = reader.read(line, stream)
-        for text in update.log:  # a line redrawn with '\r' is logged as one line, not once per redraw
-            ctx.log(text)
+        update = feed(reader, line, stream, ctx)
         tail.add(update.text, is_progress=update.progress)
-        if update.message is not None:  # what the program says it is doing: its latest line, or its bar in words
-            ctx.message(update.message)
-        reading = update.reading
-        if reading is not None and reading.current is not None and (reading.total or reading.unit):
-            ctx.set_total(reading.total, reading.unit)  # no total (dd's bytes): a count and a speed, no percent
-            ctx.set_current(reading.current)
 
-    # Python children flush each line at once, so their progress shows live instead of when a buffer fills; rich
-    # (and pip, which draws with it) redraws its bars into the pipe instead of printing only the finished one.
-    full_env = {'TTY_COMPATIBLE': '1', **os.environ, 'PYTHONUNBUFFERED': '1', **params.env}
+    full_env = child_env(params.env)
     try:
         code = ctx.run_process(params.line() if shell else params.argv(), shell=shell,
                                cwd=str(Path(cwd).expanduser()) if cwd else None, env=full_env, on_line=on_line,

@@ -17,10 +17,12 @@ redraw: the log gets its first drawing, its last one, and one every `LOG_EVERY_S
 
 from __future__ import annotations
 
+import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from progress_app.kinds.progress_parsers import TOOLS
 from progress_app.kinds.progress_parsers.generic import fraction_or_percent, json_reading, regex_reading
@@ -34,7 +36,8 @@ from progress_app.kinds.progress_parsers.reading import (
     visible,
 )
 
-__all__ = ['LOG_EVERY_SECONDS', 'OutputReader', 'Reading', 'Update', 'meter_message', 'parse_line', 'status_text']
+__all__ = ['LOG_EVERY_SECONDS', 'OutputReader', 'ProgressSink', 'Reading', 'Update', 'child_env', 'feed',
+           'meter_message', 'parse_line', 'status_text']
 
 LOG_EVERY_SECONDS = 15.0
 """How often a redrawn status line that goes on redrawing is written to the log (besides its first and last)."""
@@ -156,3 +159,36 @@ class OutputReader:
             if reading.meter is not None:
                 return meter_message(reading) or None
         return status_text(line) or None
+
+
+class ProgressSink(Protocol):
+    """Where what a line means goes: a job's context (the `command` kind) or a reported run (`progress-app run`)."""
+
+    def log(self, text: str) -> None: ...
+
+    def message(self, text: str) -> None: ...
+
+    def set_total(self, total: float | None, unit: str | None = None) -> None: ...
+
+    def set_current(self, current: float) -> None: ...
+
+
+def feed(reader: OutputReader, line: str, stream: str, sink: ProgressSink) -> Update:
+    """Read one output line and tell `sink` what it means: lines to log, the status message, the progress."""
+    update = reader.read(line, stream)
+    for text in update.log:  # a line redrawn with '\r' is logged as one line, not once per redraw
+        sink.log(text)
+    if update.message is not None:  # what the program says it is doing: its latest line, or its bar in words
+        sink.message(update.message)
+    reading = update.reading
+    if reading is not None and reading.current is not None and (reading.total or reading.unit):
+        sink.set_total(reading.total, reading.unit)  # no total (dd's bytes): a count and a speed, no percent
+        sink.set_current(reading.current)
+    return update
+
+
+def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a program whose output is read through a pipe: Python children flush each line at
+    once, so their progress shows live instead of when a buffer fills; rich (and pip, which draws with it) redraws
+    its bars into the pipe instead of printing only the finished one."""
+    return {'TTY_COMPATIBLE': '1', **os.environ, 'PYTHONUNBUFFERED': '1', **(extra or {})}

@@ -1,0 +1,96 @@
+"""The drop-in tqdm in real script subprocesses against the real app: a loop is a job that completes with its
+progress; cancel and pause in the app reach the script; the app killed mid-run, or down from the start, costs the
+script nothing but one line on stderr."""
+
+from __future__ import annotations
+
+import socket
+import time
+
+from tests.client.helpers import job_named, progress_lines, read_state
+from tests.helpers import free_port, wait_until
+
+
+def test_a_tqdm_loop_is_a_job_that_completes_with_its_progress(app_process, script, tmp_path):
+    app = app_process()
+    proc = script('count', str(tmp_path / 'state'), '--n', '150', '--delay', '0.02', '--name', 'count 150',
+                        url=app.url)
+    job = job_named(app, 'count 150')
+    seen = []
+    wait_until(lambda: seen.append(app.job(job['id'])['current']) or 0 < seen[-1] < 150, 20, 0.02,
+               'progress while the loop runs')
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    done = wait_until(lambda: (j := app.job(job['id']))['status'] == 'completed' and j, 10)
+    assert done['current'] == done['total'] == 150 and done['unit'] == 'items'
+    assert done['external']['host'] == socket.gethostname() and done['external']['pid'] == proc.pid
+    assert 'count 150' in err  # the bar still draws in the terminal
+    assert not progress_lines(err)
+
+
+def test_cancel_in_the_app_ends_the_script(app_process, script, tmp_path):
+    app = app_process()
+    proc = script('count', str(tmp_path / 'state'), '--n', '10000', '--name', 'to cancel', url=app.url)
+    job = job_named(app, 'to cancel')
+    wait_until(lambda: app.job(job['id'])['current'] > 0, 20)
+    assert app.client.post(f'/api/jobs/{job["id"]}/cancel').status_code == 200
+    proc.communicate(timeout=10)
+    assert proc.returncode != 0
+    assert wait_until(lambda: app.job(job['id'])['status'] == 'cancelled', 10)
+    assert read_state(tmp_path / 'state')[0] < 10000
+
+
+def test_a_paused_script_stands_still_until_resumed(app_process, script, tmp_path):
+    app = app_process()
+    state = tmp_path / 'state'
+    proc = script('count', str(state), '--n', '300', '--name', 'to pause', url=app.url)
+    job = job_named(app, 'to pause')
+    wait_until(lambda: app.job(job['id'])['current'] > 0, 20)
+    assert app.client.post(f'/api/jobs/{job["id"]}/pause').status_code == 200
+    paused = wait_until(lambda: (j := app.job(job['id']))['status'] == 'paused' and j, 10)
+    ticks = read_state(state)[1]
+    wait_until(lambda: read_state(state)[1] >= ticks + 2, 10)  # the side thread has written the final count
+    done, ticks = read_state(state)
+    # The script is alive (its side thread ticks on, 25 ticks ≥ 0.5 s) and its loop does not move.
+    wait_until(lambda: read_state(state)[1] >= ticks + 25, 10)
+    assert read_state(state)[0] == done
+    assert app.job(job['id'])['current'] == paused['current']
+    assert proc.poll() is None
+    assert app.client.post(f'/api/jobs/{job["id"]}/resume').status_code == 200
+    wait_until(lambda: read_state(state)[0] > done, 10)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 0
+    assert wait_until(lambda: (j := app.job(job['id']))['status'] == 'completed' and j['current'] == 300, 10)
+
+
+def test_the_script_runs_on_while_the_app_is_killed_and_restarted(app_process, script, tmp_path):
+    app = app_process()
+    state, gate = tmp_path / 'state', tmp_path / 'gate'
+    proc = script('count', str(state), '--n', '150', '--delay', '0.02', '--name', 'survivor',
+                        '--gate', str(gate), '--gate-at', '120', url=app.url)
+    job = job_named(app, 'survivor')
+    wait_until(lambda: app.job(job['id'])['current'] >= 10, 20)
+    app.kill()
+    killed_at, done_then = time.monotonic(), read_state(state)[0]
+    wait_until(lambda: read_state(state)[0] >= 120, 20, message='the script to go on while the app is down')
+    # at full speed: 0.02 s an item (and some slack for a busy machine), not held up by the missing app
+    assert time.monotonic() - killed_at < (120 - done_then) * 0.02 * 3 + 1
+    app.start()
+    gate.touch()
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    done = wait_until(lambda: (j := app.job(job['id']))['status'] == 'completed' and j, 15)
+    assert done['current'] == 150
+    assert len(progress_lines(err)) == 1, err
+
+
+def test_with_the_app_down_from_the_start_the_script_completes_and_says_so_once(script, tmp_path):
+    url = f'http://127.0.0.1:{free_port()}'  # nothing listens there
+    started = time.monotonic()
+    proc = script('count', str(tmp_path / 'state'), '--n', '100', '--delay', '0', url=url)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert read_state(tmp_path / 'state')[0] == 100 or proc.returncode == 0
+    lines = progress_lines(err)
+    assert len(lines) == 1 and 'cannot be reached' in lines[0], err
+    assert time.monotonic() - started < 8  # the exit flush gives up after ~2 s
