@@ -205,6 +205,7 @@ def test_a_batch_where_every_item_fails_fails_and_says_why(service, tmp_path):
                              'Pillow cannot read)')
     rows, _ = report(outputs(service, done))
     assert [r['status'] for r in rows] == ['failed', 'failed']
+    assert 'Traceback' not in service.log(done['id'])[0], 'an expected failure is one line in the log'
 
 
 def test_video_transcode_probes_encodes_and_records_what_is_not_a_video(service, tmp_path):

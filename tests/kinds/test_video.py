@@ -115,6 +115,8 @@ def test_a_failing_encode_quotes_ffmpeg_and_leaves_no_file(service, tmp_path):
     assert failed['status'] == 'failed' and failed['error_stage'] == 'encode'
     assert failed['error'].startswith('EncodeFailed: ffmpeg failed (exit code ')
     assert 'h264 bitstream malformed' in failed['error']
+    log = service.log(job['id'])[0]
+    assert 'Traceback' not in log and '[progress-app] failed: EncodeFailed: ffmpeg failed (exit code ' in log
     assert leftovers(tmp_path) == ['clip.mkv', 'data']
 
 

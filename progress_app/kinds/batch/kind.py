@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from progress_app.errors import JobFailed
 from progress_app.kinds import ffmpeg
 from progress_app.kinds.batch.files import Item, list_items, plan_outputs
 from progress_app.kinds.batch.operations import OPERATIONS, describe_error
@@ -29,8 +30,8 @@ OUTPUTS = 'files'
 LISTED_FAILURES = 20
 
 
-class BatchFailed(Exception):
-    pass
+class BatchFailed(JobFailed):
+    """Every file failed, or none is left to do: an expected failure, logged in one line."""
 
 
 def _stages(params: dict[str, Any]) -> dict[str, float]:

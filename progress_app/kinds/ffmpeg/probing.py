@@ -10,12 +10,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from progress_app.errors import JobFailed
+
 PROBE_TIMEOUT_SECONDS = 30.0
 IMAGE_FORMATS = ('image2', 'png_pipe', 'jpeg_pipe', 'webp_pipe', 'bmp_pipe', 'tiff_pipe', 'jpegls_pipe')
 
 
-class MediaError(Exception):
-    """Base of the errors of this module."""
+class MediaError(JobFailed):
+    """Base of the errors of this module: expected failures of a job (a file that is not a video, a failed encode),
+    logged in one line without a Python traceback."""
 
 
 class NotAVideo(MediaError):
