@@ -1,12 +1,14 @@
 """Make the README's screenshots from a real run: `.venv/bin/python docs/screenshots.py` (needs the test extra and
 Debian's chromium). Starts the app on a throw-away data dir, gives it real work — a video transcode of a generated
-clip, a shell command that prints percentages, a checksum batch, demo jobs (one fails), one scheduled for later —
-and photographs the dashboard (light) and the running transcode's page (dark) in headless Chromium."""
+clip, a shell command that prints percentages, a checksum batch, demo jobs (one fails), one scheduled for later, a
+script elsewhere reporting over HTTP — and photographs the dashboard (light), the running transcode's page (dark)
+and the external run's page (light) in headless Chromium."""
 
 from __future__ import annotations
 
 import sys
 import tempfile
+import threading
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tests.helpers import AppProcess, wait_until  # noqa: E402
@@ -36,24 +39,49 @@ def give_it_work(app: AppProcess, media: Path) -> int:
     return video['id']
 
 
+def report_from_elsewhere(app: AppProcess, stop: threading.Event) -> int:
+    """A backup script on another machine, as it would report over the HTTP API (see README, Track your own
+    scripts): the run, then a report every half second until `stop`."""
+    job = app.client.post('/api/runs', json={
+        'name': 'Back up pictures to the NAS', 'total': 1840, 'unit': 'files', 'stages': {'copy': 9, 'verify': 1},
+        'host': 'studio-mac', 'pid': 48213, 'user': 'alice', 'resume_key': 'pictures-nightly',
+        'command': 'rsync -a --info=progress2 ~/Pictures/ nas:/backup/pictures/'}).json()
+
+    def report() -> None:
+        with httpx.Client(base_url=app.url, timeout=10) as client:
+            done = 0
+            while not stop.wait(0.5):
+                done += 9
+                client.post(f"/api/jobs/{job['id']}/report", json={
+                    'current': done, 'message': f'2026/IMG_{done:04d}.heic', 'log': f'2026/IMG_{done:04d}.heic',
+                    'checkpoint': {'next': done + 1}})
+
+    threading.Thread(target=report, daemon=True).start()
+    return job['id']
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix='progress-screens-') as tmp:
         app = AppProcess(Path(tmp) / 'data').start()
+        stop = threading.Event()
         try:
             job_id = give_it_work(app, Path(tmp))
+            external_id = report_from_elsewhere(app, stop)
             time.sleep(8)  # let the jobs get somewhere: speed, ETA and the progress chart need a few samples
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path='/usr/bin/chromium')
-                for path, scheme, height in (('/', 'light', 900), (f'/jobs/{job_id}', 'dark', 1200)):
+                shots = (('/', 'light', 900, 'dashboard.png'), (f'/jobs/{job_id}', 'dark', 1200, 'job-dark.png'),
+                         (f'/jobs/{external_id}', 'light', 560, 'external-run.png'))
+                for path, scheme, height, name in shots:
                     page = browser.new_context(viewport={'width': 1400, 'height': height},
                                                color_scheme=scheme).new_page()
                     page.goto(app.url + path)
                     page.wait_for_timeout(4000)
-                    name = 'dashboard.png' if path == '/' else 'job-dark.png'
                     page.screenshot(path=str(ROOT / 'docs' / name))
                     print('wrote', ROOT / 'docs' / name)
                 browser.close()
         finally:
+            stop.set()
             app.stop()
 
 

@@ -62,7 +62,7 @@ with Run('Nightly import', total=len(urls), unit='files', stages={'download': 3,
     run.stage('import')
     run.message('loading into the database')
     load_everything()'''),
-        Snippet('command', 'A command', 'Any program, as the command kind shows it: rsync, curl, wget, yt-dlp, '
+        Snippet('command', 'Command', 'Any program, as the command kind shows it: rsync, curl, wget, yt-dlp, '
                 'pip, pv, dd, git, 7z, HandBrakeCLI and tqdm-style bars become the progress; its output is the '
                 'log. Pause stops it, Cancel ends it.', 'bash', '''\
 progress-app run -- rsync -a --info=progress2 src/ dst/
