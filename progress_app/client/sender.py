@@ -10,6 +10,7 @@ bounded time.
 from __future__ import annotations
 
 import atexit
+import math
 import os
 import sys
 import threading
@@ -99,6 +100,9 @@ class Sender(threading.Thread):
             self._report(channel, now)
         except Unreachable as exc:
             self._unreachable(channel, str(exc))
+        except Exception as exc:  # the one boundary: whatever goes wrong here, the script runs on unreported
+            _say(f'cannot report the run any more ({type(exc).__name__}: {exc}); the script goes on without it')
+            channel.ended = True
 
     def _start(self, channel: Channel) -> bool:
         try:
@@ -124,7 +128,8 @@ class Sender(threading.Thread):
                 channel.poll.close()
         if channel.ended:
             return
-        batch = channel.outbox.take(channel.source())
+        progress = {k: v for k, v in channel.source().items() if not isinstance(v, float) or math.isfinite(v)}
+        batch = channel.outbox.take(progress)  # (JSON has no inf: tqdm(total=float('inf')) reports no total)
         if batch is None:
             if not channel.poll.waiting and now - channel.last_report >= IDLE_POLL_AFTER_SECONDS:
                 # The app holds a long-poll until its control changes from what it is when the poll arrives: a

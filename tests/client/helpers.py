@@ -15,17 +15,20 @@ SCRIPTS = Path(__file__).parent / 'scripts'
 
 def start_script(name: str, *args: str, url: str) -> subprocess.Popen[str]:
     """`python tests/client/scripts/<name>.py args…` reporting to the app at `url`."""
-    env = {**os.environ, 'PROGRESS_APP_URL': url}
-    env.pop('PROGRESS_APP_TOKEN', None)
-    return subprocess.Popen([sys.executable, str(SCRIPTS / f'{name}.py'), *args], cwd=ROOT, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen([sys.executable, str(SCRIPTS / f'{name}.py'), *args], cwd=ROOT, env=_env(url),
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def cli(*args: str, url: str) -> subprocess.Popen[str]:
     """`progress-app …` (the package's command, as `python -m progress_app.cli`) reporting to `url`."""
-    env = {**os.environ, 'PROGRESS_APP_URL': url}
-    return subprocess.Popen([sys.executable, '-m', 'progress_app.cli', *args], cwd=ROOT, env=env, text=True,
+    return subprocess.Popen([sys.executable, '-m', 'progress_app.cli', *args], cwd=ROOT, env=_env(url), text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _env(url: str) -> dict[str, str]:
+    # Without PYTEST_CURRENT_TEST: NiceGUI (`progress-app serve`) would otherwise think it runs inside pytest.
+    env = {k: v for k, v in os.environ.items() if k not in ('PYTEST_CURRENT_TEST', 'PROGRESS_APP_TOKEN')}
+    return {**env, 'PROGRESS_APP_URL': url}
 
 
 def job_named(app: AppProcess, name: str, timeout: float = 20) -> dict[str, Any]:

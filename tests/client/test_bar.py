@@ -4,6 +4,7 @@ script nothing but one line on stderr."""
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 
@@ -94,3 +95,30 @@ def test_with_the_app_down_from_the_start_the_script_completes_and_says_so_once(
     lines = progress_lines(err)
     assert len(lines) == 1 and 'cannot be reached' in lines[0], err
     assert time.monotonic() - started < 8  # the exit flush gives up after ~2 s
+
+
+def test_an_inner_bar_is_the_jobs_message_and_tqdm_write_goes_to_its_log(app_process, script):
+    app = app_process()
+    proc = script('nested', url=app.url)
+    job = job_named(app, 'nested')
+    messages: list[str] = []
+    wait_until(lambda: messages.append(app.job(job['id'])['message']) or proc.poll() is not None, 30, 0.02)
+    out, err = proc.communicate()
+    assert proc.returncode == 0, err
+    assert 'finished item 39' in out  # tqdm.write still prints
+    assert any(re.fullmatch(r'inner: \d/5 items', m) for m in messages), set(messages)
+    done = wait_until(lambda: (j := app.job(job['id']))['status'] == 'completed' and j, 10)
+    assert done['current'] == 40
+    log = app.client.get(f'/api/jobs/{job["id"]}/log').text
+    assert 'finished item 0' in log and 'finished item 39' in log
+    assert len([j for j in app.client.get('/api/jobs', params={'kind': 'external'}).json()['items']]) == 1
+
+
+def test_a_job_removed_in_the_app_ends_its_script(app_process, script, tmp_path):
+    app = app_process()
+    proc = script('count', str(tmp_path / 'state'), '--n', '10000', '--name', 'to remove', url=app.url)
+    job = job_named(app, 'to remove')
+    wait_until(lambda: app.job(job['id'])['current'] > 0, 20)
+    assert app.client.delete(f'/api/jobs/{job["id"]}').status_code == 204
+    _, err = proc.communicate(timeout=15)
+    assert proc.returncode != 0 and 'Cancelled' in err

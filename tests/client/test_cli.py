@@ -5,11 +5,14 @@ git clone) against 127.0.0.1 show live percent through the `command` kind's pars
 from __future__ import annotations
 
 import re
+import signal
 import sys
 from pathlib import Path
 
+import httpx
+
 from tests.client.helpers import job_named
-from tests.helpers import wait_until
+from tests.helpers import free_port, wait_until
 from tests.tool_fixtures import BYTES_SPEED, RATE, RICH_BAR, make_repository, needs
 
 FINISHED = ('completed', 'failed', 'cancelled')
@@ -131,3 +134,35 @@ def test_git_clone_of_a_local_repository(app_process, progress_app, tmp_path):
     live_percents(running)
     assert any(s['message'].startswith('Receiving objects · ') for s in running)
     assert (tmp_path / 'clone' / 'f0.bin').exists()
+
+
+def test_ctrl_c_cancels_the_job_and_ends_the_command(app_process, progress_app, tmp_path):
+    app = app_process()
+    pid_file = tmp_path / 'pid'
+    proc = progress_app('run', '--name', 'interrupted', '--', 'sh', '-c', f'echo $$ > {pid_file}; sleep 60',
+                        url=app.url)
+    job = job_named(app, 'interrupted')
+    pid = int(wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 20))
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=15)
+    assert proc.returncode == 130
+    assert finished(app, job['id'])['status'] == 'cancelled'
+    assert _state(pid) is None
+
+
+def test_serve_starts_the_app_with_the_flags_of_app_py(progress_app, tmp_path):
+    port = free_port()
+    proc = progress_app('serve', '--no-browser', '--port', str(port), '--data-dir', str(tmp_path / 'data'),
+                        url='http://unused')
+
+    def healthy() -> bool:
+        assert proc.poll() is None, proc.communicate()
+        try:
+            return httpx.get(f'http://127.0.0.1:{port}/api/health', timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    wait_until(healthy, 60, 0.1, 'the app started by progress-app serve to answer')
+    proc.send_signal(signal.SIGINT)
+    proc.communicate(timeout=20)
+    assert (tmp_path / 'data').is_dir()
