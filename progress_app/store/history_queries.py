@@ -31,7 +31,7 @@ class HistoryQueries:
             where.append(JOB.c.status.in_([s for s in status if s in FINISHED_STATUSES]))
         if search and search.strip():
             text = search.strip()
-            match = JOB.c.name.contains(text, autoescape=True) | JOB.c.error.contains(text, autoescape=True)
+            match = JOB.c.name.icontains(text, autoescape=True) | JOB.c.error.icontains(text, autoescape=True)
             if text.lstrip('#').isdigit():
                 match = match | (JOB.c.id == int(text.lstrip('#')))
             where.append(match)

@@ -184,7 +184,7 @@ class Repository(HistoryQueries):
                 query = query.where(JobRow.kind == kind)
             if search and search.strip():
                 text = search.strip()
-                match = col(JobRow.name).contains(text, autoescape=True)
+                match = col(JobRow.name).icontains(text, autoescape=True)  # PostgreSQL's LIKE minds the case
                 if text.lstrip('#').isdigit():
                     match = match | (col(JobRow.id) == int(text.lstrip('#')))
                 query = query.where(match)

@@ -307,3 +307,14 @@ def test_running_first_lists_the_jobs_holding_a_worker_on_top_across_pages(make_
     assert [j['id'] for j in filtered] == [running[1]] + [j for j in rest if j in {s['id'] for s in slow}]
     for job in slow:
         service.cancel(job['id'])
+
+
+def test_search_finds_a_name_or_an_error_whatever_its_case(service):
+    """PostgreSQL's LIKE minds the case where SQLite's does not: 'nightly' must find 'Nightly' on both (SQLite
+    folds the case of ASCII letters only, so 'RÉSUMÉ' would find 'Résumé' on PostgreSQL alone)."""
+    job = service.submit('demo', {'items': 1, 'item_seconds': 0}, name='Nightly Résumé of 100% of the /data_x')
+    service.wait(job['id'], ['completed'], timeout=10)
+    for text in ('nightly résumé', 'NIGHTLY', '100%', '/DATA_X', f"#{job['id']}"):
+        assert [j['id'] for j in service.list(search=text)['items']] == [job['id']], text
+        assert [j['id'] for j in service.finished(search=text)['items']] == [job['id']], text
+    assert service.list(search='100%_')['items'] == []  # % and _ are the user's characters, not wildcards

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from tests.domain.test_localtime import local
 
 
@@ -14,6 +16,7 @@ def finished_at(service, moment: float) -> None:
     service._engine.repo.save(job_id, {'finished_at': moment, 'started_at': moment - 10, 'elapsed': 1.0})
 
 
+@pytest.mark.databases
 def test_day_buckets_follow_the_local_clock_across_a_dst_change(berlin, service):
     """2026-03-29 has 23 hours in Berlin. A job that finished at 23:30 the evening before counts for the 28th;
     with one offset for the whole range (today's, CEST) it would have slipped into the 29th."""

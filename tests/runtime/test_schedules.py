@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -115,6 +116,22 @@ def test_a_schedule_survives_a_restart_and_a_missed_run_runs_once_late(make_serv
     assert created['data']['late_seconds'] == pytest.approx(3600, abs=30)
     next_run = datetime.fromisoformat(second.schedules.get(schedule['id'])['next_run_at'])
     assert next_run > datetime.now(UTC)
+
+
+@pytest.mark.databases
+def test_schedules_run_on_when_the_database_is_reached_by_another_url(make_service, tmp_path, database):
+    """A schedule belongs to its database, not to the URL the app reached it by: a rotated password
+    (PostgreSQL) or a moved data dir (SQLite) used to leave every stored schedule silently never running."""
+    first = make_service(data_dir=tmp_path / 'before')
+    schedule = first.schedules.create({'kind': 'demo', 'params': QUICK, 'interval_seconds': 1})
+    first.shutdown()
+    if database.url:
+        second = make_service(data_dir=tmp_path / 'before', database_url=database.url.replace(':secret@', ':new@'))
+    else:
+        shutil.move(tmp_path / 'before', tmp_path / 'after')
+        second = make_service(data_dir=tmp_path / 'after')
+    assert second.config.db_url != first.config.db_url
+    wait_until(lambda: jobs_of(second, schedule['id']), timeout=10, message='a run of the stored schedule')
 
 
 def test_run_at_keeps_a_job_scheduled_until_its_time(service):

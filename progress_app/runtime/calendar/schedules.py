@@ -119,10 +119,12 @@ _ACTIVE: dict[str, Schedules] = {}
 `fire` as text and the key as its argument, so `fire` can only find the live object through such a table."""
 
 
-def follow_moved_functions(db: sa.Engine) -> int:
-    """Point schedules stored by an older release (the function they run named by its old module path) at `fire`,
-    before the calendar loads them (APScheduler drops a stored job whose function it cannot import). Returns how
-    many it changed."""
+def adopt_stored_schedules(db: sa.Engine, engine_key: str) -> int:
+    """Before the calendar loads the stored schedules, point each at `fire` (one stored by an older release names
+    it by its old module path, and APScheduler drops a stored job whose function it cannot import) and at this
+    engine's key: the key comes from the database URL, which changes when the same database is reached otherwise
+    (a rotated password, another host name, a moved data dir), and `fire` finds no engine by the old one. Returns
+    how many it changed."""
     if not sa.inspect(db).has_table(TABLE):
         return 0
     table = sa.Table(TABLE, sa.MetaData(), autoload_with=db)
@@ -130,8 +132,9 @@ def follow_moved_functions(db: sa.Engine) -> int:
     with db.begin() as connection:
         for schedule_id, blob in connection.execute(sa.select(table.c.id, table.c.job_state)).all():
             state = pickle.loads(blob)  # APScheduler's own record of a job it stored
-            if state.get('func') in MOVED:
-                state['func'] = FIRE
+            func, args = state.get('func'), tuple(state.get('args') or ())
+            if func in (FIRE, *MOVED) and (func != FIRE or args[:1] != (engine_key,)):
+                state['func'], state['args'] = FIRE, (engine_key, *args[1:])
                 connection.execute(table.update().where(table.c.id == schedule_id)
                                    .values(job_state=pickle.dumps(state, pickle.HIGHEST_PROTOCOL)))
                 changed += 1

@@ -26,7 +26,7 @@ from progress_app.runtime.calendar import maintenance
 from progress_app.runtime.calendar.deferred import Deferred
 from progress_app.runtime.calendar.scheduler import Scheduler
 from progress_app.runtime.calendar.schedules import STORE as SCHEDULES
-from progress_app.runtime.calendar.schedules import follow_moved_functions
+from progress_app.runtime.calendar.schedules import adopt_stored_schedules
 from progress_app.runtime.engine import process
 from progress_app.runtime.engine.dispatcher import Dispatcher
 from progress_app.runtime.engine.external import LEASE_CHECK_SECONDS, ExternalRuns
@@ -114,7 +114,7 @@ class Engine:
         self.check_database()
         # Job processes an earlier run left (its reaper died with it) must not run on beside the jobs' new runs.
         self.orphans.sweep()
-        follow_moved_functions(self.repo.engine)
+        adopt_stored_schedules(self.repo.engine, self.key)
         self.lifecycle.number_events_from(self.repo.max_event_id() + 1)
         self.plugin_kinds, self.plugin_problems = load_plugins(settings.plugins_dir, self.kinds)
         recovered = recover(self.repo, self.lifecycle, self.kinds)
