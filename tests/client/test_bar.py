@@ -29,11 +29,17 @@ def test_a_tqdm_loop_is_a_job_that_completes_with_its_progress(app_process, scri
     assert not progress_lines(err)
 
 
+def counting(app, script, state, name: str, *args: str, at_least: int = 1):
+    """scripts/count.py reporting as job `name`, once the job has counted `at_least` items: (process, job)."""
+    proc = script('count', str(state), '--name', name, *args, url=app.url)
+    job = job_named(app, name)
+    wait_until(lambda: app.job(job['id'])['current'] >= at_least, 20)
+    return proc, job
+
+
 def test_cancel_in_the_app_ends_the_script(app_process, script, tmp_path):
     app = app_process()
-    proc = script('count', str(tmp_path / 'state'), '--n', '10000', '--name', 'to cancel', url=app.url)
-    job = job_named(app, 'to cancel')
-    wait_until(lambda: app.job(job['id'])['current'] > 0, 20)
+    proc, job = counting(app, script, tmp_path / 'state', 'to cancel', '--n', '10000')
     assert app.client.post(f'/api/jobs/{job["id"]}/cancel').status_code == 200
     proc.communicate(timeout=10)
     assert proc.returncode != 0
@@ -44,9 +50,7 @@ def test_cancel_in_the_app_ends_the_script(app_process, script, tmp_path):
 def test_a_paused_script_stands_still_until_resumed(app_process, script, tmp_path):
     app = app_process()
     state = tmp_path / 'state'
-    proc = script('count', str(state), '--n', '300', '--name', 'to pause', url=app.url)
-    job = job_named(app, 'to pause')
-    wait_until(lambda: app.job(job['id'])['current'] > 0, 20)
+    proc, job = counting(app, script, state, 'to pause', '--n', '300')
     assert app.client.post(f'/api/jobs/{job["id"]}/pause').status_code == 200
     paused = wait_until(lambda: (j := app.job(job['id']))['status'] == 'paused' and j, 10)
     ticks = read_state(state)[1]
@@ -67,10 +71,8 @@ def test_a_paused_script_stands_still_until_resumed(app_process, script, tmp_pat
 def test_the_script_runs_on_while_the_app_is_killed_and_restarted(app_process, script, tmp_path):
     app = app_process()
     state, gate = tmp_path / 'state', tmp_path / 'gate'
-    proc = script('count', str(state), '--n', '150', '--delay', '0.02', '--name', 'survivor',
-                        '--gate', str(gate), '--gate-at', '120', url=app.url)
-    job = job_named(app, 'survivor')
-    wait_until(lambda: app.job(job['id'])['current'] >= 10, 20)
+    proc, job = counting(app, script, state, 'survivor', '--n', '150', '--delay', '0.02', '--gate', str(gate),
+                         '--gate-at', '120', at_least=10)
     app.kill()
     killed_at, done_then = time.monotonic(), read_state(state)[0]
     wait_until(lambda: read_state(state)[0] >= 120, 20, message='the script to go on while the app is down')
@@ -116,9 +118,7 @@ def test_an_inner_bar_is_the_jobs_message_and_tqdm_write_goes_to_its_log(app_pro
 
 def test_a_job_removed_in_the_app_ends_its_script(app_process, script, tmp_path):
     app = app_process()
-    proc = script('count', str(tmp_path / 'state'), '--n', '10000', '--name', 'to remove', url=app.url)
-    job = job_named(app, 'to remove')
-    wait_until(lambda: app.job(job['id'])['current'] > 0, 20)
+    proc, job = counting(app, script, tmp_path / 'state', 'to remove', '--n', '10000')
     assert app.client.delete(f'/api/jobs/{job["id"]}').status_code == 204
     _, err = proc.communicate(timeout=15)
     assert proc.returncode != 0 and 'Cancelled' in err
