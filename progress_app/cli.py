@@ -26,6 +26,8 @@ from progress_app.runtime.engine import process
 
 CANCELLED_STATUS = 130
 """The exit status of `progress-app run` when the run was cancelled (as after Ctrl-C in a shell)."""
+NOT_FOUND_STATUS, NOT_EXECUTABLE_STATUS = 127, 126
+"""The exit status when CMD cannot be started (as a shell's)."""
 NAME_CHARS = 80
 
 
@@ -109,7 +111,11 @@ def run_command(args: argparse.Namespace) -> int:
     name = args.name or (line if len(line) <= NAME_CHARS else line[:NAME_CHARS - 1] + '…')
     try:
         with Run(name, resume_key=args.resume_key, url=args.url, token=args.token, command=line) as run:
-            code = Wrapped(run, argv, pattern)()
+            try:
+                code = Wrapped(run, argv, pattern)()
+            except OSError as exc:  # not found, not executable: as a shell says it, with its status
+                print(f'progress-app run: cannot run {argv[0]}: {exc.strerror or exc}', file=sys.stderr)
+                code = NOT_FOUND_STATUS if isinstance(exc, FileNotFoundError) else NOT_EXECUTABLE_STATUS
             if code != 0:  # the job fails with 'exit code N'
                 raise SystemExit(code if code > 0 else 128 - code)
     except KeyboardInterrupt:  # Cancelled in the app, or Ctrl-C: the job is cancelled

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -12,8 +13,8 @@ from tests.tool_fixtures import served  # noqa: F401 -- the throttled local HTTP
 def _reaped(start: Callable[..., subprocess.Popen[str]]) -> Iterator[Callable[..., subprocess.Popen[str]]]:
     procs: list[subprocess.Popen[str]] = []
 
-    def run(*args: str, url: str) -> subprocess.Popen[str]:
-        proc = start(*args, url=url)
+    def run(*args: str, **options: Any) -> subprocess.Popen[str]:
+        proc = start(*args, **options)
         procs.append(proc)
         return proc
 

@@ -13,10 +13,10 @@ from tests.helpers import ROOT, AppProcess, wait_until
 SCRIPTS = Path(__file__).parent / 'scripts'
 
 
-def start_script(name: str, *args: str, url: str) -> subprocess.Popen[str]:
+def start_script(name: str, *args: str, url: str, stderr: Any = subprocess.PIPE) -> subprocess.Popen[str]:
     """`python tests/client/scripts/<name>.py args…` reporting to the app at `url`."""
     return subprocess.Popen([sys.executable, str(SCRIPTS / f'{name}.py'), *args], cwd=ROOT, env=_env(url),
-                            text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            text=True, stdout=subprocess.PIPE, stderr=stderr)
 
 
 def cli(*args: str, url: str) -> subprocess.Popen[str]:

@@ -166,3 +166,13 @@ def test_serve_starts_the_app_with_the_flags_of_app_py(progress_app, tmp_path):
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=20)
     assert (tmp_path / 'data').is_dir()
+
+
+def test_a_command_that_does_not_exist_fails_the_job_with_status_127(app_process, progress_app):
+    app = app_process()
+    proc = progress_app('run', '--name', 'missing', '--', 'no-such-program-here', url=app.url)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 127
+    assert err.strip() == 'progress-app run: cannot run no-such-program-here: No such file or directory'
+    failed = finished(app, job_named(app, 'missing')['id'])
+    assert failed['status'] == 'failed' and failed['error'] == 'exit code 127'

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import sys
 
-from tests.client.helpers import job_named
-from tests.helpers import wait_until
+from tests.client.helpers import job_named, progress_lines
+from tests.helpers import AppProcess, wait_until
 
 
 def test_a_crashed_run_goes_on_from_its_checkpoint_as_attempt_2(app_process, script):
@@ -49,3 +49,36 @@ def test_importing_the_client_pulls_in_neither_the_app_nor_its_libraries():
             "sorted(m for m in sys.modules if m.startswith(('progress_app.runtime', 'progress_app.kinds.registry'))))")
     out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == '[] []'
+
+
+def test_stages_messages_and_log_lines_reach_the_job(app_process, script):
+    app = app_process()
+    proc = script('staged', url=app.url)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    job = job_named(app, 'staged')
+    done = wait_until(lambda: (j := app.job(job['id']))['status'] == 'completed' and j, 10)
+    assert [(s['name'], s['state']) for s in done['stages']] == [('download', 'done'), ('unpack', 'done')]
+    assert done['progress'] == 100 and done['message'] == 'unpack file 5'
+    log = app.client.get(f'/api/jobs/{job["id"]}/log').text
+    assert 'downloaded file 0' in log and 'unpacked file 5' in log
+
+
+def test_a_run_begun_while_the_app_was_down_appears_when_the_app_is_up(script, tmp_path):
+    app = AppProcess(tmp_path / 'data')  # not started yet: nothing listens on its port
+    gate, stderr = tmp_path / 'gate', tmp_path / 'stderr'
+    with stderr.open('w') as sink:
+        proc = script('staged', '--gate', str(gate), url=app.url, stderr=sink)
+    try:
+        wait_until(lambda: progress_lines(stderr.read_text()), 20, message='the script to say the app is down')
+        app.start()
+        gate.touch()
+        proc.communicate(timeout=30)
+        assert proc.returncode == 0, stderr.read_text()
+        assert len(progress_lines(stderr.read_text())) == 1
+        job = job_named(app, 'staged')
+        done = wait_until(lambda: (j := app.job(job['id']))['status'] == 'completed' and j, 10)
+        assert done['progress'] == 100 and 'unpacked file 5' in app.client.get(f'/api/jobs/{job["id"]}/log').text
+    finally:
+        app.kill()
+        app.client.close()
