@@ -156,6 +156,8 @@ class Sender(threading.Thread):
         elif answer.status == 404:  # the job was removed in the app: as good as cancelled
             channel.set_control(CANCEL)
             channel.ended = channel.outbox.done is not None
+        elif answer.status == 409 and batch is not None and batch.done:  # our done had arrived, its answer not
+            channel.ended = True
         elif answer.status == 422 and batch is not None:  # a bad update must not block the ones after it
             _say(f'the app refused an update of job {channel.job_id}: {detail(answer)}')
             channel.outbox.sent(batch)

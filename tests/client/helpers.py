@@ -13,9 +13,10 @@ from tests.helpers import ROOT, AppProcess, wait_until
 SCRIPTS = Path(__file__).parent / 'scripts'
 
 
-def start_script(name: str, *args: str, url: str, stderr: Any = subprocess.PIPE) -> subprocess.Popen[str]:
-    """`python tests/client/scripts/<name>.py args…` reporting to the app at `url`."""
-    return subprocess.Popen([sys.executable, str(SCRIPTS / f'{name}.py'), *args], cwd=ROOT, env=_env(url),
+def start_script(name: str, *args: str, url: str, stderr: Any = subprocess.PIPE,
+                 token: str | None = None) -> subprocess.Popen[str]:
+    """`python tests/client/scripts/<name>.py args…` reporting to the app at `url` (with PROGRESS_APP_TOKEN)."""
+    return subprocess.Popen([sys.executable, str(SCRIPTS / f'{name}.py'), *args], cwd=ROOT, env=_env(url, token),
                             text=True, stdout=subprocess.PIPE, stderr=stderr)
 
 
@@ -25,10 +26,10 @@ def cli(*args: str, url: str) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _env(url: str) -> dict[str, str]:
+def _env(url: str, token: str | None = None) -> dict[str, str]:
     # Without PYTEST_CURRENT_TEST: NiceGUI (`progress-app serve`) would otherwise think it runs inside pytest.
     env = {k: v for k, v in os.environ.items() if k not in ('PYTEST_CURRENT_TEST', 'PROGRESS_APP_TOKEN')}
-    return {**env, 'PROGRESS_APP_URL': url}
+    return {**env, 'PROGRESS_APP_URL': url, **({'PROGRESS_APP_TOKEN': token} if token else {})}
 
 
 def job_named(app: AppProcess, name: str, timeout: float = 20) -> dict[str, Any]:

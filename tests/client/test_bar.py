@@ -122,3 +122,21 @@ def test_a_job_removed_in_the_app_ends_its_script(app_process, script, tmp_path)
     assert app.client.delete(f'/api/jobs/{job["id"]}').status_code == 204
     _, err = proc.communicate(timeout=15)
     assert proc.returncode != 0 and 'Cancelled' in err
+
+
+def test_behind_a_password_the_token_lets_the_script_report_and_without_it_the_script_runs_on(
+        app_process, script, tmp_path):
+    app = app_process(env={'PROGRESS_APP_PASSWORD': 'sesame-42'})
+    app.client.headers['Authorization'] = 'Bearer sesame-42'
+    allowed = script('count', str(tmp_path / 'a'), '--n', '20', '--name', 'with token', url=app.url,
+                     token='sesame-42')
+    refused = script('count', str(tmp_path / 'b'), '--n', '20', '--name', 'without', url=app.url)
+    _, err = refused.communicate(timeout=30)
+    assert refused.returncode == 0
+    lines = progress_lines(err)
+    assert len(lines) == 1 and 'HTTP 401' in lines[0], err
+    _, err = allowed.communicate(timeout=30)
+    assert allowed.returncode == 0 and not progress_lines(err), err
+    assert job_named(app, 'with token')['external']['user']
+    items = app.client.get('/api/jobs', params={'kind': 'external'}).json()['items']
+    assert [job['name'] for job in items] == ['with token']
