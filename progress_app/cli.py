@@ -40,7 +40,7 @@ class Wrapped:
         self._argv = list(argv)
         self._reader = OutputReader(pattern)
         self._ended = threading.Event()
-        self._redrawing: dict[str, bool] = {'out': False, 'err': False}
+        self._redrawn: TextIO | None = None  # the terminal stream whose last line is a redraw not ended yet
         self.cancelled = False
 
     def __call__(self) -> int:
@@ -60,7 +60,7 @@ class Wrapped:
             self._ended.set()
             for text in self._reader.finish():
                 self._run.log(text)
-            self._end_redraws()
+            self._end_redraw()
         if self.cancelled:
             raise Cancelled(f'the run was cancelled in the app (job {self._run.job_id})')
         return code
@@ -70,20 +70,22 @@ class Wrapped:
         out = sys.stdout if stream == 'out' else sys.stderr
         if _is_terminal(out):  # a redrawn bar stays on one line of the terminal, as it would without us
             if update.progress:
+                if self._redrawn is not out:
+                    self._end_redraw()
                 out.write(f'\r{update.text}\x1b[K')
-                self._redrawing[stream] = True
+                self._redrawn = out
             else:
-                out.write(('\n' if self._redrawing[stream] else '') + update.text + '\n')
-                self._redrawing[stream] = False
+                self._end_redraw()
+                out.write(update.text + '\n')
         else:  # a pipe or a file gets what the job's log gets: not one line per redraw
             out.writelines(text + '\n' for text in update.log)
         out.flush()
 
-    def _end_redraws(self) -> None:
-        for stream, out in (('out', sys.stdout), ('err', sys.stderr)):
-            if self._redrawing[stream]:
-                out.write('\n')
-                out.flush()
+    def _end_redraw(self) -> None:
+        if self._redrawn is not None:
+            self._redrawn.write('\n')
+            self._redrawn.flush()
+            self._redrawn = None
 
     def _obey(self, popen: process.subprocess.Popen[bytes]) -> None:
         stopped = False
