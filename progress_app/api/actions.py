@@ -46,7 +46,7 @@ def start(job_id: JobId, service: Service) -> dict[str, Any]:
     return service.start(job_id)
 
 
-@router.post('/jobs/{job_id}/run-again', response_model=JobOut, status_code=201, responses=MISSING)
+@router.post('/jobs/{job_id}/run-again', response_model=JobOut, status_code=201, responses={**CONFLICT, **MISSING})
 def run_again(job_id: JobId, service: Service) -> dict[str, Any]:
     """A new job with the same kind, parameters, name and priority (this one stays as it is)."""
     return service.run_again(job_id)

@@ -21,7 +21,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from progress_app.api.jobs import JobId, Service
+from progress_app.api.jobs import UNREADABLE, JobId, Service
 from progress_app.api.schemas import JobOut
 from progress_app.domain.report import BATCH_MAX, RunOpen, Update
 
@@ -62,7 +62,7 @@ class Answer(BaseModel):
     status: str = Field(description="The job's status")
 
 
-@router.post('/runs', response_model=JobOut, status_code=201, responses={
+@router.post('/runs', response_model=JobOut, status_code=201, responses={**UNREADABLE,
     200: {'model': JobOut, 'description': 'The run of this resume_key, re-attached: attempts + 1, running again, '
                                           'its last checkpoint in external.resume_state'}})
 def open_run(body: RunOpen, service: Service, response: Response) -> dict[str, Any]:
@@ -84,7 +84,7 @@ Report = Annotated[Update | Annotated[list[Update], Field(max_length=BATCH_MAX)]
     'failed': {'summary': 'failed', 'value': {'done': True, 'exit_code': 3, 'error': 'disk full'}}})]
 
 
-@reports.post('/jobs/{job_id}/report', response_model=Answer, responses={**MISSING, **CONFLICT})
+@reports.post('/jobs/{job_id}/report', response_model=Answer, responses={**MISSING, **CONFLICT, **UNREADABLE})
 async def report(job_id: JobId, body: Report, service: Service,
                  wait: Annotated[float | None, Query(ge=0, le=WAIT_MAX, description=(
                      'With an empty body: hold the answer until the control changes or this many seconds pass'))]

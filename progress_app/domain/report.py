@@ -9,11 +9,11 @@ understood too, so a script written for Cronicle reports here unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
-from progress_app.domain.limits import NAME_MAX
+from progress_app.domain.limits import NAME_MAX, whole_number
 from progress_app.domain.progress import make_stages
 from progress_app.domain.status import Status
 from progress_app.errors import InvalidParams
@@ -25,12 +25,13 @@ BATCH_MAX = 1000
 TEXT_MAX = 100_000  # one message, log line or error: more is a mistake, not a report
 
 Text = Annotated[str, Field(max_length=TEXT_MAX)]
+Whole = Annotated[int, BeforeValidator(whole_number)]  # 3.0 is 3 (JSON has one kind of number); 3.5, '3', true are not
 
 
 class RunOpen(BaseModel):
     """The body of POST /api/runs: a script opens a run (or goes on with the run of its `resume_key`)."""
 
-    model_config = ConfigDict(extra='forbid', allow_inf_nan=False, json_schema_extra={'examples': [
+    model_config = ConfigDict(extra='forbid', strict=True, allow_inf_nan=False, json_schema_extra={'examples': [
         {'name': 'nightly backup', 'total': 1200, 'unit': 'files', 'resume_key': 'backup-2026-12-03',
          'host': 'build-box', 'pid': 4242, 'user': 'alice', 'command': 'rsync -a src dst', 'lease_seconds': 60},
         {'name': 'train', 'stages': {'load': 1, 'train': 8, 'evaluate': 1}}]})
@@ -48,7 +49,7 @@ class RunOpen(BaseModel):
                                                      'as the settings say (null)')] = None
     host: Annotated[str | None, Field(max_length=255)] = None
     user: Annotated[str | None, Field(max_length=255)] = None
-    pid: Annotated[int | None, Field(ge=0, le=2**31)] = None
+    pid: Annotated[Whole | None, Field(ge=0, le=2**31)] = None
     command: Annotated[str | None, Field(max_length=TEXT_MAX, description='What runs, for display')] = None
     lease_seconds: Annotated[float, Field(ge=LEASE_MIN, le=LEASE_MAX, description=(
         'With no report for this long, the run is failed (a later report re-attaches it)'))] = LEASE_DEFAULT
@@ -75,7 +76,7 @@ class RunOpen(BaseModel):
 class Update(BaseModel):
     """One update of a report; every field is optional, and `{}` is a heartbeat."""
 
-    model_config = ConfigDict(extra='forbid', allow_inf_nan=False, json_schema_extra={'examples': [
+    model_config = ConfigDict(extra='forbid', strict=True, allow_inf_nan=False, json_schema_extra={'examples': [
         {'current': 42, 'message': 'copying IMG_0042.jpg'},
         {'stage': 'train', 'progress': 0.5, 'log': ['epoch 5 done'], 'checkpoint': {'epoch': 5}},
         {'done': True, 'exit_code': 0, 'result': {'files': 1200}}]})
@@ -92,13 +93,13 @@ class Update(BaseModel):
     checkpoint: Annotated[Any, Field(description='The resume point (any JSON), stored before the answer')] = None
     paused: Annotated[bool | None, Field(description='true: the script has stopped for the pause it was asked')] = None
     done: bool | None = None
-    exit_code: int | None = None
+    exit_code: Whole | None = None
     result: Any = None
     error: Text | None = None
     traceback: Text | None = None
     cancelled: bool | None = None
-    complete: Annotated[bool | None, Field(description="Cronicle's word for done")] = None
-    code: Annotated[int | None, Field(description="Cronicle's exit code")] = None
+    complete: Annotated[bool | Literal[0, 1] | None, Field(description="Cronicle's word for done")] = None
+    code: Annotated[Whole | None, Field(description="Cronicle's exit code")] = None
     description: Annotated[Text | None, Field(description="Cronicle's error message")] = None
 
     @property

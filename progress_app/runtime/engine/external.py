@@ -61,9 +61,9 @@ class ExternalRuns:
         """The run's job and whether it is new; a resume key of a run that has not completed re-attaches it."""
         with self._opening:
             found = self._repo.newest_with_resume_key(run.resume_key, KIND) if run.resume_key else None
-            if found is None or found[1] == Status.COMPLETED.value:
+            job = None if found is None or found[1] == Status.COMPLETED.value else self._job(found[0])
+            if job is None or job.status is Status.COMPLETED:
                 return self._create(run), True
-            job = self._job(found[0])
             with job.lock:
                 attempt = job.attempts + 1
                 self._reattach(job, run.facts(), {'attempt': attempt}, attempts=attempt)
