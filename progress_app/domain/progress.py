@@ -68,7 +68,7 @@ class Progress:
         self.total: float | None = None
         self.unit = 'items'
         self.message = ''
-        self.floor = 0.0  # the highest fraction reported so far: percent never goes backwards
+        self.floor = 0.0  # the highest fraction reported in this attempt: percent never goes backwards
 
     @property
     def stage(self) -> str | None:
@@ -91,6 +91,17 @@ class Progress:
         self.index = index
         self.current = 0.0
         self.total = None
+
+    def restart(self) -> None:
+        """Start again from nothing, for an attempt that does its work from the beginning (a kind that re-runs, a
+        job without a checkpoint): the percent follows that attempt, not the highest one an earlier attempt
+        reached. The stages stay as they are (a job may have learned them as it went)."""
+        self.stage_states = [StageState.PENDING] * len(self.stages)
+        self.index = -1
+        self.current = 0.0
+        self.total = None
+        self.message = ''
+        self.floor = 0.0
 
     def finish_stage(self) -> None:
         if self.index >= 0:

@@ -249,6 +249,19 @@ def test_a_floor_restored_from_the_database_holds() -> None:
     assert p.fraction() == 0.5
 
 
+def test_a_restart_from_the_beginning_follows_the_new_attempt_not_the_old_floor() -> None:
+    p = at(progress_of(VIDEO), 1, 150, 200)  # an attempt got to 60 %
+    p.message = 'frame 900 of 1200'
+    assert p.fraction() == pytest.approx(0.6)
+    p.restart()
+    assert (p.index, p.stage, p.current, p.total, p.message) == (-1, None, 0.0, None, '')
+    assert p.stage_states == [StageState.PENDING] * 4
+    assert p.fraction() == 0.0
+    at(p, 1, 20, 200)  # the new attempt, 10 % into 'analyse': 15 + 6 = 21 %
+    assert p.fraction() == pytest.approx(0.21)
+    assert [s.name for s in p.stages] == list(VIDEO)
+
+
 def test_percent_is_monotonic_under_random_counter_moves() -> None:
     rng = random.Random(42)
     p = progress_of(VIDEO)

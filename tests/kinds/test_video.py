@@ -250,6 +250,36 @@ def test_a_restart_of_the_app_encodes_again_as_attempt_2(make_service, long_clip
     assert '[progress-app] attempt 2 started' in log and log.count('Stream mapping:') == 2
 
 
+def test_after_a_restart_the_bar_follows_the_encode_that_runs(make_service, long_clip, tmp_path):
+    """The encode starts again from the start: its percent, counts and ETA are the new attempt's, not frozen at
+    the percent the first attempt had reached (84 % while the text said 0:03.60 of 0:30.00)."""
+    data = tmp_path / 'data'
+    first = make_service(data_dir=data)
+    job = first.submit('video', {'input': str(long_clip), 'preset': 'medium'})
+    live = first.job(job['id'])
+    wait_until(lambda: live.progress.current >= 8, timeout=30, message='the first attempt to get past 8 s')
+    first.shutdown()
+    interrupted = first.get(job['id'])['progress']
+    assert interrupted > 40
+
+    second = make_service(data_dir=data)
+    snaps: list[dict] = []
+
+    def sample() -> bool:
+        snaps.append(second.get(job['id']))
+        return snaps[-1]['status'] in ('completed', 'failed')
+
+    wait_until(sample, timeout=60, interval=0.02)
+    assert snaps[-1]['status'] == 'completed', snaps[-1]['error']
+    encoding = [s for s in snaps if s['status'] == 'running' and s['stage'] == 'encode' and 0 < s['current'] < 20]
+    assert encoding, 'the second encode was seen running'
+    for snap in encoding:  # probe 5 % + encode 90 % × media done
+        assert snap['progress'] == pytest.approx(5 + 90 * snap['current'] / 20, abs=1.5), snap
+    assert min(s['progress'] for s in encoding) < interrupted
+    progress = [s['progress'] for s in snaps if s['status'] == 'running']
+    assert progress == sorted(progress), 'within an attempt, percent never goes backwards'
+
+
 def test_something_that_is_not_a_video_fails_with_a_clear_error(service, tmp_path):
     fake = tmp_path / 'notes.mp4'
     fake.write_text('not a video at all\n')

@@ -90,6 +90,12 @@ class Job:
         """A run a script outside the app reports into (POST /api/runs); its facts are in options['external']."""
         return 'external' in self.options
 
+    def restart_progress(self) -> None:
+        """Progress from nothing, for an attempt that starts the work from its beginning."""
+        self.progress.restart()
+        self.stage_started.clear()
+        self.stage_finished.clear()
+
     def request_stop(self, **flags: bool) -> None:
         with self.lock:
             for name, value in flags.items():

@@ -61,6 +61,8 @@ class Runner:
                 return
             job.in_worker = True
             self._working[job.id] = job
+            if not resuming:  # the work starts again from its beginning, and so does the progress shown
+                job.restart_progress()
             try:
                 lifecycle.move(job, Status.RUNNING, EventType.STARTED, data={'attempt': attempt, 'resuming': resuming},
                                values={'attempts': attempt, 'started_at': job.started_at or time.time()})
