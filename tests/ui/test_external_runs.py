@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from nicegui import ElementFilter
+from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
 from tests.helpers import until
@@ -56,12 +56,20 @@ async def test_the_job_page_says_where_the_script_runs_and_how_long_ago_it_repor
     assert 'muted' in report_row_classes(user)  # an ended run is never late
 
 
-async def test_a_checkpoint_and_resume_key_show_on_the_card(user: User, service):
+async def test_a_checkpoint_resume_key_and_reattaching_script_show_on_the_card(user: User, service):
     job = open_run(service, resume_key='photos-2026-12-03')
     service.runs.report(job['id'], {'current': 3, 'checkpoint': {'next': 'IMG_0004.jpg'}})
     await user.open(f"/jobs/{job['id']}")
     await user.should_see('resume key photos-2026-12-03')
     await user.should_see('checkpoint {"next": "IMG_0004.jpg"}')
+    # the script dies and is started again elsewhere with its key: the same job, now on the other host
+    again, created = service.runs.open_run(name='Back up photos', resume_key='photos-2026-12-03', host='nas',
+                                           pid=77, user='alice')
+    assert (again['id'], created, again['attempts']) == (job['id'], False, 2)
+    await user.should_see('Runs on nas · pid 77 · alice')
+    with user.client:
+        command = next(iter(ElementFilter(marker='external-command')))
+    await until(lambda: not command.visible)  # the new start named no command
 
 
 async def test_pause_says_pausing_until_the_script_has_stopped(user: User, service):
@@ -93,6 +101,12 @@ async def test_the_dashboard_row_names_the_host_and_says_pausing(user: User, ser
     service.pause(job['id'], wait=0)
     row = (await rows_until(user, lambda rows: rows[0]['status_text'] == 'pausing…'))[0]
     assert row['status'] == 'running' and row['actions'] == ['resume', 'cancel', 'remove']
+    service.submit('demo', {'items': 1, 'item_seconds': 0}, name='in the app')
+    await rows_until(user, lambda rows: len(rows) == 2)
+    with user.client:
+        kinds = next(iter(ElementFilter(kind=ui.select, content='All kinds')))
+    kinds.set_value('external')  # the kind filter offers external runs, though New job does not
+    await rows_until(user, lambda rows: [r['name'] for r in rows] == ['Back up photos'])
 
 
 async def test_a_failed_external_run_offers_no_retry_anywhere(user: User, service):

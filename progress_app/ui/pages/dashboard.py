@@ -9,7 +9,7 @@ from nicegui import run, ui
 
 from progress_app.domain.status import ACTIVE_NAMES
 from progress_app.runtime.service import JobService
-from progress_app.ui import rows
+from progress_app.ui import external, rows
 from progress_app.ui.components import job_actions
 from progress_app.ui.theme import STATUS_COLORS, STATUS_ICONS, frame
 
@@ -103,7 +103,8 @@ class Dashboard:
         with ui.row().classes('w-full items-center gap-3'):
             ui.toggle(list(FILTERS), value=self.filter, on_change=lambda e: self._set(filter=e.value)).props(
                 'no-caps dense unelevated toggle-color=primary').classes('shadow-sm flex-wrap')
-            ui.select({None: 'All kinds', **{n: k['title'] for n, k in self.kinds.items()}}, value=None,
+            kinds = {n: k['title'] for n, k in self.kinds.items()} | {external.KIND: 'External runs'}
+            ui.select({None: 'All kinds', **kinds}, value=None,
                       on_change=lambda e: self._set(kind=e.value)).props('dense outlined options-dense').classes(
                 'min-w-[140px]')
             ui.input(placeholder='Search name or #id', on_change=lambda e: self._set(search=e.value or '')).props(
