@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from nicegui.server import Server
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -98,7 +99,13 @@ async def report(job_id: JobId, body: Report, service: Service,
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     control = answer['control']
-    while control == answer['control'] and (left := deadline - loop.time()) > 0:
+    while control == answer['control'] and (left := deadline - loop.time()) > 0 and not stopping():
         await asyncio.sleep(min(POLL_SECONDS, left))
         control = service.runs.control(job_id, renew=True)  # the live job's, in memory: no thread needed
     return {'control': control, 'status': service.runs.status(job_id)}
+
+
+def stopping() -> bool:
+    """The server has begun to stop (Ctrl-C): it waits for open answers, so a held one ends now."""
+    server = getattr(Server, 'instance', None)  # none under NiceGUI's simulated user
+    return server is not None and server.should_exit

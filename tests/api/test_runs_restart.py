@@ -3,6 +3,9 @@ script's reports go on until it completes. Behind a password, reporting needs th
 
 from __future__ import annotations
 
+import threading
+import time
+
 from progress_app.config import Settings
 from tests.helpers import AppProcess, stored_job, wait_until
 
@@ -61,4 +64,24 @@ def test_a_silent_script_s_run_fails_and_comes_back_with_its_next_report(tmp_pat
         assert events[-2]['data']['reason'] == 'lease' and events[-1]['data']['after_seconds'] >= 10
     finally:
         app.stop()
+        app.client.close()
+
+
+def test_a_waiting_report_does_not_hold_the_app_open_when_it_stops(tmp_path):
+    app = AppProcess(tmp_path / 'data').start()
+    try:
+        job = app.client.post('/api/runs', json={}).json()
+        answers = []
+        waiting = threading.Thread(target=lambda: answers.append(
+            app.client.post(f"/api/jobs/{job['id']}/report", json={}, params={'wait': 30}, timeout=40)))
+        waiting.start()
+        opened = job['external']['last_report_at']
+        wait_until(lambda: app.job(job['id'])['external']['last_report_at'] != opened)  # it waits now
+        started = time.monotonic()
+        app.stop()
+        assert time.monotonic() - started < 10  # not the 30 s the report would wait
+        waiting.join(10)
+        assert answers and answers[0].json() == {'control': 'run', 'status': 'running'}
+    finally:
+        app.kill()
         app.client.close()

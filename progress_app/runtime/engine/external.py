@@ -4,9 +4,8 @@
 through the job's own Progress (so the sampler's Meter gives speed and ETA as for any job), lines to its JobLog,
 checkpoints committed before the answer, `paused`/`done` as status moves (durable before shown) — and answers
 with `control`; `check_leases` (every ~2 s) ends the runs whose script went silent, and a later report from such
-a script takes its run up again. An active run is among the `working` jobs, which the recorder writes behind and
-the sampler measures. The dispatcher never runs one, and recovery leaves them as they are (`adopt`).
-"""
+a script takes its run up again. Active runs are `working` jobs (the recorder writes them, the sampler measures
+them); the dispatcher never runs one, recovery leaves them as they are (`adopt`)."""
 
 from __future__ import annotations
 
