@@ -81,7 +81,8 @@ class Progress:
         raise ValueError(f"unknown stage '{name}'; this job's stages are: {', '.join(s.name for s in self.stages)}")
 
     def enter(self, index: int) -> None:
-        """Start stage `index`: earlier stages count as done, the counters start again at zero."""
+        """Start stage `index`: earlier stages count as done, the counters start again at zero, and the message
+        (which told of the stage before) is cleared."""
         if not 0 <= index < len(self.stages):
             # a negative index would silently mark a stage from the end as running
             raise IndexError(f'stage index {index} is out of range for {len(self.stages)} stage(s)')
@@ -91,6 +92,7 @@ class Progress:
         self.index = index
         self.current = 0.0
         self.total = None
+        self.message = ''
 
     def restart(self) -> None:
         """Start again from nothing, for an attempt that does its work from the beginning (a kind that re-runs, a

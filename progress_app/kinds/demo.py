@@ -45,4 +45,7 @@ def demo(ctx: JobContext,
                     time.sleep(item_seconds)
                 ctx.message(f'item {item} of {items}')
     ctx.log(f'processed {items} items')
+    ctx.message(f'{items} items processed')  # what the job did, in words and counts that agree
+    ctx.set_total(items, 'items')
+    ctx.set_current(items)
     return {'items': items}

@@ -154,6 +154,13 @@ def test_enter_marks_earlier_stages_done_and_resets_the_counters() -> None:
     assert (p.current, p.total) == (0.0, None)
 
 
+def test_a_stage_entered_clears_the_message_of_the_stage_before() -> None:
+    p = at(progress_of(VIDEO), 1, 10, 10)
+    p.message = 'item 10 of 10'
+    p.enter(2)
+    assert p.message == ''
+
+
 @pytest.mark.parametrize('index', [-1, 4, 10])
 def test_enter_rejects_an_index_out_of_range_without_changing_anything(index: int) -> None:
     p = progress_of(VIDEO)
