@@ -74,6 +74,8 @@ class Outbox:
     def take(self, progress: dict[str, Any]) -> Batch | None:
         """The update to send now, given the run's progress fields as they are now; None if there is nothing new."""
         update = {k: v for k, v in progress.items() if self._acknowledged.get(k, _NOTHING) != v}
+        if 'stage' in update and 'message' in progress:  # the app clears the message as a stage is entered
+            update['message'] = progress['message']
         with self._lock:
             lines = list(islice(self._log, LOG_BATCH))
             log_start, log_end = self._first, self._first + len(lines)

@@ -107,10 +107,11 @@ class Run:
         self.current = current
 
     def stage(self, name: str) -> None:
-        """Enter stage `name` (the earlier ones are done); `current` counts within it from 0."""
+        """Enter stage `name` (the earlier ones are done); `current` counts within it from 0, and the message of
+        the stage before is cleared."""
         if self._stages is not None and name not in self._stages:
             raise ValueError(f'{name!r} is not one of the declared stages {self._stages}')
-        self._stage, self.current = name, 0
+        self._stage, self.current, self._message = name, 0, None
         self.check()
 
     def message(self, text: str) -> None:

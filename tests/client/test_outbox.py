@@ -91,3 +91,9 @@ def test_paused_is_told_once():
     assert batch.update == {'paused': True}
     box.sent(batch)
     assert box.take({}) is None
+
+
+def test_entering_a_stage_tells_the_message_again_since_the_app_clears_it_then():
+    box = Outbox()
+    box.sent(box.take({'stage': 'download', 'message': 'fetching'}))
+    assert box.take({'stage': 'unpack', 'message': 'fetching'}).update == {'stage': 'unpack', 'message': 'fetching'}
