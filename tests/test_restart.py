@@ -156,7 +156,6 @@ def check_each_item_done_once_but_the_one_in_flight(items: list[int]) -> int | N
     return twice[0]
 
 
-@pytest.mark.databases
 def test_killed_plugin_jobs_go_on_from_their_checkpoints(app_process, tmp_path):
     plugins = tmp_path / 'data' / 'plugins'
     plugins.mkdir(parents=True)

@@ -12,8 +12,8 @@ from progress_app.errors import IllegalTransition, InvalidParams, KindNotFound
 from progress_app.runtime.engine.recovery import job_from_row
 from tests.helpers import fresh_repository, stored_job, wait_until
 
-pytestmark = pytest.mark.databases
-
+# The tests of what is stored run on SQLite and PostgreSQL (the `database` fixture).
+ON_BOTH = pytest.mark.databases
 SLOW = {'items': 400, 'item_seconds': 0.01}
 
 
@@ -21,6 +21,7 @@ def event_types(service, job_id: int) -> list[str]:
     return [e['type'] for e in service.events(job_id)]
 
 
+@ON_BOTH
 def test_demo_job_runs_to_completion_with_history(service):
     job = service.submit('demo', {'items': 20, 'item_seconds': 0})
     assert job['status'] in ('queued', 'running')  # a free worker may take it before submit's snapshot
@@ -37,6 +38,7 @@ def test_demo_job_runs_to_completion_with_history(service):
     assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
 
 
+@ON_BOTH
 def test_stage_times_are_stored_with_the_job(service):
     """A finished job read back from the database (after a restart, or once the engine no longer keeps it in
     memory) still says when each stage started and ended."""
@@ -48,6 +50,7 @@ def test_stage_times_are_stored_with_the_job(service):
     assert all(started and finished and started <= finished for started, finished in times)
 
 
+@ON_BOTH
 def test_state_is_durable_before_it_is_reported(service):
     job = service.submit('demo', {'items': 5, 'item_seconds': 0})
     service.wait(job['id'], ['completed'], timeout=10)
@@ -110,6 +113,7 @@ def test_pause_stops_progress_quickly_and_resume_continues(service):
     assert types.count('paused') == 1 and types.count('resumed') == 1
 
 
+@ON_BOTH
 def test_cancel_running_job(service):
     job = service.submit('demo', SLOW)
     live = service.job(job['id'])
@@ -121,6 +125,7 @@ def test_cancel_running_job(service):
         service.pause(job['id'])
 
 
+@ON_BOTH
 def test_cancel_paused_job(service):
     job = service.submit('demo', SLOW)
     live = service.job(job['id'])
@@ -130,6 +135,7 @@ def test_cancel_paused_job(service):
     assert not live.in_worker
 
 
+@ON_BOTH
 def test_queued_job_can_be_paused_resumed_and_cancelled(make_service):
     service = make_service(workers=1)
     blocker = service.submit('demo', SLOW)
@@ -142,6 +148,7 @@ def test_queued_job_can_be_paused_resumed_and_cancelled(make_service):
     assert service.get(waiting['id'])['status'] == 'cancelled'
 
 
+@ON_BOTH
 def test_failure_records_error_stage_and_traceback_then_retry_resumes(service):
     job = service.submit('demo', {'items': 30, 'item_seconds': 0, 'fail_at_item': 12})
     failed = service.wait(job['id'], ['failed'], timeout=10)
@@ -174,6 +181,7 @@ def test_completed_job_cannot_be_retried_or_cancelled(service):
         service.cancel(job['id'])
 
 
+@ON_BOTH
 def test_remove_deletes_row_events_log_and_outputs(service):
     job = service.submit('command', {'command': [sys.executable, '-c', 'import time; print("working", flush=True); '
                                                 'time.sleep(60)']})
@@ -221,6 +229,7 @@ def test_bad_input_is_rejected_and_nothing_is_stored(service, kind, params, expe
     assert service.stats()['queued'] == 0
 
 
+@ON_BOTH
 def test_graceful_stop_interrupts_and_next_start_resumes(make_service, tmp_path):
     data = tmp_path / 'shared'
     first = make_service(data_dir=data)
@@ -239,6 +248,7 @@ def test_graceful_stop_interrupts_and_next_start_resumes(make_service, tmp_path)
     assert 'resuming from checkpoint' in second.log(job['id'])[0]
 
 
+@ON_BOTH
 def test_paused_job_stays_paused_across_restart(make_service, tmp_path):
     data = tmp_path / 'shared'
     first = make_service(data_dir=data)
@@ -253,6 +263,7 @@ def test_paused_job_stays_paused_across_restart(make_service, tmp_path):
     assert second.wait(job['id'], ['completed'], timeout=20)['attempts'] == 2
 
 
+@ON_BOTH
 def test_retention_purges_old_finished_jobs(service):
     old = service.submit('demo', {'items': 1, 'item_seconds': 0})
     service.wait(old['id'], ['completed'])
@@ -284,6 +295,7 @@ def test_a_job_that_writes_nothing_leaves_no_log_file(service, request):
     assert service.log(loud['id'])[0] == '[progress-app] attempt 1 started\nhello\n[progress-app] completed\n'
 
 
+@ON_BOTH
 def test_running_first_lists_the_jobs_holding_a_worker_on_top_across_pages(make_service):
     service = make_service(workers=2)
     done = [service.submit('demo', {'items': 1, 'item_seconds': 0}) for _ in range(3)]
@@ -309,6 +321,7 @@ def test_running_first_lists_the_jobs_holding_a_worker_on_top_across_pages(make_
         service.cancel(job['id'])
 
 
+@ON_BOTH
 def test_search_finds_a_name_or_an_error_whatever_its_case(service):
     """PostgreSQL's LIKE minds the case where SQLite's does not: 'nightly' must find 'Nightly' on both (SQLite
     folds the case of ASCII letters only, so 'RÉSUMÉ' would find 'Résumé' on PostgreSQL alone)."""

@@ -9,13 +9,12 @@ import pytest
 
 from tests.helpers import stored_job, wait_until
 
-pytestmark = pytest.mark.databases
-
 
 def stored(service, job_id: int) -> dict:
     return stored_job(service.config.db_url, job_id)
 
 
+@pytest.mark.databases
 def test_checkpoints_reach_the_database_within_tens_of_milliseconds(service):
     job = service.submit('demo', {'items': 400, 'item_seconds': 0.01})
     live = service.job(job['id'])
@@ -28,6 +27,7 @@ def test_checkpoints_reach_the_database_within_tens_of_milliseconds(service):
     service.cancel(job['id'])
 
 
+@pytest.mark.databases
 def test_a_stale_snapshot_never_overwrites_a_finished_row(service):
     job = service.submit('demo', {'items': 50, 'item_seconds': 0.005})
     live = service.job(job['id'])
