@@ -6,7 +6,8 @@
 `run` runs CMD as an external run in the app: its output is echoed and read for progress by the same parsers as
 the `command` kind (curl, wget, rsync, git, tqdm and rich bars, JSON lines, NN%, N/M, or your regex); a pause in
 the app stops CMD's process group (SIGSTOP) until it is resumed, a cancel or Ctrl-C terminates it. The exit status
-is CMD's (the job completes on 0 and fails with the code otherwise; 130 when cancelled).
+is CMD's (the job completes on 0 and fails with the code otherwise; 130 when cancelled: in the app, by Ctrl-C or
+by SIGTERM).
 """
 
 from __future__ import annotations
@@ -111,6 +112,7 @@ def run_command(args: argparse.Namespace) -> int:
     pattern = re.compile(args.progress_regex) if args.progress_regex else None
     line = shlex.join(argv)
     name = args.name or (line if len(line) <= NAME_CHARS else line[:NAME_CHARS - 1] + '…')
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops CMD and cancels the job, as Ctrl-C does
     try:
         with Run(name, resume_key=args.resume_key, url=args.url, token=args.token, command=line) as run:
             try:
@@ -161,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 parser().error(f'--progress-regex is not a valid regular expression: {exc}')
         return run_command(args)
     return 2
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
 
 
 def _is_terminal(stream: TextIO) -> bool:

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.client.helpers import job_named
 from tests.helpers import free_port, wait_until
@@ -136,14 +137,15 @@ def test_git_clone_of_a_local_repository(app_process, progress_app, tmp_path):
     assert (tmp_path / 'clone' / 'f0.bin').exists()
 
 
-def test_ctrl_c_cancels_the_job_and_ends_the_command(app_process, progress_app, tmp_path):
+@pytest.mark.parametrize('stop', [signal.SIGINT, signal.SIGTERM], ids=['ctrl-c', 'kill'])
+def test_ctrl_c_or_kill_cancels_the_job_and_ends_the_command(app_process, progress_app, tmp_path, stop):
     app = app_process()
     pid_file = tmp_path / 'pid'
     proc = progress_app('run', '--name', 'interrupted', '--', 'sh', '-c', f'echo $$ > {pid_file}; sleep 60',
                         url=app.url)
     job = job_named(app, 'interrupted')
     pid = int(wait_until(lambda: pid_file.exists() and pid_file.read_text().strip(), 20))
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(stop)
     proc.communicate(timeout=15)
     assert proc.returncode == 130
     assert finished(app, job['id'])['status'] == 'cancelled'
