@@ -76,7 +76,7 @@ class tqdm(std_tqdm):  # named as the class it replaces
         super().__exit__(kind, error, tb)
 
     def close(self) -> None:
-        if self.disable:  # closed already (tqdm marks a closed bar disabled)
+        if getattr(self, 'disable', True):  # closed already (tqdm marks a closed bar disabled), or never made
             return
         # Closed while an exception is on its way (tqdm's loop closes the bar in a `finally`), the job's end is
         # decided a moment later: failed if the script dies of it, completed if it was a `break` or handled.
