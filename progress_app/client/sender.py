@@ -107,15 +107,15 @@ class Sender(threading.Thread):
     def _start(self, channel: Channel) -> bool:
         try:
             answer = channel.link.call('/api/runs', channel.start)
-        finally:
+            self.down = False
+            if answer.status in (200, 201) and isinstance(answer.data, dict):
+                channel.job = answer.data
+                channel.outbox.forget_progress()
+                return True
+            self._refused(channel, answer, 'start the run')
+            return False
+        finally:  # answered or not: a Run waiting for its resume_state reads the job (or None) after this
             channel.tried.set()
-        self.down = False
-        if answer.status in (200, 201) and isinstance(answer.data, dict):
-            channel.job = answer.data
-            channel.outbox.forget_progress()
-            return True
-        self._refused(channel, answer, 'start the run')
-        return False
 
     def _report(self, channel: Channel, now: float) -> None:
         if channel.ended_early_at is not None and now - channel.ended_early_at >= EARLY_END_GRACE_SECONDS:
