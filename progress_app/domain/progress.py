@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from progress_app.domain import speed as speed_reading
+
 DEFAULT_STAGE = 'run'
 SMOOTHING = 0.3
 MIN_SECONDS_FOR_ETA = 1.0
@@ -239,6 +241,7 @@ class Meter:
         self._run_started: float | None = None
         self._run_seconds = 0.0  # active seconds of this run
         self.speed: float | None = None
+        self.per_unit = False  # the speed reads as seconds per unit (domain/speed.py)
         self.eta: float | None = None
 
     @property
@@ -269,10 +272,12 @@ class Meter:
             self._unit_key = (stage_index, unit)
             self._units = Rate(self._smoothing)
             self._units.restart(now, current)
+            self.per_unit = False
         else:
             self._units.sample(now, current)
         self._overall.sample(now, fraction)
         self.speed = self._units.at(now)
+        self.per_unit = speed_reading.per_unit(self.speed, self.per_unit)
         run_seconds = self._run_seconds + (now - self._run_started)
         remaining = eta(fraction, self._overall.at(now), run_seconds)
         # count down between increases: a job that advances every 2 s should not show a frozen ETA for 2 s

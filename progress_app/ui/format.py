@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from progress_app.domain.duration import duration
 
-__all__ = ['count', 'duration', 'eta', 'number', 'size', 'speed']
+__all__ = ['count', 'duration', 'eta', 'job_speed', 'number', 'size', 'speed']
 
 BYTE_UNITS = ('B', 'KB', 'MB', 'GB', 'TB', 'PB')
 
@@ -36,17 +37,25 @@ def number(n: float) -> str:
     return f'{n:,.1f}' if abs(n) >= 10 else f'{n:,.2f}'
 
 
-def speed(rate: float | None, unit: str) -> str:
-    """'1.2 MB/s', '12.3 files/s', '4.0 s/frame' (slow work reads better as seconds per unit)."""
+def speed(rate: float | None, unit: str, per_unit: bool | None = None) -> str:
+    """'1.2 MB/s', '12.3 files/s', '4.0 s/frame' (slow work reads better as seconds per unit: `per_unit`, as the
+    job's meter decided it, else below 1/s), '1.68× realtime' for media time (unit 'seconds')."""
     if rate is None or rate <= 0 or not math.isfinite(rate):
         return '—'
     if unit == 'bytes':
         return f'{size(rate)}/s'
     if unit == '%':
         return f'{rate:.1f} %/s'
-    if rate < 1:
+    if unit == 'seconds':  # seconds of media (or of anything timed) per second of work
+        return f'{rate:.2f}× realtime'
+    if rate < 1 if per_unit is None else per_unit:
         return f'{1 / rate:.1f} s/{_singular(unit)}'
-    return f'{number(round(rate, 1))} {unit}/s'
+    return f'{number(round(rate, 2 if rate < 10 else 1))} {unit}/s'
+
+
+def job_speed(job: dict[str, Any]) -> str:
+    """A job's speed as every page writes it, from its snapshot."""
+    return speed(job['speed'], job['unit'], job.get('speed_per_unit'))
 
 
 def count(current: float, total: float | None, unit: str) -> str:

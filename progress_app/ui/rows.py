@@ -50,7 +50,7 @@ def stage_text(job: dict[str, Any]) -> str:
 def timing_text(job: dict[str, Any]) -> str:
     status = job['status']
     if status == 'running':
-        parts = [fmt.speed(job['speed'], job['unit']), fmt.eta(job['eta_seconds'])]
+        parts = [fmt.job_speed(job), fmt.eta(job['eta_seconds'])]
         return ' · '.join(p for p in parts if p != '—') or ('starting…' if job['elapsed_seconds'] < 2 else '')
     if status == 'queued':
         return f"#{job['queue_position']} in queue" if job.get('queue_position') else 'waiting'

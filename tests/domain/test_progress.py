@@ -7,6 +7,7 @@ import random
 
 import pytest
 
+from progress_app.domain import speed
 from progress_app.domain.progress import (
     DEFAULT_STAGE,
     MIN_SECONDS_FOR_ETA,
@@ -573,6 +574,33 @@ def test_a_stage_change_resets_the_speed_meter() -> None:
     assert sim.meter.speed is None  # no carry-over of bytes/s into files/s
     sim.step()
     assert sim.meter.speed == pytest.approx(2)
+
+
+@pytest.mark.parametrize('start_rate', [1.3, 0.7])
+def test_a_speed_hovering_around_one_per_second_keeps_one_reading(start_rate: float) -> None:
+    """'1.10 images/s' and '1.0 s/image' in turns is one speed written two ways: the reading changes only once
+    the speed has clearly moved (domain/speed.py)."""
+    sim = Sim(total=10_000, rate=start_rate)
+    sim.run(10)
+    first = sim.meter.per_unit
+    assert first is (start_rate < 1)
+    readings = set()
+    for rate in (0.9, 1.1, 0.95, 1.15, 0.85, 1.2) * 3:
+        sim.rate = rate
+        sim.run(2)
+        readings.add(sim.meter.per_unit)
+    assert readings == {first}
+    sim.rate = 3.0 if first else 0.3
+    sim.run(10)
+    assert sim.meter.per_unit is not first
+
+
+@pytest.mark.parametrize(('rate', 'before', 'after'), [
+    (0.79, False, True), (0.81, False, False), (1.2, True, True), (1.3, True, False), (None, True, True),
+    (0.0, False, False),
+])
+def test_when_a_speed_reads_per_unit(rate, before, after) -> None:
+    assert speed.per_unit(rate, before) is after
 
 
 def test_a_unit_change_within_a_stage_resets_the_speed_meter() -> None:

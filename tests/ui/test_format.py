@@ -11,9 +11,17 @@ from progress_app.ui import rows
 @pytest.mark.parametrize(('rate', 'unit', 'text'), [
     (1_234_567, 'bytes', '1.2 MB/s'), (12.34, 'files', '12.3 files/s'), (0.25, 'frames', '4.0 s/frame'),
     (None, 'items', '—'), (0, 'items', '—'), (2.5, '%', '2.5 %/s'), (1500, 'items', '1,500 items/s'),
+    (1.9, 'seconds', '1.90× realtime'), (0.62, 'seconds', '0.62× realtime'),
 ])
 def test_speed(rate, unit, text):
     assert fmt.speed(rate, unit) == text
+
+
+def test_a_job_speed_reads_as_its_meter_decided_around_one_per_second():
+    job = {'speed': 0.95, 'unit': 'images'}
+    assert fmt.job_speed(job | {'speed_per_unit': False}) == '0.95 images/s'
+    assert fmt.job_speed(job | {'speed_per_unit': True}) == '1.1 s/image'
+    assert fmt.job_speed(job | {'speed': 1.1, 'speed_per_unit': True}) == '0.9 s/image'
 
 
 @pytest.mark.parametrize(('current', 'total', 'unit', 'text'), [

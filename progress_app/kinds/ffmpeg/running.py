@@ -87,10 +87,9 @@ def _timestamp(text: str | None) -> float | None:
 
 
 def describe_progress(update: EncodeProgress, duration: float | None) -> str:
-    """'2.35× realtime · 240 fps · 0:12.00 of 1:30.00'."""
+    """'240 fps · 0:12.00 of 1:30.00'. Not ffmpeg's speed: the job's speed is the app's measure (× realtime),
+    shown beside the message, and one speed is enough."""
     parts = []
-    if update.speed:
-        parts.append(f'{update.speed:.2f}× realtime')
     if update.fps:
         parts.append(f'{update.fps:.0f} fps')
     parts.append(clock(update.out_seconds) + (f' of {clock(duration)}' if duration else ''))
@@ -119,8 +118,9 @@ def encode(ctx: JobContext, args: Sequence[str], duration: float | None = None, 
     child process, and return how it went. Raises EncodeFailed (quoting ffmpeg's errors) or JobCancelled.
 
     ffmpeg's stderr goes to the job log. By default progress is reported into the current stage: `current`/
-    `total` in seconds of media (`duration` from `probe`; None: unknown), and the message shows ×realtime speed
-    and fps. Pass `on_progress` to handle the reports yourself instead (e.g. a batch counting files and bytes).
+    `total` in seconds of media (`duration` from `probe`; None: unknown; the app shows their rate as × realtime),
+    and the message shows fps and the media time. Pass `on_progress` to handle the reports yourself instead (e.g.
+    a batch counting files and bytes).
     Pause stops ffmpeg (SIGSTOP); cancel kills it. Either way the partial output is removed.
     """
     output = Path(args[-1])

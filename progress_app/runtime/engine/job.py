@@ -120,7 +120,7 @@ class Job:
             'priority': self.priority, 'params': self.params, 'progress': self.percent,
             'stage': p.stage, 'stage_index': p.index, 'stages': stages, 'message': p.message,
             'current': p.current, 'total': p.total, 'unit': p.unit,
-            'speed': self.meter.speed if running else None,
+            'speed': self.meter.speed if running else None, 'speed_per_unit': self.meter.per_unit,
             'eta_seconds': (None if self.meter.eta is None else round(self.meter.eta, 1))
             if self.status in (Status.RUNNING, Status.PAUSED) else None,
             'elapsed_seconds': round(self.meter.elapsed(now), 3),

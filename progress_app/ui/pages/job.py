@@ -150,7 +150,7 @@ class JobPage:
             snap['elapsed_seconds'])
         self.message.text = snap['message'] or ('' if status != 'failed' else snap['error'] or '')
         self.facts['Done'].text = fmt.count(snap['current'], snap['total'], snap['unit'])
-        self.facts['Speed'].text = fmt.speed(snap['speed'], snap['unit'])
+        self.facts['Speed'].text = fmt.job_speed(snap)
         self.facts['Left'].text = fmt.eta(snap['eta_seconds']) if status == 'running' else '—'
         self.facts['Elapsed'].text = fmt.duration(snap['elapsed_seconds'])
         self.facts['Attempts'].text = str(snap['attempts'])
