@@ -82,7 +82,7 @@ def test_snippets_use_the_apps_address_and_a_token_only_with_a_password():
 
 
 def test_a_reattached_run_says_from_where_in_its_history():
-    from progress_app.ui.pages.job import event_detail
+    from progress_app.ui.components.event_history import event_detail
 
     assert event_detail({'type': 'reattached', 'data': {'host': 'build-box', 'pid': 4242, 'attempt': 2}}) == \
         'on build-box, pid 4242, attempt: 2'

@@ -8,8 +8,9 @@ import time
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
+from progress_app.ui.components.event_history import event_detail
 from progress_app.ui.components.params_form import applicable
-from progress_app.ui.pages.job import event_detail, thinned
+from progress_app.ui.pages.job import thinned
 from tests.helpers import until
 
 

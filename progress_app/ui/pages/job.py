@@ -11,7 +11,7 @@ import time
 from functools import partial
 from typing import Any
 
-from nicegui import run, ui
+from nicegui import ui
 
 from progress_app.domain.status import FINISHED_NAMES
 from progress_app.errors import NotFound
@@ -20,6 +20,7 @@ from progress_app.runtime.service import JobService
 from progress_app.ui import external, rows
 from progress_app.ui import format as fmt
 from progress_app.ui.components import job_actions
+from progress_app.ui.components.event_history import EventHistory
 from progress_app.ui.components.external_run import ExternalRunCard
 from progress_app.ui.components.log_view import LogView
 from progress_app.ui.components.params_form import applicable
@@ -28,42 +29,6 @@ from progress_app.ui.theme import STATUS_COLORS, frame
 
 REFRESH_SECONDS = 0.2
 CHART_POINTS = 600  # the progress line is thinned to this many points
-EVENT_COLUMNS = [
-    {'name': 'seq', 'label': '#', 'field': 'seq', 'align': 'right'},
-    {'name': 'at', 'label': 'Time', 'field': 'at', 'align': 'left'},
-    {'name': 'type', 'label': 'Event', 'field': 'type', 'align': 'left'},
-    {'name': 'detail', 'label': 'Detail', 'field': 'detail', 'align': 'left'},
-]
-
-
-def event_detail(event: dict[str, Any]) -> str:
-    data = event['data']
-    if event['type'] == 'stage':
-        return f"{data.get('stage')} {data.get('state')}"
-    if event['type'] == 'progress':
-        return f"{data.get('progress', 0):.1f} % · {data.get('message') or ''}".rstrip(' ·')
-    if event['type'] in ('failed', 'cancelled'):
-        return data.get('error') or ''
-    if event['type'] == 'started':
-        return f"attempt {data.get('attempt')}" + (', resuming from checkpoint' if data.get('resuming') else '')
-    if event['type'] == 'interrupted':
-        return f"{data.get('reason')} at {data.get('progress', 0):.1f} %"
-    return ', '.join(text for k, v in data.items() if k != 'params' and (text := detail_field(k, v)))[:200]
-
-
-def detail_field(key: str, value: Any) -> str:
-    """One field of an event's data in words: 'runs at 2026-12-02 01:31', not 'run_at: 1796175098.0'."""
-    if key == 'run_at' and isinstance(value, int | float):
-        return 'runs at ' + time.strftime('%Y-%m-%d %H:%M', time.localtime(value))
-    if key in ('late_seconds', 'after_seconds') and isinstance(value, int | float):
-        return f"{fmt.duration(value)} {'late' if key == 'late_seconds' else 'without a report'}"
-    if key in ('host', 'pid'):  # an external run's script: 'on build-box, pid 4242'
-        return '' if value is None else f"{'on' if key == 'host' else 'pid'} {value}"
-    if key == 'after':
-        return f'after job #{value}'
-    if key == 'reason':
-        return str(value)
-    return f"{key.replace('_', ' ')}: {value}"
 
 
 class JobPage:
@@ -119,16 +84,10 @@ class JobPage:
         with ui.card().classes('w-full'):
             LogView(self.service, self.job_id, on_gone=self._gone)
         with ui.card().classes('w-full'):
-            with ui.row().classes('w-full items-center'):
-                ui.label('History').classes('text-lg font-medium')
-                ui.space()
-                self.show_progress = ui.switch('Progress events', on_change=lambda _: self._reload_events()).props(
-                    'dense')
-            self.events = ui.table(columns=EVENT_COLUMNS, rows=[], row_key='seq').classes('w-full').props(
-                'flat dense :rows-per-page-options="[15, 50, 0]"')
+            self.history = EventHistory(self.service, self.job_id)
         self._load_points()
         self.refresh()
-        self.timers = [ui.timer(REFRESH_SECONDS, self.refresh), ui.timer(1.0, self._tick_chart)]
+        self.timers = [ui.timer(REFRESH_SECONDS, self.refresh), ui.timer(1.0, self._tick_chart), self.history.timer]
 
     @staticmethod
     def _fact(name: str) -> ui.label:
@@ -193,7 +152,7 @@ class JobPage:
             if snap['status'] == 'completed' and snap['has_output']:
                 ui.button('Download result', icon='download', on_click=lambda: self._act('download')).props(
                     'unelevated no-caps color=green-7')
-        self._reload_events()
+        self.history.load_soon()
 
     def _gone(self) -> None:
         """The job was removed (from another tab, a script): say so, rather than go on showing its last state with
@@ -214,20 +173,6 @@ class JobPage:
     async def _act(self, action: str) -> None:
         if await job_actions.perform(self.service, self.job_id, action) and action == 'remove':
             ui.navigate.to('/')
-
-    def _reload_events(self) -> None:
-        ui.timer(0, self._load_events, once=True)
-
-    async def _load_events(self) -> None:
-        try:
-            events = await run.io_bound(self.service.events, self.job_id)
-        except NotFound:
-            return
-        if events is None:
-            return
-        shown = [e for e in events if self.show_progress.value or e['type'] != 'progress']
-        self.events.rows = [{'seq': e['seq'], 'at': time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(e['at'])),
-                             'type': e['type'], 'detail': event_detail(e)} for e in reversed(shown)]
 
     def _chart_options(self) -> dict[str, Any]:
         return {

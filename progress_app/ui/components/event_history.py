@@ -1,0 +1,91 @@
+"""A job's History card: its events in words, newest first, followed as they are stored (a Retry's new attempt
+appears without a reload; the recorder writes events a moment after they happen, so the card asks for the ones
+after the last it has rather than reading once when the status changes)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from nicegui import run, ui
+
+from progress_app.errors import NotFound
+from progress_app.runtime.service import JobService
+from progress_app.ui import format as fmt
+
+POLL_SECONDS = 1.0
+COLUMNS = [
+    {'name': 'seq', 'label': '#', 'field': 'seq', 'align': 'right'},
+    {'name': 'at', 'label': 'Time', 'field': 'at', 'align': 'left'},
+    {'name': 'type', 'label': 'Event', 'field': 'type', 'align': 'left'},
+    {'name': 'detail', 'label': 'Detail', 'field': 'detail', 'align': 'left'},
+]
+
+
+def event_detail(event: dict[str, Any]) -> str:
+    data = event['data']
+    if event['type'] == 'stage':
+        return f"{data.get('stage')} {data.get('state')}"
+    if event['type'] == 'progress':
+        return f"{data.get('progress', 0):.1f} % · {data.get('message') or ''}".rstrip(' ·')
+    if event['type'] in ('failed', 'cancelled'):
+        return data.get('error') or ''
+    if event['type'] == 'started':
+        return f"attempt {data.get('attempt')}" + (', resuming from checkpoint' if data.get('resuming') else '')
+    if event['type'] == 'interrupted':
+        return f"{data.get('reason')} at {data.get('progress', 0):.1f} %"
+    return ', '.join(text for k, v in data.items() if k != 'params' and (text := detail_field(k, v)))[:200]
+
+
+def detail_field(key: str, value: Any) -> str:
+    """One field of an event's data in words: 'runs at 2026-12-02 01:31', not 'run_at: 1796175098.0'."""
+    if key == 'run_at' and isinstance(value, int | float):
+        return 'runs at ' + time.strftime('%Y-%m-%d %H:%M', time.localtime(value))
+    if key in ('late_seconds', 'after_seconds') and isinstance(value, int | float):
+        return f"{fmt.duration(value)} {'late' if key == 'late_seconds' else 'without a report'}"
+    if key in ('host', 'pid'):  # an external run's script: 'on build-box, pid 4242'
+        return '' if value is None else f"{'on' if key == 'host' else 'pid'} {value}"
+    if key == 'after':
+        return f'after job #{value}'
+    if key == 'reason':
+        return str(value)
+    return f"{key.replace('_', ' ')}: {value}"
+
+
+class EventHistory:
+    def __init__(self, service: JobService, job_id: int) -> None:
+        self.service = service
+        self.job_id = job_id
+        self.events: list[dict[str, Any]] = []
+        self.loading = False
+        with ui.row().classes('w-full items-center'):
+            ui.label('History').classes('text-lg font-medium')
+            ui.space()
+            self.show_progress = ui.switch('Progress events', on_change=self._show).props('dense')
+        self.table = ui.table(columns=COLUMNS, rows=[], row_key='seq').classes('w-full').props(
+            'flat dense :rows-per-page-options="[15, 50, 0]"')
+        self.timer = ui.timer(POLL_SECONDS, self.load)
+
+    def load_soon(self) -> None:
+        """Ask for new events now (the status changed), not at the next poll."""
+        ui.timer(0, self.load, once=True)
+
+    async def load(self) -> None:
+        if self.loading:
+            return
+        self.loading = True
+        try:
+            since = self.events[-1]['seq'] if self.events else 0
+            new = await run.io_bound(self.service.events, self.job_id, since)
+        except NotFound:
+            return
+        finally:
+            self.loading = False
+        if new:
+            self.events.extend(new)
+            self._show()
+
+    def _show(self) -> None:
+        shown = [e for e in self.events if self.show_progress.value or e['type'] != 'progress']
+        self.table.rows = [{'seq': e['seq'], 'at': time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(e['at'])),
+                            'type': e['type'], 'detail': event_detail(e)} for e in reversed(shown)]
