@@ -19,6 +19,10 @@
     └── JobStopped                    raised inside a job by ctx.check(); not an Exception on purpose,
         ├── JobCancelled              so that a job's own `except Exception:` cannot swallow a cancel
         └── JobInterrupted            the app is shutting down; the job resumes on the next start
+
+    ValueError
+    └── ParamsRule                    a rule over several params, raised in a params model's model_validator;
+                                      InvalidParams puts it at each field it names
 """
 
 from __future__ import annotations
@@ -92,8 +96,23 @@ class InvalidParams(ProgressAppError):
                         message: Callable[[ErrorDetails], str] | None = None) -> InvalidParams:
         """Pydantic's errors, each at `prefix` + its own path, with pydantic's 'Value error, ' taken off the
         message (or the message `message(error)` gives)."""
-        return cls([cls.problem([*prefix, *e['loc']], message(e) if message else e['msg'].removeprefix('Value error, '),
-                                e['type']) for e in exc.errors()])
+        problems = []
+        for e in exc.errors():
+            text = message(e) if message else e['msg'].removeprefix('Value error, ')
+            rule = (e.get('ctx') or {}).get('error')
+            fields = rule.fields if isinstance(rule, ParamsRule) and rule.fields else [None]
+            problems += [cls.problem([*prefix, *e['loc'], *([f] if f else [])], text, e['type']) for f in fields]
+        return cls(problems)
+
+
+class ParamsRule(ValueError):
+    """A rule over several params, broken: `raise ParamsRule('Resizing needs a width, a height or both', 'width',
+    'height')` in a params model's `model_validator`. Pydantic would put it at the model as a whole (the form could
+    only show it apart, below the fields); InvalidParams puts it at each of `fields`, where the user can fix it."""
+
+    def __init__(self, message: str, *fields: str) -> None:
+        super().__init__(message)
+        self.fields = fields
 
 
 class IllegalTransition(ProgressAppError):

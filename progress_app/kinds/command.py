@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from progress_app.errors import JobFailed
+from progress_app.errors import JobFailed, ParamsRule
 from progress_app.kinds.output_progress import OutputReader, child_env, feed
 from progress_app.kinds.paths import PathParam
 from progress_app.kinds.registry import job_kind
@@ -92,9 +92,16 @@ class CommandParams(BaseModel):
 
     @model_validator(mode='after')
     def _runnable(self) -> CommandParams:
+        try:
+            self._check_runnable()
+        except ValueError as exc:  # each is about the command line: the form shows it at that field
+            raise ParamsRule(str(exc), 'command') from None
+        return self
+
+    def _check_runnable(self) -> None:
         if self.shell:
             _check_shell_syntax(self.line())
-            return self
+            return
         program = self.argv()[0]
         base = Path(self.cwd).expanduser() if self.cwd else Path.cwd()
         if os.sep in program:  # relative to the working folder, as the child resolves it after chdir
@@ -104,7 +111,6 @@ class CommandParams(BaseModel):
             found = shutil.which(program, path=self.env.get('PATH', os.environ.get('PATH', os.defpath))) is not None
         if not found:
             raise ValueError(f"program '{program}' was not found (or is not executable)")
-        return self
 
     def argv(self) -> list[str]:
         """The program and its arguments (for a string: split like a shell would; raises ValueError)."""

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from progress_app.errors import ParamsRule
 from progress_app.kinds import ffmpeg
 from progress_app.kinds.batch.files import iter_files
 from progress_app.kinds.ffmpeg import Audio, Preset, VideoCodec
@@ -127,19 +128,21 @@ class BatchParams(BaseModel):
             operations = shown_only_for(field, 'operation')
             if field.default is None and getattr(self, name) is not None and operations \
                     and self.operation not in operations:
-                raise ValueError(f"{name} applies to the operation {' and '.join(operations)} only, "
-                                 f'not to {self.operation}')
+                raise ParamsRule(f"{name} applies to the operation {' and '.join(operations)} only, "
+                                 f'not to {self.operation}', name)
         if self.operation == 'image_resize':
             if self.width is None and self.height is None:
-                raise ValueError('image_resize needs a width, a height or both')
+                raise ParamsRule('Resizing needs a width, a height or both', 'width', 'height')
             if not self.keep_aspect and (self.width is None or self.height is None):
-                raise ValueError('image_resize without keep_aspect needs both width and height')
+                raise ParamsRule('Resizing without keeping the aspect needs both a width and a height',
+                                 *(name for name in ('width', 'height') if getattr(self, name) is None))
         if self.operation == 'image_watermark' and not (self.text or '').strip():
-            raise ValueError('image_watermark needs a text')
+            raise ParamsRule('A watermark needs a text', 'text')
         if next(iter_files(Path(self.source), self.pattern, self.recursive), None) is None:
             where = 'in it or its subfolders' if self.recursive else 'directly in it (subfolders are not searched: ' \
                                                                      'set recursive)'
-            raise ValueError(f"no file matches the pattern '{self.pattern}' in the folder '{self.source}' ({where})")
+            raise ParamsRule(f"no file matches the pattern '{self.pattern}' in the folder '{self.source}' ({where})",
+                             'pattern')
         return self
 
 

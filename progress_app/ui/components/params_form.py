@@ -158,8 +158,9 @@ class ParamsForm:
             name = loc[1] if len(loc) > 1 and loc[0] == 'params' else None
             if name in by_name:
                 self._set_error(by_name[name].element, error['msg'])
-            else:
-                loose.append(f"{'.'.join(loc)}: {error['msg']}")
+            else:  # a rule over the whole form reads as a sentence, not as 'params: ...'
+                where = '.'.join(loc[1:] if loc[:1] == ['params'] else loc)
+                loose.append(f"{where}: {error['msg']}" if where else error['msg'])
         return loose
 
     @staticmethod
