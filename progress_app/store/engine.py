@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -33,14 +34,36 @@ def read_json(text: str) -> Any:
         return UnreadableJSON(text, str(exc))
 
 
+def write_json(value: Any) -> str:
+    """The text of a JSON column. NaN and ±Infinity, which Python writes but JSON has not (PostgreSQL refuses the
+    whole statement), are written as null, as JavaScript's JSON.stringify does."""
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError as exc:
+        if 'Circular' in str(exc):
+            raise
+        return json.dumps(_finite(value), allow_nan=False)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
 def create_db_engine(url: str) -> Engine:
     if url.startswith('sqlite'):
         # Worker threads, the writer thread and the event loop share a small pool of connections.
         engine = create_engine(url, connect_args={'check_same_thread': False, 'timeout': 30},
-                               pool_size=8, max_overflow=32, json_deserializer=read_json)
+                               pool_size=8, max_overflow=32, json_serializer=write_json,
+                               json_deserializer=read_json)
         event.listen(engine, 'connect', _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, json_deserializer=read_json)
+    return create_engine(url, pool_pre_ping=True, json_serializer=write_json, json_deserializer=read_json)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -4,13 +4,12 @@
 same statements — a job row, its updates, its events — on the sqlite3 connection underneath, with SQL that
 SQLAlchemy compiled once per set of columns: executing a compiled Core statement costs ~40 µs of Python per call
 (execution context, parameter processing, events), the sqlite3 call ~5 µs. Both write identical rows (JSON
-columns as `json.dumps` text, as SQLAlchemy's JSON type does; column defaults from the table); the tests run
+columns as `write_json` text, as SQLAlchemy's JSON type does with it; column defaults from the table); the tests run
 the repository on both.
 """
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
@@ -19,6 +18,7 @@ from sqlalchemy import JSON, Connection, Dialect, bindparam, insert, or_, select
 from sqlalchemy.sql import ClauseElement
 
 from progress_app.domain.events import Event
+from progress_app.store.engine import write_json
 from progress_app.store.tables import EVENT, JOB
 
 JSON_DEFAULTS = {'params': {}, 'options': {}, 'stages': [], 'stage_states': []}  # columns without a SQL default
@@ -114,7 +114,7 @@ class Prepared:
         out = []
         for name in self.names:
             value = values[name] if name in values else fixed[name]
-            out.append(json.dumps(value) if name in encode else value)
+            out.append(write_json(value) if name in encode else value)
         return out
 
 
@@ -152,7 +152,7 @@ class SqliteWrites:
         return self._raw.execute(prepared.sql, prepared.parameters(values)).lastrowid  # type: ignore[return-value]
 
     def insert_events(self, events: Sequence[Event]) -> None:
-        self._events += [(e.id, e.job_id, e.seq, e.at, e.type.value, json.dumps(e.data)) for e in events]
+        self._events += [(e.id, e.job_id, e.seq, e.at, e.type.value, write_json(e.data)) for e in events]
 
     def flush(self) -> None:
         if self._events:

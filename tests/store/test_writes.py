@@ -209,3 +209,18 @@ def test_closing_waits_for_a_batch_in_flight(tmp_path):
     assert closed.is_set()
     repo.save(job_id, {'message': 'reopened'})  # the next write opens a connection again
     assert repo.get_job(job_id)['message'] == 'reopened'
+
+
+@EVERY_PATH
+def test_nan_and_infinity_are_stored_as_null_on_every_path(repo_on, fast):
+    """Python writes NaN and Infinity into JSON, JSON has no such values and PostgreSQL refused the whole write (a
+    job returning {'ratio': nan} could not complete there): they are null, as JavaScript's JSON.stringify makes
+    them, on every database."""
+    repo = repo_on(fast)
+    job_id = repo.create_job({'name': 'j', 'kind': 'demo', 'status': 'running', 'created_at': 1.0},
+                             lambda i: [Events()(i, EventType.PROGRESS, speed=float('inf'))])
+    repo.save(job_id, {'result': {'ratio': float('nan'), 'sizes': [1.5, float('-inf')]},
+                       'checkpoint': {'state': float('nan')}})
+    row = repo.get_job(job_id)
+    assert row['result'] == {'ratio': None, 'sizes': [1.5, None]} and row['checkpoint'] == {'state': None}
+    assert repo.events(job_id)[0]['data'] == {'speed': None}
