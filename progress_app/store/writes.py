@@ -36,6 +36,15 @@ Update = tuple[int, dict[str, Any]]
 """A job id and the columns to set."""
 
 
+def without_nul(values: dict[str, Any]) -> dict[str, Any]:
+    """The values with NUL characters in text as U+FFFD: PostgreSQL's text columns refuse them (a tool's binary
+    output in a job's message failed the write of its row). JSON columns keep them, escaped. On every database,
+    so that both paths write the same rows."""
+    if not any(type(value) is str and '\x00' in value for value in values.values()):
+        return values
+    return {key: value.replace('\x00', '\ufffd') if type(value) is str else value for key, value in values.items()}
+
+
 def event_rows(events: Iterable[Event]) -> list[dict[str, Any]]:
     return [{'id': e.id, 'job_id': e.job_id, 'seq': e.seq, 'at': e.at, 'type': e.type.value, 'data': e.data}
             for e in events]
@@ -61,7 +70,7 @@ class CoreWrites:
 
     def insert_job(self, values: dict[str, Any]) -> int:
         """A new job row (`values` without the id); returns its id."""
-        return self.connection.execute(INSERT_JOB, JSON_DEFAULTS | values).inserted_primary_key[0]
+        return self.connection.execute(INSERT_JOB, JSON_DEFAULTS | without_nul(values)).inserted_primary_key[0]
 
     def insert_events(self, events: Sequence[Event]) -> None:
         self._events.extend(events)
@@ -76,7 +85,7 @@ class CoreWrites:
         statement = UPDATE_LIVE_JOB if live_only else UPDATE_JOB
         batches: dict[tuple[str, ...], list[dict[str, Any]]] = {}  # executemany needs the same columns
         for job_id, values in updates:
-            batches.setdefault(tuple(values), []).append({**values, 'job_id_': job_id})
+            batches.setdefault(tuple(values), []).append({**without_nul(values), 'job_id_': job_id})
         for rows in batches.values():
             self.connection.execute(statement, rows)
 
@@ -147,7 +156,7 @@ class SqliteWrites:
         self._events: list[tuple[Any, ...]] = []
 
     def insert_job(self, values: dict[str, Any]) -> int:
-        values = JSON_DEFAULTS | values
+        values = JSON_DEFAULTS | without_nul(values)
         prepared = self._sql.get(INSERT_JOB, tuple(values), self._sql.job_defaults)
         return self._raw.execute(prepared.sql, prepared.parameters(values)).lastrowid  # type: ignore[return-value]
 
@@ -163,7 +172,7 @@ class SqliteWrites:
         statement = UPDATE_LIVE_JOB if live_only else UPDATE_JOB
         for job_id, values in updates:
             prepared = self._sql.get(statement, (*values, 'job_id_'))
-            self._raw.execute(prepared.sql, prepared.parameters({**values, 'job_id_': job_id}))
+            self._raw.execute(prepared.sql, prepared.parameters({**without_nul(values), 'job_id_': job_id}))
 
     def existing(self, ids: Iterable[int]) -> set[int]:
         ids, found = list(ids), set()

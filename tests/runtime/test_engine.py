@@ -7,8 +7,10 @@ import time
 
 import pytest
 
+from progress_app import JobContext, job_kind
 from progress_app.domain.status import Status
 from progress_app.errors import IllegalTransition, InvalidParams, KindNotFound
+from progress_app.kinds.registry import registry
 from progress_app.runtime.engine.recovery import job_from_row
 from tests.helpers import fresh_repository, stored_job, wait_until
 
@@ -331,3 +333,26 @@ def test_search_finds_a_name_or_an_error_whatever_its_case(service):
         assert [j['id'] for j in service.list(search=text)['items']] == [job['id']], text
         assert [j['id'] for j in service.finished(search=text)['items']] == [job['id']], text
     assert service.list(search='100%_')['items'] == []  # % and _ are the user's characters, not wildcards
+
+
+@ON_BOTH
+def test_nul_characters_in_what_a_job_says_are_kept_as_replacement_characters(service):
+    """A tool's binary output can carry NUL characters, which PostgreSQL's text columns refuse (the write of the
+    job's final row failed: it stayed 'running' for ever): they are stored as U+FFFD on every database."""
+    name = f'says_nul_{time.monotonic_ns()}'
+
+    @job_kind(name)
+    def says_nul(ctx: JobContext) -> None:
+        ctx.message('before\x00after')
+        ctx.checkpoint({'at': 'x\x00y'})
+        raise ValueError('bad\x00value')
+
+    try:
+        job = service.submit(name)
+        service.wait(job['id'], ['failed'], timeout=10)
+        row = stored_job(service.config.db_url, job['id'])
+        assert row['status'] == 'failed' and row['message'] == 'before\ufffdafter'
+        assert row['error'] == 'ValueError: bad\ufffdvalue' and '\x00' not in row['traceback']
+        assert row['checkpoint']['state'] == {'at': 'x\x00y'}  # JSON keeps it
+    finally:
+        registry.remove(name)
