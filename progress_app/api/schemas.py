@@ -36,6 +36,9 @@ class StageOut(BaseModel):
     state: str
     started_at: str | None = None
     finished_at: str | None = None
+    seconds: float | None = Field(None, description='How long the job has run in this stage, summed over its '
+                                                    'attempts (pauses not counted)')
+    attempts: int | None = Field(None, description='How many attempts of the job ran in this stage')
 
 
 class ExternalOut(BaseModel):

@@ -8,6 +8,7 @@ import re
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
+from progress_app.ui import format as fmt
 from tests.helpers import until
 from tests.kinds.media import make_video
 from tests.ui.test_dashboard import rows_until
@@ -43,3 +44,19 @@ async def test_a_video_has_one_speed_in_times_realtime_on_its_page_and_the_dashb
 def labels(user: User) -> list[str]:
     with user.client:
         return [label.text for label in ElementFilter(kind=ui.label)]
+
+
+async def test_a_stage_time_is_its_running_time_summed_over_attempts_and_says_so(user: User, service):
+    """Not 'prepare · 0 ms' after a retry walked through it again at once: the first attempt's 0.25 s count."""
+    job = service.submit('demo', {'items': 10, 'item_seconds': 0.05, 'fail_at_item': 5}, name='retried')
+    service.wait(job['id'], ['failed'], timeout=10)
+    await user.open(f"/jobs/{job['id']}")
+    user.find(marker='action-retry').click()
+    await until(lambda: service.get(job['id'])['status'] == 'completed')
+    done = service.get(job['id'])
+    prepare, process, finish = done['stages']
+    assert prepare['seconds'] >= 0.25 and process['seconds'] >= 0.45 and finish['seconds'] >= 0.25
+    assert (prepare['attempts'], process['attempts'], finish['attempts']) == (2, 2, 1)
+    assert sum(s['seconds'] for s in done['stages']) <= done['elapsed_seconds'], 'never more than the job ran'
+    await user.should_see('of the work · ' + fmt.duration(prepare['seconds']) + ' over 2 attempts')
+    await user.should_see('of the work · ' + fmt.duration(finish['seconds']))

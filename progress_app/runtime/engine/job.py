@@ -16,6 +16,7 @@ from typing import Any
 
 from progress_app.domain.events import Event
 from progress_app.domain.progress import Meter, Progress, Stage, StageState
+from progress_app.domain.stage_time import StageClock
 from progress_app.domain.status import Status
 
 
@@ -57,8 +58,9 @@ class Job:
         self.track_positions: dict[str, int] = {}
         self.checkpoint_version = 0
         self.checkpoint_saved = 0  # the highest version known committed (by the recorder or by ctx.track())
-        self.stage_started: dict[int, float] = {}
+        self.stage_started: dict[int, float] = {}  # wall-clock times of the current attempt's stages
         self.stage_finished: dict[int, float] = {}
+        self.stage_clock = StageClock()  # running time of each stage, summed over attempts
 
         # Control: requests from other threads, read by ctx.check() in the job's thread.
         self.lock = threading.RLock()
@@ -108,9 +110,11 @@ class Job:
         now = time.monotonic() if now is None else now
         p = self.progress
         ended = self.finished_at if self.status.is_terminal else None  # a stage cut short ended with its job
+        clock = self.stage_clock
         stages = [{'name': s.name, 'weight': s.weight, 'state': p.stage_states[i].value,
                    'started_at': iso(self.stage_started.get(i)),
-                   'finished_at': iso(self.stage_finished.get(i, ended if i in self.stage_started else None))}
+                   'finished_at': iso(self.stage_finished.get(i, ended if i in self.stage_started else None)),
+                   'seconds': round(clock.running_seconds(i, now), 3), 'attempts': clock.attempts.get(i, 0)}
                   for i, s in enumerate(p.stages)]
         running = self.status is Status.RUNNING
         waiting = (round(max(time.time() - self.cancel_requested_at, 0.0), 1)
@@ -144,15 +148,16 @@ class Job:
 
     def progress_values(self, now: float | None = None) -> dict[str, Any]:
         """The columns of the job row that change while it runs."""
-        p = self.progress
+        p, clock = self.progress, self.stage_clock
+        now = time.monotonic() if now is None else now
         values = {} if not self.is_external else {'options': self.options}  # its last report's time is there
         return values | {
-            'stages': [[s.name, s.weight, self.stage_started.get(i), self.stage_finished.get(i)]
-                       for i, s in enumerate(p.stages)],
+            'stages': [[s.name, s.weight, self.stage_started.get(i), self.stage_finished.get(i),
+                        clock.running_seconds(i, now), clock.attempts.get(i, 0)] for i, s in enumerate(p.stages)],
             'stage_index': p.index,
             'stage_states': [s.value for s in p.stage_states], 'current': p.current, 'total': p.total,
             'unit': p.unit, 'message': p.message, 'progress': p.fraction(),
-            'elapsed': self.meter.elapsed(time.monotonic() if now is None else now),
+            'elapsed': self.meter.elapsed(now),
             'checkpoint': self.checkpoint_values(),
         }
 
@@ -167,12 +172,17 @@ class Job:
         for i, state in enumerate(row.get('stage_states') or []):
             if i < len(p.stage_states):
                 p.stage_states[i] = StageState(state)
+        seconds, attempts = {}, {}
         for i, (_name, _weight, *times) in enumerate(row.get('stages') or []):
-            started, finished = (*times, None, None)[:2]  # rows written before stage times were stored have none
+            # rows written before stage times (or running times) were stored have fewer fields
+            started, finished, ran, runs = (*times, None, None, None, None)[:4]
             if started is not None:
                 self.stage_started[i] = float(started)
             if finished is not None:
                 self.stage_finished[i] = float(finished)
+            if ran is not None:
+                seconds[i], attempts[i] = float(ran), int(runs or 0)
+        self.stage_clock = StageClock(seconds, attempts)
         p.index = min(row.get('stage_index', -1), len(p.stages) - 1)
         p.current = row.get('current') or 0.0
         p.total = row.get('total')

@@ -62,8 +62,10 @@ class Lifecycle:
             now = time.monotonic()
             if target is Status.RUNNING:
                 job.meter.start(now, job.progress.fraction(), job.progress.current)
+                self._stage_clock_runs(job, now)
             elif job.status is Status.RUNNING:
                 job.meter.pause(now)
+                job.stage_clock.leave(now)
             if target is Status.COMPLETED:
                 job.progress.finish_all()
                 job.meter.finish(now)
@@ -95,12 +97,23 @@ class Lifecycle:
                 progress.stage_states[i] = StageState.PENDING
         progress.enter(index)
         job.stage_started[index] = self._clock()
+        job.stage_clock.enter(index, time.monotonic())
         self._stage_event(job, 'started')
 
     def finish_stage(self, job: Job) -> None:
         job.progress.finish_stage()
         job.stage_finished[job.progress.index] = self._clock()
+        job.stage_clock.leave(time.monotonic())
         self._stage_event(job, 'done')
+
+    @staticmethod
+    def _stage_clock_runs(job: Job, now: float) -> None:
+        """The job (re)starts running: a new attempt unless it was only paused, in the stage it stopped in."""
+        if job.status is not Status.PAUSED:
+            job.stage_clock.new_attempt()
+        progress = job.progress
+        if progress.index >= 0 and progress.stage_states[progress.index] in (StageState.RUNNING, StageState.FAILED):
+            job.stage_clock.enter(progress.index, now)
 
     def _stage_event(self, job: Job, state: str) -> None:
         event = self.event(job, EventType.STAGE, stage=job.progress.stage, index=job.progress.index, state=state,
