@@ -18,6 +18,7 @@ from progress_app.errors import JobFailed, ParamsRule
 from progress_app.kinds.output_progress import OutputReader, child_env, feed
 from progress_app.kinds.paths import PathParam
 from progress_app.kinds.registry import job_kind
+from progress_app.kinds.titles import Titles
 
 if TYPE_CHECKING:
     from progress_app.runtime.engine.context import JobContext
@@ -44,7 +45,7 @@ class CommandParams(BaseModel):
     env: Annotated[dict[str, str], Field(title='Environment', description='Extra environment variables')] = {}
     progress_regex: Annotated[str | None, Field(description='Custom progress pattern with named groups '
                                                             "'percent', or 'current' and 'total'")] = None
-    on_interrupt: Annotated[Literal['rerun', 'fail'],
+    on_interrupt: Annotated[Literal['rerun', 'fail'], Titles({'rerun': 'Run again', 'fail': 'Fail'}),
                             Field(description='After the app was killed or restarted mid-run: run again, or fail')
                             ] = 'rerun'
 

@@ -12,13 +12,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from progress_app.kinds.titles import Titles
 
 if TYPE_CHECKING:
     from PIL import Image
 
-OutputFormat = Literal['same', 'jpeg', 'png', 'webp']
-Position = Literal['top-left', 'top-right', 'bottom-left', 'bottom-right', 'center']
+OutputFormat = Annotated[Literal['same', 'jpeg', 'png', 'webp'],
+                         Titles({'same': 'Same as the input', 'jpeg': 'JPEG', 'png': 'PNG', 'webp': 'WebP'})]
+Position = Annotated[Literal['top-left', 'top-right', 'bottom-left', 'bottom-right', 'center'],
+                     Titles({'top-left': 'Top left', 'top-right': 'Top right', 'bottom-left': 'Bottom left',
+                             'bottom-right': 'Bottom right', 'center': 'Centre'})]
 SUFFIXES = {'jpeg': '.jpg', 'png': '.png', 'webp': '.webp'}
 # Formats Pillow reads under another name than the one it writes them with (MPO: a phone's multi-picture JPEG).
 WRITE_AS = {'MPO': 'JPEG'}

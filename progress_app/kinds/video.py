@@ -24,6 +24,7 @@ from progress_app.kinds import ffmpeg
 from progress_app.kinds.ffmpeg import Audio, Position, Preset, VideoCodec
 from progress_app.kinds.paths import PathParam
 from progress_app.kinds.registry import job_kind, shown_when
+from progress_app.kinds.titles import Titles
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -49,8 +50,9 @@ class VideoParams(BaseModel):
     input: Annotated[str, Field(description='The video file to process'), PathParam('read')]
     output: Annotated[str | None, Field(description="Where to write the result (default: the job's output folder, "
                                                     'which is the download)'), PathParam('write')] = None
-    operation: Annotated[Literal['transcode', 'watermark'], Field(description='Transcode, or add a watermark')
-                         ] = 'transcode'
+    operation: Annotated[Literal['transcode', 'watermark'], Titles({'transcode': 'Transcode',
+                                                                     'watermark': 'Add a watermark'}),
+                         Field(description='Transcode, or add a watermark')] = 'transcode'
     codec: Annotated[VideoCodec, Field(description="Video codec of the output; 'copy' keeps the video as it is")
                      ] = 'h264'
     crf: Annotated[int | None, Field(title='Quality (CRF)', description='Lower is better and bigger (h264/h265 '

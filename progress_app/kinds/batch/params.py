@@ -20,8 +20,11 @@ from progress_app.kinds.ffmpeg import Audio, Preset, VideoCodec
 from progress_app.kinds.images import OutputFormat, Position
 from progress_app.kinds.paths import PathParam
 from progress_app.kinds.registry import shown_only_for, shown_when
+from progress_app.kinds.titles import Titles
 
-Operation = Literal['checksum', 'copy', 'image_resize', 'image_watermark', 'video_transcode']
+Operation = Annotated[Literal['checksum', 'copy', 'image_resize', 'image_watermark', 'video_transcode'],
+                      Titles({'checksum': 'Checksums (a SHA-256 list)', 'copy': 'Copy', 'image_resize': 'Resize images',
+                              'image_watermark': 'Watermark images', 'video_transcode': 'Transcode videos'})]
 RESIZE = shown_when('operation', 'image_resize')
 WATERMARK = shown_when('operation', 'image_watermark')
 VIDEOS = shown_when('operation', 'video_transcode')
@@ -35,8 +38,7 @@ class BatchParams(BaseModel):
     pattern: Annotated[str, Field(description="Which files: a pattern on the name, case-insensitive; several "
                                               "separated by commas ('*.jpg, *.png')")] = '*'
     recursive: Annotated[bool, Field(description='Include the files in subfolders')] = False
-    operation: Annotated[Operation, Field(description='checksum: a sha256 manifest; copy; image_resize; '
-                                                      'image_watermark; video_transcode')]
+    operation: Annotated[Operation, Field(description='What to do with each file')]
     dest: Annotated[str | None, Field(title='Destination folder',
                                       description="Where the outputs go (default: the job's output folder, "
                                                   'downloadable); not inside the source folder'),

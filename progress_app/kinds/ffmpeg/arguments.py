@@ -6,12 +6,20 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-VideoCodec = Literal['h264', 'h265', 'vp9', 'copy']
-Audio = Literal['copy', 'aac', 'none']
-Position = Literal['top-left', 'top-right', 'bottom-left', 'bottom-right', 'center']
-Preset = Literal['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']
+from progress_app.kinds.images import Position
+from progress_app.kinds.titles import Titles
+
+VideoCodec = Annotated[Literal['h264', 'h265', 'vp9', 'copy'],
+                       Titles({'h264': 'H.264', 'h265': 'H.265 (HEVC)', 'vp9': 'VP9', 'copy': 'Copy (keep the video)'})]
+Audio = Annotated[Literal['copy', 'aac', 'none'],
+                  Titles({'copy': 'Copy (keep the audio)', 'aac': 'AAC', 'none': 'None (drop the audio)'})]
+PresetName = Literal['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']
+Preset = Annotated[PresetName, Titles({'ultrafast': 'Ultra fast', 'superfast': 'Super fast', 'veryfast': 'Very fast',
+                                       'faster': 'Faster', 'fast': 'Fast', 'medium': 'Medium', 'slow': 'Slow',
+                                       'slower': 'Slower', 'veryslow': 'Very slow'})]
+PRESETS: tuple[str, ...] = get_args(PresetName)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +36,6 @@ CODECS: dict[str, Codec] = {
     'h265': Codec('libx265', (0, 51), 28, even_size=True),
     'vp9': Codec('libvpx-vp9', (0, 63), 31, even_size=False),
 }
-PRESETS: tuple[str, ...] = get_args(Preset)
 # libvpx has no named presets: each x264 name maps to a deadline and a cpu-used (speed) value.
 VP9_PRESETS = {'ultrafast': ('realtime', 8), 'superfast': ('realtime', 7), 'veryfast': ('good', 5),
                'faster': ('good', 4), 'fast': ('good', 3), 'medium': ('good', 2), 'slow': ('good', 1),

@@ -2,18 +2,23 @@
 default, description and limits; `values()` returns what to submit, `show_errors()` puts the server's validation
 messages under the fields they concern.
 
+A choice's values are shown by the titles in its `"x-titles"` (kinds/titles.py); a mapping of names to texts or
+numbers (an environment) is edited as rows of name and value.
+
 A property with `"x-shown-when": {"operation": ["image_resize", ...]}` in its schema is shown (and submitted)
 only while the field named there has one of those values: a kind with several modes shows the options of one.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from nicegui import ui
+
+from progress_app.ui.components.json_field import JsonField
+from progress_app.ui.components.key_values import KeyValues
 
 UNSET = object()
 
@@ -94,9 +99,12 @@ class ParamsForm:
         hint = spec.get('description', '')
         default = spec.get('default')
         kind = spec.get('type', 'json')
-        if 'enum' in spec:
-            element = ui.select(spec['enum'], label=label, value=default).classes('w-full')
-            return Field(name, element.props(f'hint="{hint}" outlined'), lambda: element.value)
+        if 'enum' in spec:  # shown by the titles the kind gave its values ('H.264'), sent as the values ('h264')
+            titles = spec.get('x-titles') or {}
+            element = ui.select({value: titles.get(value, value) for value in spec['enum']}, label=label,
+                                value=default).classes('w-full')
+            element.props(f'hint="{hint}" outlined' + (' clearable' if nullable else ''))
+            return Field(name, element, lambda: element.value)
         if kind in ('integer', 'number'):
             low = spec.get('minimum', spec.get('exclusiveMinimum'))
             high = spec.get('maximum', spec.get('exclusiveMaximum'))
@@ -115,10 +123,12 @@ class ParamsForm:
             element.props(f'outlined hint="{hint}"')
             return Field(name, element, lambda: element.value if element.value != '' or (not nullable
                          and required) else (None if nullable else UNSET))
-        text = '' if default is None else json.dumps(default)
-        element = ui.textarea(label=f'{label} (JSON)', value=text).classes('w-full mono').props(
-            f'outlined autogrow hint="{hint}"')
-        return Field(name, element, lambda: self._json(element))
+        scalar = (spec.get('additionalProperties') or {}).get('type') if kind == 'object' else None
+        if scalar in ('string', 'number', 'integer'):  # an environment, stage weights: a row per entry
+            entries = KeyValues(label, hint, default, numbers=scalar != 'string')
+            return Field(name, entries, lambda: self._entries(entries))
+        editor = JsonField(f'{label} (JSON)', hint, default, {k: v for k, v in spec.items() if not k.startswith('x-')})
+        return Field(name, editor, lambda: self._entries(editor))
 
     @staticmethod
     def _number(value: Any, kind: str, nullable: bool) -> Any:
@@ -127,14 +137,12 @@ class ParamsForm:
         return int(value) if kind == 'integer' and float(value).is_integer() else value
 
     @staticmethod
-    def _json(element: Any) -> Any:
-        text = (element.value or '').strip()
-        if not text:
-            return UNSET
+    def _entries(element: KeyValues | JsonField) -> Any:
         try:
-            return json.loads(text)
+            value = element.read()
         except ValueError as exc:
-            raise FormError(element, f'not valid JSON: {exc.msg} (line {exc.lineno})') from None
+            raise FormError(element, str(exc)) from None
+        return UNSET if value in (None, {}) else value
 
     def values(self) -> dict[str, Any]:
         """The params to submit; raises FormError for a field that cannot even be read."""
