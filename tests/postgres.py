@@ -1,9 +1,12 @@
 """A real PostgreSQL server for the tests: Debian's binaries, a cluster in a temporary folder, one per session.
 
-`initdb` and `pg_ctl` refuse to run as root, so under root they run as the `postgres` user (the Debian package
+`initdb` and `postgres` refuse to run as root, so under root they run as the `postgres` user (the Debian package
 makes it), in a folder that user owns. The server listens on 127.0.0.1 on a free port (and on a socket in that
 folder only), trusts local connections and skips fsync: the tests kill the app, never the machine. Each test
 gets a database of its own (`create_database()`), dropped afterwards.
+
+The server is a child of the test process, not a daemon (`pg_ctl start`): `setpriv --pdeathsig` has the kernel
+stop it (fast shutdown) when that process ends however it ends — a `timeout` or a SIGKILL of pytest too.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ import itertools
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.helpers import free_port
+from tests.helpers import free_port, wait_until
 
 USER = 'progress'  # the role the app connects as: an owner of its database, not a superuser
 PASSWORD = 'secret'  # never checked (trust), but the URL carries one, as a user's would
@@ -57,27 +61,38 @@ class PostgresServer:
         self.port = free_port()
         self._names = itertools.count(1)
         self._as_postgres: list[str] = []
+        self._server: subprocess.Popen[bytes] | None = None
         if os.geteuid() == 0:
             account = pwd.getpwnam('postgres')
             os.chown(self.folder, account.pw_uid, account.pw_gid)
-            self._as_postgres = ['runuser', '-u', 'postgres', '--']
-
-    def _run(self, tool: str, *args: str) -> None:
-        subprocess.run([*self._as_postgres, str(self.bin / tool), *args], check=True, capture_output=True,
-                       text=True, cwd=self.folder, timeout=120)
+            self._as_postgres = ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups']
 
     def start(self) -> PostgresServer:
-        self._run('initdb', '-D', str(self.data), '-U', 'postgres', '--auth=trust', '-E', 'UTF8',
-                  '--no-sync', '--locale=C')
-        options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   '-c synchronous_commit=off -c full_page_writes=off -c max_connections=300')
-        try:
-            self._run('pg_ctl', '-D', str(self.data), '-l', str(self.folder / 'server.log'), '-o', options,
-                      '-w', '-t', '60', 'start')
-        except subprocess.CalledProcessError as exc:
-            raise RuntimeError(f'PostgreSQL did not start: {exc.stderr}\n{self.log()}') from None
+        subprocess.run([*self._as_postgres, str(self.bin / 'initdb'), '-D', str(self.data), '-U', 'postgres',
+                        '--auth=trust', '-E', 'UTF8', '--no-sync', '--locale=C'],
+                       check=True, capture_output=True, cwd=self.folder, timeout=120)
+        with (self.folder / 'server.log').open('ab') as log:
+            self._server = subprocess.Popen(
+                [*(self._as_postgres or ['setpriv']), '--pdeathsig=INT', '--', str(self.bin / 'postgres'),
+                 '-D', str(self.data), '-p', str(self.port), '-k', str(self.folder),
+                 '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
+                 '-c', 'full_page_writes=off', '-c', 'max_connections=300'],
+                cwd=self.folder, stdout=log, stderr=subprocess.STDOUT)
+        wait_until(self._ready, timeout=60, interval=0.05, message=lambda: f'PostgreSQL to start:\n{self.log()}')
         self.admin(f"CREATE ROLE {USER} LOGIN PASSWORD '{PASSWORD}'")
         return self
+
+    def _ready(self) -> bool:
+        import psycopg
+
+        assert self._server is not None
+        if self._server.poll() is not None:
+            raise RuntimeError(f'PostgreSQL exited with {self._server.returncode}:\n{self.log()}')
+        try:
+            psycopg.connect(host='127.0.0.1', port=self.port, user='postgres', dbname='postgres').close()
+        except psycopg.OperationalError:
+            return False
+        return True
 
     def log(self) -> str:
         path = self.folder / 'server.log'
@@ -104,7 +119,7 @@ class PostgresServer:
         self.admin(f'DROP DATABASE IF EXISTS {url.rsplit("/", 1)[1]} WITH (FORCE)')
 
     def stop(self) -> None:
-        try:
-            self._run('pg_ctl', '-D', str(self.data), '-m', 'immediate', '-w', 'stop')
-        finally:
-            shutil.rmtree(self.folder, ignore_errors=True)
+        if self._server is not None and self._server.poll() is None:
+            self._server.send_signal(signal.SIGINT)  # fast shutdown: ends the sessions a test left open
+            self._server.wait(60)
+        shutil.rmtree(self.folder, ignore_errors=True)
