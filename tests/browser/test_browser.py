@@ -37,16 +37,19 @@ def test_start_from_the_form_and_watch_the_bar_reach_100(app_process, page):
     assert float(bar.get_attribute('aria-valuenow')) == 1.0
 
 
-def test_enter_in_a_field_submits_the_form_but_not_in_a_text_area(app_process, page):
+def test_enter_in_a_field_submits_the_form_but_not_on_a_button(app_process, page):
     app = app_process()
     page.goto(f'{app.url}/new?kind=command')
     page.get_by_label('Command *').fill('echo from enter')
-    page.get_by_label('Environment (JSON)').press('Enter')  # a new line in the JSON, not a submission
+    page.get_by_role('button', name='Add').press('Enter')  # a row for the environment, not a submission
+    page.get_by_label('Name', exact=True).fill('GREETING')
+    page.get_by_label('Value', exact=True).fill('hi')
     page.get_by_label('Name (optional)').fill('entered')
     page.get_by_label('Name (optional)').press('Enter')
     page.wait_for_url(re.compile(r'/jobs/\d+$'))
     jobs = app.client.get('/api/jobs').json()['items']
-    assert [(job['name'], job['params']['command']) for job in jobs] == [('entered', 'echo from enter')]
+    assert [(job['name'], job['params']['command'], job['params']['env']) for job in jobs] == [
+        ('entered', 'echo from enter', {'GREETING': 'hi'})]
 
 
 def test_pause_and_resume_from_the_dashboard(app_process, page):

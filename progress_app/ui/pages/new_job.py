@@ -34,8 +34,9 @@ class NewJob:
             with ui.column().classes('basis-[280px] grow-0 gap-2'):
                 ui.label('What to run').classes('text-sm muted uppercase tracking-wide')
                 self.picker = ui.column().classes('w-full gap-2')
-            with ui.card().classes('grow basis-[480px]').on(  # Enter in a field submits, as in any form
-                    'keydown.enter', self.submit, js_handler='(e) => e.target.tagName !== "TEXTAREA" && emit()'):
+            with ui.card().classes('grow basis-[480px]').on(  # Enter in a one-line field submits, as in any form;
+                    # not in the JSON editor (a new line there), nor on a button or a select
+                    'keydown.enter', self.submit, js_handler='(e) => e.target.tagName === "INPUT" && emit()'):
                 self.heading = ui.label().classes('text-xl font-medium')
                 self.description = ui.label().classes('muted')
                 ui.separator()
