@@ -16,10 +16,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from progress_app.errors import ConfigError
 
 ENV_PREFIX = 'PROGRESS_APP_'
+SECRET = ('password', 'database_url')  # never echoed in an error: a database URL may carry a password
 LOOPBACK_NAMES = {'localhost', 'localhost.localdomain', 'ip6-localhost'}
 
 
@@ -109,6 +111,8 @@ class Settings(BaseModel):
     def _url_has_scheme(cls, value: str | None) -> str | None:
         if value is not None and '://' not in value:
             raise ValueError("must be an SQLAlchemy URL such as 'sqlite:////path/progress.db'")
+        if value is not None:
+            _driver_installed(value)
         return value
 
     @field_validator('allowed_dirs', mode='before')
@@ -226,8 +230,19 @@ def parse_settings(argv: list[str] | None = None, env: dict[str, str] | None = N
         if name and ENV_PREFIX + name.upper() in env and getattr(args, name, None) is None:
             where = ENV_PREFIX + name.upper()
         message = error['msg'].removeprefix('Value error, ')
-        given = f' (got {values[name]!r})' if name in values and name != 'password' else ''
+        given = f' (got {values[name]!r})' if name in values and name not in SECRET else ''
         raise ConfigError(f'{where}: {message}{given}') from None
+
+
+def _driver_installed(url: str) -> None:
+    """Raises ValueError, in words, when the Python package that talks to this database is missing."""
+    try:
+        make_url(url).get_dialect().import_dbapi()
+    except ModuleNotFoundError as exc:
+        extra = " (pip install 'progress-app[postgres]')" if exc.name == 'psycopg' else ''
+        raise ValueError(f'needs the Python package {exc.name}, which is not installed{extra}') from None
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise ValueError(f'is not a database SQLAlchemy knows ({exc})') from None
 
 
 def settings_or_exit(argv: list[str] | None = None) -> Settings:
