@@ -5,6 +5,7 @@
     ├── SchemaVersionError            the database was written by an unknown version
     ├── DamagedDatabase               the database file is damaged or is not a database of this app
     ├── DatabaseInUse                 another app runs on the same database (one app per database)
+    ├── DatabaseUnreachable           the database server cannot be reached or refuses the app
     ├── NotFound                      an unknown job or kind
     │   ├── JobNotFound
     │   └── KindNotFound
@@ -54,6 +55,10 @@ class DamagedDatabase(ProgressAppError):
 
 
 class DatabaseInUse(ProgressAppError):
+    pass
+
+
+class DatabaseUnreachable(ProgressAppError):
     pass
 
 

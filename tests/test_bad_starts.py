@@ -120,3 +120,13 @@ def test_the_password_can_come_from_a_file(tmp_path):
     assert missing.returncode == 2
     assert missing.stderr.strip().startswith('app.py: error: --password-file: cannot read')
     assert len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_a_database_server_that_cannot_be_reached_is_said_in_one_line(tmp_path):
+    url = f'postgresql+psycopg://me:secret@127.0.0.1:{free_port()}/progress'  # nothing listens there
+    result = start(tmp_path / 'data', '--database-url', url)
+    assert result.returncode == 2, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"app.py: error: cannot connect to the database {url.replace('secret', '***')}: ")
+    assert 'Connection refused' in lines[0] and 'ready to go' not in result.stdout

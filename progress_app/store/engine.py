@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, OperationalError
 
-from progress_app.errors import DamagedDatabase
+from progress_app.errors import DamagedDatabase, DatabaseUnreachable
 from progress_app.store import migrate
 
 
@@ -73,6 +73,20 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute('PRAGMA busy_timeout=5000')
     cursor.execute('PRAGMA foreign_keys=ON')
     cursor.close()
+
+
+def check_reachable(engine: Engine) -> None:
+    """Raises DatabaseUnreachable, in one line, when the database cannot be connected to: its server is down or
+    elsewhere, refuses the user or password, or has no such database."""
+    if engine.url.get_backend_name() == 'sqlite':
+        return  # a file, which check_integrity() examines
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnreachable(f"cannot connect to the database {where}: {' '.join(str(exc.orig or exc).split())}"
+                                  ) from None
 
 
 def check_integrity(engine: Engine) -> None:

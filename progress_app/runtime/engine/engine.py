@@ -42,7 +42,7 @@ from progress_app.runtime.live.recorder import Recorder
 from progress_app.runtime.live.sampler import Sampler
 from progress_app.runtime.settings.notify import Notifier
 from progress_app.runtime.settings.user_settings import UserSettings
-from progress_app.store.engine import create_db_engine, init_schema
+from progress_app.store.engine import check_reachable, create_db_engine, init_schema
 from progress_app.store.instance_lock import InstanceLock
 from progress_app.store.repository import Repository
 
@@ -142,6 +142,7 @@ class Engine:
 
     def check_database(self) -> None:
         """Claim the database (another app on it is refused: DatabaseInUse) and bring its schema to this app's."""
+        check_reachable(self.repo.engine)
         self.instance.acquire()
         init_schema(self.repo.engine)
 
