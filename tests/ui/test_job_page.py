@@ -10,7 +10,7 @@ from nicegui.testing import User
 
 from progress_app.ui.components.event_history import event_detail
 from progress_app.ui.components.params_form import applicable
-from progress_app.ui.pages.job import thinned
+from progress_app.ui.components.progress_chart import thinned
 from tests.helpers import until
 
 

@@ -7,7 +7,6 @@ stored state at once and goes live again.
 from __future__ import annotations
 
 import json
-import time
 from functools import partial
 from typing import Any
 
@@ -24,11 +23,11 @@ from progress_app.ui.components.event_history import EventHistory
 from progress_app.ui.components.external_run import ExternalRunCard
 from progress_app.ui.components.log_view import LogView
 from progress_app.ui.components.params_form import applicable
+from progress_app.ui.components.progress_chart import ProgressChart
 from progress_app.ui.components.stages import StageStepper
 from progress_app.ui.theme import STATUS_COLORS, frame
 
 REFRESH_SECONDS = 0.2
-CHART_POINTS = 600  # the progress line is thinned to this many points
 
 
 class JobPage:
@@ -73,9 +72,7 @@ class JobPage:
         self.external = ExternalRunCard(snap) if snap.get('external') else None
         self.error_box = ui.column().classes('w-full')
         with ui.row().classes('w-full gap-4 items-stretch'):
-            with ui.card().classes('grow basis-[520px]'):
-                ui.label('Progress over time').classes('text-lg font-medium')
-                self.chart = ui.echart(self._chart_options()).classes('w-full h-64')
+            self.chart = ProgressChart(self.service, self.job_id, lambda: self.job.snapshot())
             with ui.card().classes('grow basis-[320px]') as self.side:  # an external run has no parameters
                 ui.label('Parameters').classes('text-lg font-medium').set_visibility(bool(snap['params']))
                 ui.code(json.dumps(applicable(snap['params'], self.params_schema), indent=2, ensure_ascii=False),
@@ -85,9 +82,8 @@ class JobPage:
             LogView(self.service, self.job_id, on_gone=self._gone)
         with ui.card().classes('w-full'):
             self.history = EventHistory(self.service, self.job_id)
-        self._load_points()
         self.refresh()
-        self.timers = [ui.timer(REFRESH_SECONDS, self.refresh), ui.timer(1.0, self._tick_chart), self.history.timer]
+        self.timers = [ui.timer(REFRESH_SECONDS, self.refresh), self.chart.timer, self.history.timer]
 
     @staticmethod
     def _fact(name: str) -> ui.label:
@@ -173,59 +169,6 @@ class JobPage:
     async def _act(self, action: str) -> None:
         if await job_actions.perform(self.service, self.job_id, action) and action == 'remove':
             ui.navigate.to('/')
-
-    def _chart_options(self) -> dict[str, Any]:
-        return {
-            'animation': False, 'grid': {'left': 40, 'right': 16, 'top': 16, 'bottom': 30},
-            'tooltip': {'trigger': 'axis'},
-            # a job of a few seconds gets millisecond ticks: '12:40:24.020', not ECharts' '12:40:24 020'
-            'xAxis': {'type': 'time', 'splitLine': {'show': False},
-                      'axisLabel': {'formatter': {'millisecond': '{HH}:{mm}:{ss}.{SSS}'}}},
-            'yAxis': {'type': 'value', 'min': 0, 'max': 100,
-                      'splitLine': {'lineStyle': {'color': 'rgba(128, 128, 128, 0.25)'}}},
-            'series': [{'type': 'line', 'name': 'Progress %', 'showSymbol': False, 'data': [],
-                        'areaStyle': {'opacity': 0.15}}],
-        }
-
-    @property
-    def points(self) -> list[list[float]]:
-        """The chart's own list: NiceGUI copies a list given as an option, so appending to ours would change
-        nothing on the page."""
-        return self.chart.options['series'][0]['data']
-
-    def _load_points(self) -> None:
-        points = []
-        events = self.service.events(self.job_id)
-        for event in events:
-            if 'progress' in event['data'] or event['type'] in ('started', 'completed'):
-                value = 100.0 if event['type'] == 'completed' else event['data'].get('progress', 0.0)
-                points.append([event['at'] * 1000, round(value, 2)])
-        # Progress events are a second or more apart: end the line where the job is (or where it stopped)
-        status = self.job.status.value
-        if status in ('running', 'paused'):
-            points.append([time.time() * 1000, self.job.percent])
-        elif status in ('failed', 'cancelled') and points and events:
-            points.append([events[-1]['at'] * 1000, self.job.percent])
-        self.chart.options['series'][0]['data'] = thinned(points)
-        self.chart.update()
-
-    def _tick_chart(self) -> None:
-        job = self.job
-        if job.status.value not in ('running', 'completed') or (self.points and job.status.value == 'completed'
-                                                                 and self.points[-1][1] >= 100):
-            return
-        self.points.append([time.time() * 1000, job.percent])
-        if len(self.points) > CHART_POINTS:  # the page is sent the whole line on every tick
-            self.chart.options['series'][0]['data'] = thinned(self.points)
-        self.chart.update()
-
-
-def thinned(points: list[list[float]], limit: int = CHART_POINTS) -> list[list[float]]:
-    """Every other point, keeping the first and the last, until at most `limit` are left: an hour of ticks
-    would otherwise be 3,600 points sent once a second."""
-    while len(points) > limit:
-        points = points[::2] if len(points) % 2 else [*points[::2], points[-1]]
-    return list(points)
 
 
 def create(service: JobService) -> None:
