@@ -41,6 +41,10 @@ _CSS = '''
 .q-table td { vertical-align: middle; }
 body.body--dark .muted { color: #9e9e9e; }
 .muted { color: #6b7280; }
+/* cards side by side shrink to their share of the row: a long line inside (a deep folder in the parameters)
+   scrolls within its card instead of pushing the page wider than the screen */
+.nicegui-row > .q-card { min-width: 0; }
+.nicegui-code { max-width: 100%; overflow-x: auto; }
 '''
 
 

@@ -18,7 +18,9 @@ COLUMNS = [
     {'name': 'seq', 'label': '#', 'field': 'seq', 'align': 'right'},
     {'name': 'at', 'label': 'Time', 'field': 'at', 'align': 'left'},
     {'name': 'type', 'label': 'Event', 'field': 'type', 'align': 'left'},
-    {'name': 'detail', 'label': 'Detail', 'field': 'detail', 'align': 'left'},
+    # a long detail (a result naming a deep folder) wraps inside the card instead of running off it
+    {'name': 'detail', 'label': 'Detail', 'field': 'detail', 'align': 'left',
+     'style': 'white-space: normal; overflow-wrap: anywhere; min-width: 12rem'},
 ]
 
 
