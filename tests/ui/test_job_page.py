@@ -145,7 +145,7 @@ def test_a_long_progress_line_is_thinned_keeping_its_ends():
 
 
 async def test_a_failed_jobs_line_ends_where_it_failed(user: User, service):
-    job = service.submit('demo', {'items': 30, 'item_seconds': 0.01, 'fail_at_item': 12}, name='falls')
+    job = service.submit('demo', {'items': 30, 'item_seconds': 0.15, 'fail_at_item': 12}, name='falls')  # 2.4 s
     failed = service.wait(job['id'], ['failed'])
     await user.open(f"/jobs/{job['id']}")
     with user.client:

@@ -1,7 +1,8 @@
 """A job's 'Progress over time' card: its percent over time, read from its history, then followed live.
 
 Each attempt is a line of its own: an interruption (a restart of the app, a failure and a retry) leaves a gap with
-a dashed mark saying which attempt began there, not a fall to 0 and back.
+a dashed mark saying which attempt began there, not a fall to 0 and back. A job that ran for less than
+`SHORT_SECONDS` in all gets no chart: a line over a few milliseconds says nothing the Elapsed figure does not.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from nicegui import ui
 from progress_app.runtime.service import JobService
 
 CHART_POINTS = 600  # the line is thinned to this many points
+SHORT_SECONDS = 2.0  # a job that ended having run less than this shows no chart
+LIVE = ('running', 'paused', 'cancelling')
 ENDS = ('interrupted', 'failed', 'cancelled')  # an attempt's line ends here, at the percent it had reached
 MARK_COLOR = '#8a94a6'  # reads on the light and the dark theme
 
@@ -59,6 +62,11 @@ def progress_line(events: list[dict[str, Any]]) -> Line:
     return line
 
 
+def shown(job: dict[str, Any]) -> bool:
+    """Whether the job gets a chart: while it runs, or once it has run long enough to draw a line worth reading."""
+    return job['status'] in LIVE or job['elapsed_seconds'] >= SHORT_SECONDS
+
+
 def thinned(points: list[list[Any]], limit: int = CHART_POINTS) -> list[list[Any]]:
     """Every other point, keeping the first and the last and the breaks between attempts (with the points either
     side of them), until at most `limit` are left: an hour of ticks would otherwise be 3,600 points sent once a
@@ -90,7 +98,7 @@ def chart_options(line: Line) -> dict[str, Any]:
 
 
 class ProgressChart:
-    """The card, its line read once from the history and then ticked on live."""
+    """The card, shown or hidden by `shown()`, its line read once from the history and then ticked on live."""
 
     def __init__(self, service: JobService, job_id: int, snapshot: Callable[[], dict[str, Any]]) -> None:
         self.snapshot = snapshot
@@ -105,6 +113,7 @@ class ProgressChart:
         with ui.card().classes('grow basis-[520px]') as self.card:
             ui.label('Progress over time').classes('text-lg font-medium')
             self.chart = ui.echart(chart_options(line)).classes('w-full h-64')
+        self.card.set_visibility(shown(job))
         self.timer = ui.timer(1.0, self.tick)
 
     @property
@@ -115,6 +124,7 @@ class ProgressChart:
 
     def tick(self) -> None:
         job = self.snapshot()
+        self.card.set_visibility(shown(job))
         status, now = job['status'], time.time() * 1000
         if job['attempts'] != self.attempts:  # a retry began while the page was open (it may have ended since)
             self.attempts = job['attempts']
