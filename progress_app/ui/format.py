@@ -7,7 +7,7 @@ from typing import Any
 
 from progress_app.domain.duration import duration
 
-__all__ = ['count', 'duration', 'eta', 'job_speed', 'number', 'size', 'speed']
+__all__ = ['count', 'duration', 'eta', 'job_count', 'job_speed', 'number', 'size', 'speed']
 
 BYTE_UNITS = ('B', 'KB', 'MB', 'GB', 'TB', 'PB')
 
@@ -65,6 +65,14 @@ def count(current: float, total: float | None, unit: str) -> str:
     if unit == '%':
         return f'{number(round(current, 1))} %'
     return f'{number(current)} / {number(total)} {unit}' if total else f'{number(current)} {unit}'
+
+
+def job_count(job: dict[str, Any]) -> str:
+    """A job's counts as every page writes them ('42 / 100 items'); '' while it has counted nothing (a command
+    that reports no progress is not '0 items')."""
+    if not job['current'] and not job['total']:
+        return ''
+    return count(job['current'], job['total'], job['unit'])
 
 
 def _singular(unit: str) -> str:

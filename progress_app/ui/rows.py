@@ -66,8 +66,7 @@ def timing_text(job: dict[str, Any]) -> str:
 def row(job: dict[str, Any], icons: dict[str, str], colors: dict[str, str], pausable: bool = True,
         now: float | None = None) -> dict[str, Any]:
     detail = (job['error'] or job['message']) if job['status'] == 'failed' else job['message']
-    counts = fmt.count(job['current'], job['total'], job['unit']) if (job['current'] or job['total']) and (
-        job['unit'] != '%') else ''
+    counts = fmt.job_count(job) if job['unit'] != '%' else ''  # the percent is beside it already
     return {
         'id': job['id'], 'name': job['name'], 'kind': job['kind'],
         'icon': external.ICON if external.is_external(job) else icons.get(job['kind'], 'work'),

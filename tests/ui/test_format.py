@@ -32,6 +32,13 @@ def test_count(current, total, unit, text):
     assert fmt.count(current, total, unit) == text
 
 
+def test_a_job_count_is_empty_until_something_is_counted():
+    job = {'current': 0, 'total': None, 'unit': 'items'}
+    assert fmt.job_count(job) == ''
+    assert fmt.job_count(job | {'total': 5}) == '0 / 5 items'
+    assert fmt.job_count(job | {'current': 3}) == '3 items'
+
+
 def test_eta():
     assert fmt.eta(None) == '—'
     assert fmt.eta(0.4) == 'almost done'

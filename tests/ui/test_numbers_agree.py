@@ -60,3 +60,16 @@ async def test_a_stage_time_is_its_running_time_summed_over_attempts_and_says_so
     assert sum(s['seconds'] for s in done['stages']) <= done['elapsed_seconds'], 'never more than the job ran'
     await user.should_see('of the work · ' + fmt.duration(prepare['seconds']) + ' over 2 attempts')
     await user.should_see('of the work · ' + fmt.duration(finish['seconds']))
+
+
+async def test_a_job_that_counted_nothing_says_so_alike_on_its_page_and_the_dashboard(user: User, service):
+    """Not 'DONE 0 items' on the job page of a command that reports no progress (its dashboard row says nothing)."""
+    job = service.submit('command', {'command': ['sh', '-c', 'exit 3']}, name='no counts')
+    service.wait(job['id'], ['failed'], timeout=10)
+    await user.open(f"/jobs/{job['id']}")
+    await user.should_see('no counts')
+    shown = labels(user)
+    assert shown[shown.index('Done') + 1] == '—'
+    await user.open('/')
+    rows = await rows_until(user, lambda rows: len(rows) == 1)
+    assert rows[0]['counts'] == ''

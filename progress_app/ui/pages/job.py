@@ -104,7 +104,7 @@ class JobPage:
         self.timing.text = rows.timing_text(snap) if status != 'completed' else 'done in ' + fmt.duration(
             snap['elapsed_seconds'])
         self.message.text = snap['message'] or ('' if status != 'failed' else snap['error'] or '')
-        self.facts['Done'].text = fmt.count(snap['current'], snap['total'], snap['unit'])
+        self.facts['Done'].text = fmt.job_count(snap) or '—'
         self.facts['Speed'].text = fmt.job_speed(snap)
         self.facts['Left'].text = fmt.eta(snap['eta_seconds']) if status == 'running' else '—'
         self.facts['Elapsed'].text = fmt.duration(snap['elapsed_seconds'])
