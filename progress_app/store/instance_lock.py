@@ -64,6 +64,11 @@ class InstanceLock:
         connection = self.engine.connect().execution_options(isolation_level='AUTOCOMMIT')
         connection.detach()  # its own session for the app's life: never back into the pool, closed for real
         try:
+            # The server probes this session's client: if the app's machine dies (no FIN is ever sent), the lock
+            # is free within ~30 s, not after the system's two-hour keepalive default.
+            connection.execute(text("SELECT set_config('tcp_keepalives_idle', '10', false), "
+                                    "set_config('tcp_keepalives_interval', '5', false), "
+                                    "set_config('tcp_keepalives_count', '4', false)"))
             taken = connection.execute(text('SELECT pg_try_advisory_lock(:key)'), {'key': KEY}).scalar()
         except BaseException:
             connection.close()
