@@ -134,3 +134,38 @@ def test_a_restart_leaves_runs_as_they_are_and_they_go_on(start, clock):
     assert service.get(running['id'])['status'] == 'completed'
     with pytest.raises(IllegalTransition):
         service.retry(running['id'])
+
+
+def test_what_each_word_of_an_update_does(start):
+    service, _engine = start()
+    job, _ = service.runs.open_run(total=10, **SCRIPT)
+    service.runs.report(job['id'], {'stage': 'scanning'})  # no stages declared: it is said, as the message
+    assert service.get(job['id'])['message'] == 'scanning'
+    service.runs.report(job['id'], {'stage': 'copying', 'message': 'a.txt'})
+    assert service.get(job['id'])['message'] == 'a.txt'
+    service.runs.report(job['id'], {'percent': 42})
+    now = service.get(job['id'])
+    assert (now['current'], now['total'], now['unit'], now['progress']) == (42, 100, '%', 42)
+    service.runs.report(job['id'], {'total': None, 'unit': 'bytes', 'current': 5})
+    assert (service.get(job['id'])['total'], service.get(job['id'])['unit']) == (None, 'bytes')
+    # paused without being asked: the script waits for Resume
+    assert service.runs.report(job['id'], {'paused': True}) == {'control': 'pause', 'status': 'paused'}
+    service.resume(job['id'])
+    answer = service.runs.report(job['id'], [{'done': True, 'result': 1}, {'current': 9}])  # nothing after done
+    assert answer['status'] == 'completed' and service.get(job['id'])['result'] == 1
+
+
+def test_a_resume_key_takes_up_a_run_whatever_it_is_doing_but_completed(start):
+    service, _engine = start()
+    job, _ = service.runs.open_run(resume_key='k', **SCRIPT)
+    again, created = service.runs.open_run(resume_key='k', **SCRIPT)  # the script started again while it ran
+    assert not created and again['id'] == job['id'] and again['attempts'] == 2 and again['status'] == 'running'
+    service.pause(job['id'], wait=0)
+    service.runs.report(job['id'], {'paused': True})
+    again, _ = service.runs.open_run(resume_key='k', **SCRIPT)
+    assert (again['status'], again['pause_requested'], again['attempts']) == ('running', False, 3)
+    assert service.runs.control(job['id']) == 'run'
+    service.cancel(job['id'], wait=0)
+    again, _ = service.runs.open_run(resume_key='k', **SCRIPT)
+    assert (again['status'], again['attempts']) == ('running', 4) and service.runs.control(job['id']) == 'run'
+    assert types(service, job['id'])[-3:] == ['cancelling', 'cancelled', 'reattached']
