@@ -43,19 +43,24 @@ def test_a_restart_that_runs_the_work_again_is_a_gap_and_a_mark_then_a_new_line_
 
 
 def test_an_attempt_that_resumes_from_its_checkpoint_goes_on_where_the_last_one_stopped():
-    events = [*RESTARTED[:8], event(21, 'started', attempt=2, resuming=True), event(21, 'stage', progress=84.0),
+    events = [*RESTARTED[:8], event(21, 'started', attempt=2, resuming=True), event(21, 'stage', progress=86.0),
               event(25, 'progress', progress=90.0)]
-    assert segments(progress_line(events).points) == [[0.0, 0.0, 30.0, 84.0], [84.0, 84.0, 90.0]]
+    line = progress_line(events)
+    assert segments(line.points) == [[0.0, 0.0, 30.0, 84.0], [86.0, 90.0]], 'no jump up at the start either'
+    assert line.points[line.points.index([21_000, None]) + 1] == [21_000, 86.0]
 
 
 def test_a_failed_attempt_ends_its_line_where_it_failed_and_a_retry_begins_another():
     events = [event(1, 'started', attempt=1, resuming=False), event(3, 'progress', progress=40.0),
-              event(4, 'failed', error='boom'), event(60, 'retried'), event(61, 'started', attempt=2, resuming=True),
-              event(62, 'progress', progress=45.0)]
+              event(4, 'failed', error='boom', progress=48.5), event(60, 'retried'),
+              event(61, 'started', attempt=2, resuming=True), event(61, 'stage', progress=48.5),
+              event(62, 'progress', progress=55.0)]
     line = progress_line(events)
-    assert line.points == [[1000, 0.0], [3000, 40.0], [4000, 40.0], [61_000, None], [61_000, 40.0],
-                           [62_000, 45.0]]
+    assert line.points == [[1000, 0.0], [3000, 40.0], [4000, 48.5], [61_000, None], [61_000, 48.5],
+                           [62_000, 55.0]]
     assert [m['name'] for m in line.marks] == ['attempt 2']
+    stored_before = [*events[:2], event(4, 'failed', error='boom'), *events[3:]]  # without its percent
+    assert progress_line(stored_before).points[2] == [4000, 40.0]
 
 
 def test_thinning_keeps_the_breaks():

@@ -146,10 +146,12 @@ class Runner:
                 return
             log.write('[progress-app] interrupted by shutdown; it goes on at the next start')
             if job.status is Status.RUNNING:  # a paused job stays paused
-                lifecycle.move(job, Status.QUEUED, EventType.INTERRUPTED, data={'reason': 'shutdown'})
+                lifecycle.move(job, Status.QUEUED, EventType.INTERRUPTED,
+                               data={'reason': 'shutdown', 'progress': job.percent})
             return
         log.write('[progress-app] cancelled')
-        lifecycle.move(job, Status.CANCELLED, EventType.CANCELLED, values={'finished_at': time.time()})
+        lifecycle.move(job, Status.CANCELLED, EventType.CANCELLED, data={'progress': job.percent},
+                       values={'finished_at': time.time()})
 
     def _complete(self, job: Job, result: Any, log: JobLog) -> None:
         stored = to_jsonable_python(result, fallback=repr)
@@ -168,6 +170,7 @@ class Runner:
         else:
             text = ''.join(traceback.format_exception(exc))
             log.write(text.rstrip())
-        self._lifecycle.move(job, Status.FAILED, EventType.FAILED, data={'error': message, 'stage': stage},
+        self._lifecycle.move(job, Status.FAILED, EventType.FAILED,
+                             data={'error': message, 'stage': stage, 'progress': job.percent},
                              values={'finished_at': time.time(), 'error': message, 'error_stage': stage,
                                      'traceback': text})

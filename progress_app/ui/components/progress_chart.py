@@ -30,13 +30,15 @@ class Line:
     points: list[list[float | None]] = field(default_factory=list)
     marks: list[dict[str, Any]] = field(default_factory=list)
 
-    def begin(self, at: float, attempt: int, value: float) -> None:
-        """Attempt `attempt` starts at `at` (ms) with `value` %: a break and a mark unless it is the first."""
+    def begin(self, at: float, attempt: int, value: float | None) -> None:
+        """Attempt `attempt` starts at `at` (ms) with `value` % (None: its first report will say): a break and a
+        mark unless it is the first."""
         if self.points:
             if self.points[-1][1] is not None:
                 self.points.append([at, None])
             self.marks.append({'name': f'attempt {attempt}', 'xAxis': at})
-        self.points.append([at, value])
+        if value is not None:
+            self.points.append([at, value])
 
     @property
     def last(self) -> float:
@@ -44,13 +46,14 @@ class Line:
 
 
 def progress_line(events: list[dict[str, Any]]) -> Line:
-    """The line of a job's stored history. An attempt that resumed from a checkpoint starts where the one before
-    it stopped; one that started the work again starts at 0, as its percent does."""
+    """The line of a job's stored history. An attempt that resumed from a checkpoint starts at its first report
+    (where the one before it stopped); one that started the work again starts at 0, as its percent does. An
+    attempt's line ends where it failed, was cancelled or interrupted (those events say how far it got)."""
     line = Line()
     for event in events:
         at, kind, data = event['at'] * 1000, event['type'], event['data']
         if kind == 'started':
-            line.begin(at, data.get('attempt') or 1, line.last if data.get('resuming') else 0.0)
+            line.begin(at, data.get('attempt') or 1, None if data.get('resuming') else 0.0)
         elif kind == 'completed':
             line.points.append([at, 100.0])
         elif kind == 'interrupted' and data.get('reason') == 'restart':
