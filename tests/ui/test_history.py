@@ -165,7 +165,7 @@ async def test_table_lists_finished_jobs_with_durations_and_filters(plugins, use
     await rows_until(user, lambda rows: [r['name'] for r in rows] == ['alpha'])
 
     user.find(ui.table).trigger('rowClick', ids['a'])
-    await user.should_see('Progress over time')  # the job page
+    await user.should_see('Follow')  # the job page (its log)
     service.cancel(running['id'])
 
 
