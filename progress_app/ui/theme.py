@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from nicegui import app, ui
+from nicegui import ui
 
 from progress_app.runtime.service import JobService
-from progress_app.ui.components import notifications
+from progress_app.ui.components import navigation, notifications
 
 STATUS_COLORS = {
     'scheduled': 'deep-purple-5', 'queued': 'amber-8', 'running': 'blue-7', 'paused': 'orange-8',
@@ -18,8 +18,6 @@ STATUS_ICONS = {
     'scheduled': 'schedule', 'queued': 'hourglass_empty', 'running': 'play_circle', 'paused': 'pause_circle',
     'cancelling': 'stop_circle', 'completed': 'check_circle', 'failed': 'error', 'cancelled': 'cancel',
 }
-NAV = (('/', 'Dashboard', 'dashboard'), ('/history', 'History', 'insights'),
-       ('/schedules', 'Schedules', 'event_repeat'), ('/settings', 'Settings', 'tune'))
 
 # Shows whether the page's live connection to the server is up (NiceGUI keeps a socket.io connection).
 _CONNECTION_JS = '''
@@ -41,10 +39,13 @@ _CSS = '''
 .q-table td { vertical-align: middle; }
 body.body--dark .muted { color: #9e9e9e; }
 .muted { color: #6b7280; }
-/* cards side by side shrink to their share of the row: a long line inside (a deep folder in the parameters)
-   scrolls within its card instead of pushing the page wider than the screen */
-.nicegui-row > .q-card { min-width: 0; }
-.nicegui-code { max-width: 100%; overflow-x: auto; }
+@layer components {  /* below Tailwind's utilities: a card's own min-w-[…] still counts */
+  /* cards side by side shrink to their share of the row: a long line inside (a deep folder in the parameters)
+     scrolls within its card instead of pushing the page wider than the screen */
+  .nicegui-row > .q-card { min-width: 0; }
+  .nicegui-code { max-width: 100%; overflow-x: auto; }
+  .q-table--grid.q-table--bordered { border: 0; }  /* a table drawn as cards: the cards are the boxes */
+}
 '''
 
 
@@ -65,30 +66,10 @@ def frame(service: JobService, title: str, current: str) -> Iterator[None]:
     ui.page_title(f'{title} · Progress App')
     look(service)
     ui.add_body_html(f'<script>{_CONNECTION_JS}</script>')
-    with ui.header().classes('items-center gap-2 px-4 py-2 bg-primary'):
-        with ui.link(target='/').classes('flex items-center gap-2 no-underline text-white'):
-            ui.icon('hourglass_top', size='sm')
-            ui.label('Progress App').classes('text-lg font-semibold')
-        ui.space().classes('max-w-[24px]')
-        for path, label, icon in NAV:
-            button = ui.button(label, icon=icon, on_click=lambda p=path: ui.navigate.to(p)).props('flat no-caps')
-            button.classes('text-white nav-link' + (' active' if path == current else ''))
-        ui.space()
-        ui.html('<span id="connection-dot" data-state="unknown" title="Connecting…"></span>').classes('mr-2')
-        notifications.bell()
-        if service.config.password:
-            ui.button(icon='logout', on_click=_log_out).props(
-                'flat round dense color=white aria-label="Log out"').tooltip('Log out')
-        ui.button(icon='add', text='New job', on_click=lambda: ui.navigate.to('/new')).props(
-            'unelevated no-caps color=white text-color=primary').classes('ml-2')
+    navigation.header(service, current)
     notifications.listen(service)
-    with ui.column().classes('w-full max-w-[1400px] mx-auto p-4 gap-4'):
+    with ui.column().classes('w-full max-w-[1400px] mx-auto p-3 sm:p-4 gap-4'):
         yield
-
-
-def _log_out() -> None:
-    app.storage.user.clear()
-    ui.navigate.to('/login')
 
 
 def status_badge(status: str) -> ui.badge:

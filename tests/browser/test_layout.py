@@ -49,3 +49,49 @@ def test_a_long_history_row_stays_inside_its_card(app_process, page, tmp_path):
     for row in history.locator('tbody tr').all():
         box = row.bounding_box()
         assert box['x'] + box['width'] <= card['x'] + card['width'], row.inner_text()
+
+
+def phone(browser, scheme: str = 'light'):
+    return browser.new_context(viewport={'width': 390, 'height': 844}, color_scheme=scheme, is_mobile=True,
+                               has_touch=True).new_page()
+
+
+def test_a_phone_gets_a_one_row_header_with_a_menu_and_a_card_per_job(app_process, browser):
+    app = app_process()
+    running = app.submit('demo', {'items': 500, 'item_seconds': 0.5}, name=LONG_NAME)
+    done = app.submit('demo', {'items': 1, 'item_seconds': 0}, name='finished quickly')
+    wait_until(lambda: app.job(done['id'])['status'] == 'completed' and app.job(running['id'])['eta_seconds'],
+               timeout=30)
+    page = phone(browser)
+    page.goto(app.url)
+    cards = page.locator('.job-card')
+    cards.nth(1).wait_for()
+    assert cards.count() == 2
+    assert page.locator('header').bounding_box()['height'] <= 64  # one row, not three
+    assert not page.locator('header').get_by_role('button', name='History').is_visible()
+    assert page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')  # nothing sideways
+    card = cards.filter(has_text='summer holiday')
+    name = card.locator('.job-card-name')
+    shown = name.evaluate('(e) => e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight)')
+    assert round(shown) <= 2, 'the name on two lines at most, not four'
+    card.locator('.q-linear-progress').wait_for()
+    wait_until(lambda: 'left' in card.locator('.job-card-timing').inner_text(), timeout=15)
+    screenshot(page, 'dashboard-390')
+    card.get_by_role('button', name='Pause').click()  # the job's actions are on its card
+    wait_until(lambda: app.job(running['id'])['status'] == 'paused', timeout=15)
+    card.locator('.q-badge', has_text='paused').wait_for()
+    page.get_by_role('button', name='Menu').click()
+    page.locator('.q-drawer').get_by_text('History').click()
+    page.wait_for_url(f'{app.url}/history')
+    page.context.close()
+
+
+def test_a_wide_screen_keeps_the_table_and_the_header_buttons(app_process, page):
+    app = app_process()
+    job = app.submit('demo', {'items': 1, 'item_seconds': 0}, name='in a table')
+    wait_until(lambda: app.job(job['id'])['status'] == 'completed', timeout=30)
+    page.goto(app.url)
+    page.locator('tbody tr', has_text='in a table').wait_for()
+    assert page.locator('.job-card').count() == 0
+    assert page.locator('header').get_by_role('button', name='History').is_visible()
+    assert not page.get_by_role('button', name='Menu').is_visible()

@@ -15,12 +15,12 @@ from progress_app.ui import format as fmt
 
 POLL_SECONDS = 1.0
 COLUMNS = [
-    {'name': 'seq', 'label': '#', 'field': 'seq', 'align': 'right'},
+    {'name': 'seq', 'label': '#', 'field': 'seq', 'align': 'right', 'classes': 'gt-xs', 'headerClasses': 'gt-xs'},
     {'name': 'at', 'label': 'Time', 'field': 'at', 'align': 'left'},
     {'name': 'type', 'label': 'Event', 'field': 'type', 'align': 'left'},
     # a long detail (a result naming a deep folder) wraps inside the card instead of running off it
     {'name': 'detail', 'label': 'Detail', 'field': 'detail', 'align': 'left',
-     'style': 'white-space: normal; overflow-wrap: anywhere; min-width: 12rem'},
+     'style': 'white-space: normal; overflow-wrap: anywhere; min-width: 8rem'},
 ]
 
 

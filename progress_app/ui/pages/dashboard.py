@@ -11,6 +11,7 @@ from progress_app.domain.status import ACTIVE_NAMES
 from progress_app.runtime.service import JobService
 from progress_app.ui import external, rows
 from progress_app.ui.components import job_actions
+from progress_app.ui.components.job_card import CARD_SLOT, action_buttons
 from progress_app.ui.theme import STATUS_COLORS, STATUS_ICONS, frame
 
 REFRESH_SECONDS = 0.3
@@ -62,11 +63,7 @@ DETAIL_SLOT = r'''
 </q-td>'''
 ACTIONS_SLOT = r'''
 <q-td :props="props" class="text-right" style="white-space: nowrap">
-''' + '\n'.join(
-    f'''  <q-btn v-if="props.row.actions.includes('{name}')" flat round dense size="sm" icon="{icon}"
-         color="{color}" @click.stop="$parent.$emit('act', {{id: props.row.id, action: '{name}'}})">
-    <q-tooltip>{tip}</q-tooltip></q-btn>'''
-    for name, (icon, tip, color) in job_actions.BUTTONS.items()) + '''
+''' + action_buttons('sm') + '''
   <q-btn flat round dense size="sm" icon="open_in_new" color="grey-7" :href="'/jobs/' + props.row.id">
     <q-tooltip>Open</q-tooltip></q-btn>
 </q-td>'''
@@ -104,23 +101,30 @@ class Dashboard:
         ui.add_body_html(STABLE_SLOTS_JS)
         self._stats()
         with ui.row().classes('w-full items-center gap-3'):
-            ui.toggle(list(FILTERS), value=self.filter, on_change=lambda e: self._set(filter=e.value)).props(
-                'no-caps dense unelevated toggle-color=primary').classes('shadow-sm flex-wrap')
+            # the filters as a toggle where nine buttons fit on a line, as a menu on a phone
+            self.filter_pickers = [
+                ui.toggle(list(FILTERS), value=self.filter, on_change=lambda e: self._set(filter=e.value)).props(
+                    'no-caps dense unelevated toggle-color=primary').classes('shadow-sm flex-wrap gt-xs'),
+                ui.select(list(FILTERS), value=self.filter, on_change=lambda e: self._set(filter=e.value)).props(
+                    'dense outlined options-dense').classes('xs grow basis-0')]
             kinds = {n: k['title'] for n, k in self.kinds.items()} | {external.KIND: 'External runs'}
             ui.select({None: 'All kinds', **kinds}, value=None,
                       on_change=lambda e: self._set(kind=e.value)).props('dense outlined options-dense').classes(
-                'min-w-[140px]')
+                'min-w-[140px] grow basis-0 sm:grow-0 sm:basis-auto')
             ui.input(placeholder='Search name or #id', on_change=lambda e: self._set(search=e.value or '')).props(
-                'dense outlined clearable debounce=300').classes('min-w-[220px]').props('prepend-icon=search')
-            ui.space()
+                'dense outlined clearable debounce=300').classes('min-w-[220px] grow sm:grow-0').props(
+                'prepend-icon=search')
+            ui.space().classes('gt-xs')
             self.bulk = ui.row().classes('items-center gap-2')
         self.damaged = ui.column().classes('w-full')
         self.damaged_shown: list[dict[str, Any]] = []
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', selection='multiple').classes('w-full')
-        self.table.props('flat bordered wrap-cells hide-pagination hide-selected-banner :rows-per-page-options="[0]"')
+        self.table.props('flat bordered wrap-cells hide-pagination hide-selected-banner :rows-per-page-options="[0]"'
+                         ' :grid="Quasar.Screen.lt.md"')  # a card per job where seven columns do not fit ($q.screen)
         for name, template in (('name', NAME_SLOT), ('status', STATUS_SLOT), ('progress', PROGRESS_SLOT),
                                ('detail', DETAIL_SLOT), ('actions', ACTIONS_SLOT)):
             self.table.add_slot(f'body-cell-{name}', template)
+        self.table.add_slot('item', CARD_SLOT)
         with ui.column().classes('w-full items-center q-pa-xl gap-2 muted') as self.empty:
             ui.icon('hourglass_empty', size='48px')
             self.empty_title = ui.label('No jobs yet').classes('text-h6')
@@ -140,20 +144,24 @@ class Dashboard:
 
     def _stats(self) -> None:
         self.stat_labels: dict[str, ui.label] = {}
-        with ui.row().classes('w-full gap-3'):
+        with ui.row().classes('w-full gap-2 sm:gap-3'):  # three to a row on a phone, without their icons
             for status, label in (('running', 'Running'), ('queued', 'Queued'), ('paused', 'Paused'),
                                   ('scheduled', 'Scheduled'), ('completed', 'Completed'), ('failed', 'Failed')):
-                with ui.card().tight().classes('cursor-pointer min-w-[112px] grow basis-0').on(
+                with ui.card().tight().classes('cursor-pointer min-w-[100px] grow basis-0').on(
                         'click', lambda s=label: self._set(filter=s)):
-                    with ui.row().classes('items-center gap-3 p-3 no-wrap'):
-                        ui.icon(STATUS_ICONS[status], size='md').classes(f'text-{STATUS_COLORS[status]}')
+                    with ui.row().classes('items-center gap-3 p-2 sm:p-3 no-wrap'):
+                        ui.icon(STATUS_ICONS[status], size='md').classes(f'text-{STATUS_COLORS[status]} gt-xs')
                         with ui.column().classes('gap-0'):
                             self.stat_labels[status] = ui.label('0').classes('text-2xl font-semibold leading-none')
                             ui.label(label).classes('text-xs muted uppercase tracking-wide')
 
     def _set(self, **changes: Any) -> None:
+        if all(getattr(self, name) == value for name, value in changes.items()):
+            return  # a picker following another (a status card sets the toggle and the menu)
         for name, value in changes.items():
             setattr(self, name, value)
+        for picker in self.filter_pickers:
+            picker.value = self.filter
         self.page = 1
         self.pager.value = 1
         self.table.selected = []

@@ -31,7 +31,7 @@ class NewJob:
     def build(self) -> None:
         ui.label('New job').classes('text-2xl font-semibold')
         with ui.row().classes('w-full gap-6 items-start'):
-            with ui.column().classes('basis-[280px] grow-0 gap-2'):
+            with ui.column().classes('basis-[280px] grow sm:grow-0 gap-2'):  # a phone: the full width
                 ui.label('What to run').classes('text-sm muted uppercase tracking-wide')
                 self.picker = ui.column().classes('w-full gap-2')
             with ui.card().classes('grow basis-[480px]').on(  # Enter in a one-line field submits, as in any form;

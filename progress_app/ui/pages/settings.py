@@ -69,8 +69,8 @@ class SettingsPage:
             ui.label(text).classes('text-lg font-medium')
 
     def _number(self, label: str, value: float, name: str, hint: str) -> ui.number:
-        with ui.row().classes('w-full items-start gap-4 no-wrap'):
-            field = ui.number(label, value=value).props('outlined').classes('w-72 shrink-0')
+        with ui.row().classes('w-full items-start gap-x-4 gap-y-0'):  # a phone: the hint under the field
+            field = ui.number(label, value=value).props('outlined').classes('w-full sm:w-72 shrink-0')
             ui.label(hint).classes('text-sm muted pt-2')
         field.on('update:model-value', lambda: setattr(field, 'error', None))
         if name in self.settings.model_fields_set:
