@@ -31,7 +31,7 @@ async def test_choices_show_titles_and_send_values(user: User, service, tmp_path
     assert 'Very slow' in shown(select(user, 'Preset'))
     operation.value = 'checksum'
     user.find('Start job').click()
-    await user.should_see('Progress over time')
+    await until(lambda: service.list()['total'] == 1)  # submitted
     assert service.list()['items'][0]['params']['operation'] == 'checksum'
 
 
@@ -48,7 +48,7 @@ async def test_the_command_form_says_run_again_and_edits_the_environment_as_rows
     await user.open('/new?kind=command')
     assert shown(select(user, 'On interrupt')) == ['Run again', 'Fail']
     await start_true_with_env(user, 'GREETING', 'hi there')
-    await user.should_see('Progress over time')
+    await until(lambda: service.list()['total'] == 1)  # submitted
     job = service.list()['items'][0]
     assert job['params']['env'] == {'GREETING': 'hi there'} and job['params']['on_interrupt'] == 'rerun'
 

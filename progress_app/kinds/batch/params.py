@@ -51,8 +51,8 @@ class BatchParams(BaseModel):
     keep_aspect: Annotated[bool, Field(description='Resize: keep the proportions (fit within width × height)',
                                        **RESIZE)] = True
     enlarge: Annotated[bool, Field(description='Resize: also enlarge smaller images', **RESIZE)] = False
-    format: Annotated[OutputFormat, Field(title='Image format', description="Images: the output format ('same': "
-                                                                            "as the input)", **IMAGES)] = 'same'
+    format: Annotated[OutputFormat, Field(title='Image format', description='Images: the output format',
+                                          **IMAGES)] = 'same'
     quality: Annotated[int, Field(ge=1, le=100, description='Images: JPEG/WebP quality', **IMAGES)] = 90
     text: Annotated[str | None, Field(max_length=200, description='Watermark: the text', **WATERMARK)] = None
     position: Annotated[Position, Field(description='Watermark: where the text goes', **WATERMARK)] = 'bottom-right'
