@@ -1,11 +1,12 @@
 """The job page's 'Progress over time': one line per attempt with a gap and a mark between them (not a fall to 0
-and back), and no chart for a job that ran too briefly to draw one."""
+and back), and one line instead of a chart for a job that ran too briefly to draw one."""
 
 from __future__ import annotations
 
 from nicegui import ElementFilter, ui
 from nicegui.testing import User
 
+from progress_app.ui import format as fmt
 from progress_app.ui.components.progress_chart import SHORT_SECONDS, progress_line, shown, thinned
 from tests.helpers import until
 
@@ -70,11 +71,12 @@ def test_thinning_keeps_the_breaks():
     assert thin[0] == points[0] and thin[-1] == points[-1]
 
 
-def test_only_a_job_that_ran_long_enough_or_runs_now_gets_a_chart():
+def test_only_a_job_that_ran_long_enough_or_has_not_ended_gets_a_chart():
     assert not shown({'status': 'failed', 'elapsed_seconds': 0.02})
     assert not shown({'status': 'completed', 'elapsed_seconds': SHORT_SECONDS - 0.1})
     assert shown({'status': 'completed', 'elapsed_seconds': SHORT_SECONDS})
     assert shown({'status': 'running', 'elapsed_seconds': 0.1})
+    assert shown({'status': 'queued', 'elapsed_seconds': 0.0})
 
 
 def chart_of(user: User) -> ui.echart:
@@ -82,13 +84,13 @@ def chart_of(user: User) -> ui.echart:
         return next(iter(ElementFilter(kind=ui.echart)))
 
 
-async def test_a_failed_command_of_a_few_milliseconds_has_no_chart(user: User, service):
-    """Not a flat line over 20 ms with millisecond labels: the Elapsed figure says all there is."""
+async def test_a_failed_command_of_a_few_milliseconds_has_one_line_instead_of_a_chart(user: User, service):
+    """Not a flat line over 20 ms with millisecond labels."""
     job = service.submit('command', {'command': ['sh', '-c', 'echo hi; exit 3']}, name='fails at once')
-    service.wait(job['id'], ['failed'], timeout=10)
+    failed = service.wait(job['id'], ['failed'], timeout=10)
     await user.open(f"/jobs/{job['id']}")
-    await user.should_see('fails at once')
-    await user.should_not_see('Progress over time')
+    await user.should_see(f"It ran for {fmt.duration(failed['elapsed_seconds'])} in all: too short to chart.")
+    assert not chart_of(user).visible
 
 
 async def test_a_retry_followed_live_breaks_the_line_and_marks_the_new_attempt(user: User, service):

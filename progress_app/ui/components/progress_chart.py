@@ -1,8 +1,9 @@
 """A job's 'Progress over time' card: its percent over time, read from its history, then followed live.
 
 Each attempt is a line of its own: an interruption (a restart of the app, a failure and a retry) leaves a gap with
-a dashed mark saying which attempt began there, not a fall to 0 and back. A job that ran for less than
-`SHORT_SECONDS` in all gets no chart: a line over a few milliseconds says nothing the Elapsed figure does not.
+a dashed mark saying which attempt began there, not a fall to 0 and back. A job that ended having run for less
+than `SHORT_SECONDS` in all gets one line instead of a chart: a line over a few milliseconds, with millisecond
+labels, says nothing that line does not.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from typing import Any
 
 from nicegui import ui
 
+from progress_app.domain.status import FINISHED_NAMES
 from progress_app.runtime.service import JobService
+from progress_app.ui import format as fmt
 
 CHART_POINTS = 600  # the line is thinned to this many points
 SHORT_SECONDS = 2.0  # a job that ended having run less than this shows no chart
-LIVE = ('running', 'paused', 'cancelling')
 ENDS = ('interrupted', 'failed', 'cancelled')  # an attempt's line ends here, at the percent it had reached
 MARK_COLOR = '#8a94a6'  # reads on the light and the dark theme
 
@@ -66,8 +68,13 @@ def progress_line(events: list[dict[str, Any]]) -> Line:
 
 
 def shown(job: dict[str, Any]) -> bool:
-    """Whether the job gets a chart: while it runs, or once it has run long enough to draw a line worth reading."""
-    return job['status'] in LIVE or job['elapsed_seconds'] >= SHORT_SECONDS
+    """Whether the job gets a chart: until it ends, or if it ran long enough to draw a line worth reading."""
+    return job['status'] not in FINISHED_NAMES or job['elapsed_seconds'] >= SHORT_SECONDS
+
+
+def summary(job: dict[str, Any]) -> str:
+    """The line a job too short to chart gets instead."""
+    return f"It ran for {fmt.duration(job['elapsed_seconds'])} in all: too short to chart."
 
 
 def thinned(points: list[list[Any]], limit: int = CHART_POINTS) -> list[list[Any]]:
@@ -101,7 +108,8 @@ def chart_options(line: Line) -> dict[str, Any]:
 
 
 class ProgressChart:
-    """The card, shown or hidden by `shown()`, its line read once from the history and then ticked on live."""
+    """The card: the chart or, for a job too short for one (`shown()`), a line saying so. The chart's line is
+    read once from the history and then ticked on live."""
 
     def __init__(self, service: JobService, job_id: int, snapshot: Callable[[], dict[str, Any]]) -> None:
         self.snapshot = snapshot
@@ -116,7 +124,8 @@ class ProgressChart:
         with ui.card().classes('grow basis-[520px]') as self.card:
             ui.label('Progress over time').classes('text-lg font-medium')
             self.chart = ui.echart(chart_options(line)).classes('w-full h-64')
-        self.card.set_visibility(shown(job))
+            self.summary = ui.label().classes('muted')
+        self._show(job)
         self.timer = ui.timer(1.0, self.tick)
 
     @property
@@ -127,7 +136,7 @@ class ProgressChart:
 
     def tick(self) -> None:
         job = self.snapshot()
-        self.card.set_visibility(shown(job))
+        self._show(job)
         status, now = job['status'], time.time() * 1000
         if job['attempts'] != self.attempts:  # a retry began while the page was open (it may have ended since)
             self.attempts = job['attempts']
@@ -141,3 +150,10 @@ class ProgressChart:
         if len(self.points) > CHART_POINTS:  # the page is sent the whole line on every tick
             self.chart.options['series'][0]['data'] = thinned(self.points)
         self.chart.update()
+
+    def _show(self, job: dict[str, Any]) -> None:
+        chart = shown(job)
+        self.chart.set_visibility(chart)
+        self.summary.set_visibility(not chart)
+        if not chart:
+            self.summary.text = summary(job)
