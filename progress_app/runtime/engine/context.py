@@ -68,7 +68,8 @@ class JobContext:
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
-        """Run a block as stage `name`: the stage is marked done when the block ends without an error."""
+        """Run a block as stage `name`: its counters start at 0 and the message of the stage before is cleared;
+        the stage is marked done when the block ends without an error."""
         self._lifecycle.enter_stage(self._job, self._stage_index(name))
         try:
             yield
@@ -78,7 +79,8 @@ class JobContext:
         self._lifecycle.finish_stage(self._job)
 
     def message(self, text: str) -> None:
-        """A one-line status shown next to the progress bar ('Resizing IMG_0042.jpg')."""
+        """A one-line status shown next to the progress bar ('Resizing IMG_0042.jpg'), until it is set again or
+        the job enters another stage."""
         self._progress.message = str(text)[:500]
 
     def log(self, text: str) -> None:
