@@ -2,7 +2,9 @@
 Debian's chromium). Starts the app on a throw-away data dir, gives it real work — a video transcode of a generated
 clip, a shell command that prints percentages, a checksum batch, demo jobs (one fails), one scheduled for later, a
 script elsewhere reporting over HTTP — and photographs the dashboard (light), the running transcode's page (dark)
-and the external run's page (light) in headless Chromium."""
+and the external run's page (light) in headless Chromium, and the dashboard on a phone (390 px, light).
+
+    .venv/bin/python docs/screenshots.py dashboard-phone.png      # only the pictures named"""
 
 from __future__ import annotations
 
@@ -70,11 +72,16 @@ def main() -> None:
             time.sleep(8)  # let the jobs get somewhere: speed, ETA and the progress chart need a few samples
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path='/usr/bin/chromium')
-                shots = (('/', 'light', 900, 'dashboard.png'), (f'/jobs/{job_id}', 'dark', 1200, 'job-dark.png'),
-                         (f'/jobs/{external_id}', 'light', 560, 'external-run.png'))
-                for path, scheme, height, name in shots:
-                    page = browser.new_context(viewport={'width': 1400, 'height': height},
-                                               color_scheme=scheme).new_page()
+                shots = (('/', 'light', (1400, 900), 'dashboard.png'),
+                         (f'/jobs/{job_id}', 'dark', (1400, 1200), 'job-dark.png'),
+                         (f'/jobs/{external_id}', 'light', (1400, 560), 'external-run.png'),
+                         ('/', 'light', (390, 844), 'dashboard-phone.png'))
+                for path, scheme, (width, height), name in shots:
+                    if sys.argv[1:] and name not in sys.argv[1:]:
+                        continue
+                    phone = {'device_scale_factor': 2, 'is_mobile': True, 'has_touch': True} if width < 600 else {}
+                    page = browser.new_context(viewport={'width': width, 'height': height}, color_scheme=scheme,
+                                               **phone).new_page()
                     page.goto(app.url + path)
                     page.wait_for_timeout(4000)
                     page.screenshot(path=str(ROOT / 'docs' / name))

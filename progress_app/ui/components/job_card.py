@@ -18,7 +18,7 @@ def action_buttons(size: str) -> str:
 
 
 CARD_SLOT = r'''
-<div class="q-pa-xs col-12 col-sm-6">
+<div class="col-12 col-sm-6 py-1 sm:px-1">
   <q-card flat bordered :class="'job-card status-' + props.row.status">
     <q-card-section class="q-pb-none">
       <div class="flex items-start no-wrap" style="gap: 8px">

@@ -117,6 +117,7 @@ class Dashboard:
             ui.space().classes('gt-xs')
             self.bulk = ui.row().classes('items-center gap-2')
         self.damaged = ui.column().classes('w-full')
+        self.damaged.set_visibility(False)
         self.damaged_shown: list[dict[str, Any]] = []
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', selection='multiple').classes('w-full')
         self.table.props('flat bordered wrap-cells hide-pagination hide-selected-banner :rows-per-page-options="[0]"'
@@ -196,6 +197,7 @@ class Dashboard:
         """Jobs of this page whose stored row is damaged: what is wrong with each, and a way to remove it."""
         self.damaged_shown = damaged
         self.damaged.clear()
+        self.damaged.set_visibility(bool(damaged))
         if not damaged:
             return
         with self.damaged, ui.card().classes('w-full border-l-4 border-red-600'):
@@ -232,6 +234,7 @@ class Dashboard:
     def _show_bulk(self) -> None:
         self.bulk.clear()
         selected = [r['id'] for r in self.table.selected]
+        self.bulk.set_visibility(bool(selected))  # empty, it would still take a gap (a line of its own on a phone)
         if not selected:
             return
         offered = [a for a in BULK_ACTIONS if any(a in row['actions'] for row in self.table.selected)]
