@@ -52,7 +52,7 @@ class JobPage:
         with ui.row().classes('w-full items-center gap-3'):
             ui.button(icon='arrow_back', on_click=lambda: ui.navigate.to('/')).props('flat round').tooltip(
                 'Back to the dashboard')
-            ui.icon(external.ICON if snap['external'] else self.icon, size='md').classes('text-primary')
+            ui.icon(external.ICON if snap['external'] else self.icon, size='md').classes('text-primary gt-xs')
             with ui.column().classes('gap-0'):
                 ui.label(snap['name']).classes('text-2xl font-semibold')
                 ui.label(f"#{snap['id']} · {snap['kind']} · created {snap['created_at'][:19].replace('T', ' ')}"
