@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from progress_app.config import Settings
-from progress_app.domain.duration import duration
-from progress_app.domain.events import Event, EventType
+from progress_app.domain.events import EventType
 from progress_app.domain.limits import NAME_MAX, PRIORITY_HIGHEST, PRIORITY_LOWEST, name_fits, priority_fits
 from progress_app.domain.status import FINISHED_NAMES, Status, transition
 from progress_app.errors import IllegalTransition, InvalidParams, NotFound, UnreadableJob
@@ -24,6 +23,7 @@ from progress_app.kinds.registry import JobKind
 from progress_app.runtime import history
 from progress_app.runtime.calendar.schedules import Schedules
 from progress_app.runtime.engine import process
+from progress_app.runtime.engine.creation import create_job
 from progress_app.runtime.engine.engine import Engine
 from progress_app.runtime.engine.job import Job
 from progress_app.runtime.engine.recovery import job_from_row
@@ -174,39 +174,9 @@ class JobService:
         problems.extend(self._deferral_problems(run_at, after))
         if problems:
             raise InvalidParams(problems)
-        opts = {**(options or {}), 'stages_declared': job_kind.stages_declared}
-        if after is not None:
-            opts['after'] = after
-        status = Status.SCHEDULED if run_at is not None or after is not None else Status.QUEUED
-        now = time.time()
-        values = {'name': (name or job_kind.title).strip(), 'kind': kind, 'status': status.value,
-                  'priority': priority, 'params': clean, 'options': opts, 'run_at': run_at,
-                  'schedule_id': schedule_id, 'stages': [[s.name, s.weight] for s in stages],
-                  'stage_states': ['pending'] * len(stages), 'created_at': now}
-        lifecycle = self._engine.lifecycle
-        first: list[Event] = []
-        context = {k: v for k, v in (('schedule_id', schedule_id), ('late_seconds', late_seconds),
-                                     ('run_at', run_at), ('after', after)) if v is not None}
-
-        def first_events(new_id: int) -> list[Event]:
-            first[:] = [lifecycle.new_event(new_id, 1, EventType.CREATED, kind=kind, params=clean, **context)]
-            if status is Status.QUEUED:
-                first.append(lifecycle.new_event(new_id, 2, EventType.QUEUED))
-            return first
-
-        job_id = self._engine.repo.create_job(values, first_events)
-        job = Job(id=job_id, name=values['name'], kind=kind, status=status, priority=priority, params=clean,
-                  stages=stages, created_at=now, options=opts, last_seq=len(first))
-        job.run_at, job.schedule_id = run_at, schedule_id
-        if late_seconds:
-            job.progress.message = f'started {duration(late_seconds)} late: the app was not running on time'
-        self._engine.remember(job)
-        if status is Status.SCHEDULED:
-            self._engine.deferred.arm(job)
-        else:
-            self._engine.dispatcher.enqueue(job_id, priority)
-        for event in first:
-            self._engine.bus.publish_state(job, event)
+        job = create_job(self._engine, kind, clean, stages, name=(name or job_kind.title).strip(), priority=priority,
+                         options={**(options or {}), 'stages_declared': job_kind.stages_declared}, run_at=run_at,
+                         after=after, schedule_id=schedule_id, late_seconds=late_seconds)
         return self._snapshot(job, look_for_output=False)  # a new job has no output folder yet
 
     def _deferral_problems(self, run_at: float | None, after: int | None) -> list[dict[str, Any]]:
