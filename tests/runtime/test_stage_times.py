@@ -21,7 +21,8 @@ def test_stage_times_add_up_over_a_restart_of_the_app(make_service, tmp_path):
     assert prepare['seconds'] >= stored[0]['seconds'], "prepare's time is not reset by walking through it again"
     assert process['seconds'] >= stored[1]['seconds'] + 0.02 * 30
     assert (prepare['attempts'], process['attempts'], finish['attempts'], done['attempts']) == (2, 2, 1, 2)
-    assert sum(s['seconds'] for s in done['stages']) <= done['elapsed_seconds'], 'never more than the job ran'
+    # each of the four numbers is rounded to the millisecond on its own, so the sum may pass by up to 2 ms
+    assert sum(s['seconds'] for s in done['stages']) <= done['elapsed_seconds'] + 0.002, 'never more than the job ran'
 
 
 def test_a_retried_command_stage_counts_its_runs_not_the_time_between_them(service):
