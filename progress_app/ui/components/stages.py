@@ -51,7 +51,8 @@ def shown_stages(job: dict[str, Any]) -> list[dict[str, Any]]:
 
 class StageStepper:
     def __init__(self) -> None:
-        self.container = ui.row().classes('w-full gap-2 items-stretch no-wrap overflow-x-auto')
+        # a row of cards on a desk; on a phone a column of them, nothing scrolled out of sight
+        self.container = ui.row().classes('w-full gap-2 items-stretch no-wrap overflow-x-auto max-sm:flex-col')
         self._key: Any = None
 
     def update(self, job: dict[str, Any]) -> None:
@@ -66,8 +67,7 @@ class StageStepper:
             for i, stage in enumerate(stages):
                 icon, color = STATE_LOOK.get(stage['state'], STATE_LOOK['pending'])
                 share = stage['weight'] / total
-                with ui.card().tight().props('flat bordered').classes('px-3 py-2 min-w-[140px]').style(
-                        'flex: 1 1 0'):
+                with ui.card().tight().props('flat bordered').classes('px-3 py-2 min-w-[140px] sm:flex-1'):
                     with ui.row().classes('items-center gap-2 no-wrap'):
                         spin = ' animate-spin' if stage['state'] == 'running' else ''
                         ui.icon(icon, color=color, size='sm').classes(spin)
