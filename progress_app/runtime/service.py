@@ -286,7 +286,7 @@ class JobService:
             job.request_stop(pause_requested=False, cancel_requested=False, interrupt_requested=False)
             job.cancel_requested_at = None
             if kind is not None and kind.restart == 'rerun':
-                job.checkpoint_state, job.track_positions = None, {}
+                job.forget_checkpoint()
             self._engine.remember(job)
             self._engine.lifecycle.move(job, Status.QUEUED, EventType.RETRIED, action='retry',
                                         values={'finished_at': None, 'error': None, 'error_stage': None,

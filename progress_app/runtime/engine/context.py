@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from progress_app.domain.progress import DEFAULT_STAGE, Stage, StageState
 from progress_app.errors import JobCancelled, JobInterrupted
-from progress_app.runtime.engine import process
+from progress_app.runtime.engine import fanout, process
 from progress_app.runtime.engine.job import Job
 from progress_app.runtime.files.logfile import JobLog
 
@@ -34,8 +34,10 @@ class JobContext:
     """The handle a job uses to report progress, log, checkpoint and honour pause/cancel."""
 
     def __init__(self, job: Job, *, lifecycle: Lifecycle, log: JobLog, output_dir: Path, heartbeat: LoopHeartbeat,
-                 orphans: Orphans | None = None) -> None:
+                 orphans: Orphans | None = None, mapper: fanout.Mapper | None = None) -> None:
         self._job = job
+        self._mapper = mapper or fanout.SequentialMapper()
+        self._map_calls: dict[str | None, int] = {}
         self._orphans = orphans
         self._progress = job.progress
         self._lifecycle = lifecycle
@@ -126,6 +128,24 @@ class JobContext:
         if job.stop_requested:
             self.check()
 
+    def map(self, fn: Callable[[Any], T], items: Iterable[Any], unit: str | None = None, *,
+            sizes: Sequence[float] | None = None, done: Mapping[int, Any] | None = None,
+            on_result: Callable[[int, Any], None] | None = None) -> list[T]:
+        """`[fn(item) for item in items]`, fanned out over the executor: one by one in this thread with `threads`,
+        on every worker's cores with a Dask executor. `fn` must be a module-level function of one plain item
+        returning a JSON value (it may run in another process); `fanout.item_context()` is its handle on the job.
+
+        Each finished item's result is checkpointed, so a restart or a retry never runs a finished item again.
+        Progress counts the items as they finish (or their `sizes`, e.g. bytes); pause and cancel take effect
+        between items. `done`: results known already (index -> result), not run again. `on_result(index,
+        result)` is called in this thread as each item finishes, before it counts as done.
+        """
+        stage = self._progress.stage
+        call = self._map_calls.get(stage, 0)
+        self._map_calls[stage] = call + 1
+        return fanout.run_map(self, self._job, self._lifecycle, self._mapper, f'{stage}#{call}', fn, items, unit,
+                              sizes=sizes, done=done, on_result=on_result)
+
     # -- resume and control ---------------------------------------------------------------------------------
     def checkpoint(self, state: Any) -> None:
         """Remember where the job is (any JSON value). It becomes `resume_state` if the job is interrupted.
@@ -157,6 +177,11 @@ class JobContext:
     @property
     def cancelled(self) -> bool:
         return self._job.cancel_requested or self._job.interrupt_requested
+
+    @property
+    def stop_requested(self) -> bool:
+        """A pause, cancel or interrupt was asked for: the job should reach `check()` soon."""
+        return self._job.stop_requested
 
     @property
     def output_dir(self) -> Path:

@@ -52,10 +52,12 @@ class Job:
         self.has_output = False
         self.queue_position: int | None = None
 
-        # Resume point: the kind's own state plus how far each ctx.track() loop got. `checkpoint_version` moves
-        # on every change; the recorder writes the job when it differs from what it wrote last.
+        # Resume point: the kind's own state, how far each ctx.track() loop got and the finished items of each
+        # ctx.map() (key -> {index: result}). `checkpoint_version` moves on every change; the recorder writes the
+        # job when it differs from what it wrote last.
         self.checkpoint_state: Any = None
         self.track_positions: dict[str, int] = {}
+        self.map_results: dict[str, dict[str, Any]] = {}
         self.checkpoint_version = 0
         self.checkpoint_saved = 0  # the highest version known committed (by the recorder or by ctx.track())
         self.stage_started: dict[int, float] = {}  # wall-clock times of the current attempt's stages
@@ -162,9 +164,16 @@ class Job:
         }
 
     def checkpoint_values(self) -> dict[str, Any] | None:
-        if self.checkpoint_state is None and not self.track_positions:
+        if self.checkpoint_state is None and not self.track_positions and not self.map_results:
             return None
-        return {'state': self.checkpoint_state, 'track': dict(self.track_positions)}
+        values = {'state': self.checkpoint_state, 'track': dict(self.track_positions)}
+        if self.map_results:  # copied: the job's thread adds results while the recorder serialises them
+            values['maps'] = {key: dict(results) for key, results in list(self.map_results.items())}
+        return values
+
+    def forget_checkpoint(self) -> None:
+        """Drop the resume point: the next attempt starts the work from its beginning."""
+        self.checkpoint_state, self.track_positions, self.map_results = None, {}, {}
 
     def restore(self, row: dict[str, Any]) -> None:
         """Load progress, resume point and outcome from a stored row."""
@@ -193,6 +202,7 @@ class Job:
         checkpoint = row.get('checkpoint') or {}
         self.checkpoint_state = checkpoint.get('state')
         self.track_positions = dict(checkpoint.get('track') or {})
+        self.map_results = {key: dict(results) for key, results in (checkpoint.get('maps') or {}).items()}
         for name in ('started_at', 'finished_at', 'run_at', 'schedule_id', 'error', 'error_stage', 'traceback',
                      'result', 'resume_key'):
             setattr(self, name, row.get(name))

@@ -76,7 +76,7 @@ def recover(repo: Repository, lifecycle: Lifecycle, kinds: Registry) -> Recovere
         events.append(lifecycle.event(job, EventType.INTERRUPTED, reason='restart', progress=job.percent,
                                       resume='no' if give_up else 'rerun' if rerun else 'checkpoint'))
         if rerun:
-            job.checkpoint_state, job.track_positions = None, {}
+            job.forget_checkpoint()
         if give_up:
             job.status = Status.FAILED
             job.error = 'interrupted by a restart of the app (the job asked not to re-run: on_interrupt=fail)'
