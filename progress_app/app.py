@@ -18,6 +18,7 @@ from nicegui.storage import Storage
 
 from progress_app.api import actions, jobs, runs, schedules, streams
 from progress_app.api import errors as api_errors
+from progress_app.api import settings as settings_api
 from progress_app.config import Settings, settings_or_exit
 from progress_app.errors import ProgressAppError
 from progress_app.runtime import Engine
@@ -48,6 +49,7 @@ def build(settings: Settings) -> JobService:
     app.include_router(schedules.router)
     app.include_router(runs.router)
     app.include_router(runs.reports)
+    app.include_router(settings_api.router)
     api_errors.install(app)
     dashboard.create(service)
     job.create(service)

@@ -30,7 +30,7 @@ from progress_app.runtime.engine.recovery import job_from_row
 from progress_app.runtime.files.downloads import Download
 from progress_app.runtime.live.subscription import Message, Subscription
 from progress_app.runtime.runs import Runs
-from progress_app.runtime.settings.preferences import Preferences
+from progress_app.runtime.settings.preferences import Preferences, overridden
 from progress_app.runtime.settings.tokens import TokenStore
 
 STOP_WAIT_SECONDS = 5.0
@@ -341,6 +341,10 @@ class JobService:
 
     def settings_value(self, name: str) -> Any:
         return self.user_settings.value(name)
+
+    def preferences_given_at_start(self) -> dict[str, str]:
+        """The preferences a flag or variable fixed for this run (name → flag), which win over a saved change."""
+        return overridden(self.config)
 
     def update_preferences(self, **changes: Any) -> Preferences:
         """Validate, store and apply changed preferences; raises InvalidParams naming the bad field."""

@@ -66,6 +66,16 @@ def effective(settings: Settings, stored: dict[str, Any]) -> Preferences:
         return Preferences(**{k: getattr(settings, k) for k in ('workers', 'retention_days')})
 
 
+def overridden(settings: Settings) -> dict[str, str]:
+    """The preferences given at start-up, which win over the stored value for this run: name → flag (and variable)."""
+    flags = {'workers': '--workers or PROGRESS_APP_WORKERS',
+             'retention_days': '--retention-days or PROGRESS_APP_RETENTION_DAYS'}
+    given = {name: flag for name, flag in flags.items() if name in settings.model_fields_set}
+    if settings.allowed_dirs is not None:
+        given['allowed_dirs'] = '--allowed-dirs or PROGRESS_APP_ALLOWED_DIRS'
+    return given
+
+
 def allowed_folders(settings: Settings, prefs: Preferences) -> tuple[Path, ...] | None:
     """The folders jobs may read and write, resolved; None: any folder. Without a choice, any folder while the app
     listens on loopback only; once others can reach it, the data dir and the home folder of the user running it."""
