@@ -2,7 +2,7 @@
 
 The public API for job functions (see the README, "Your own job kinds"):
 
-    from progress_app import job_kind, JobContext, shown_when, Titles, JobFailed, ParamsRule
+    from progress_app import job_kind, JobContext, shown_when, Titles, JobFailed, ParamsRule, item_context
 
 and for scripts that run elsewhere and report into the app (issue 14): `progress_app.client` (tqdm, track, Run).
 
@@ -20,15 +20,18 @@ if TYPE_CHECKING:
     from progress_app.kinds.registry import job_kind, shown_when
     from progress_app.kinds.titles import Titles
     from progress_app.runtime.engine.context import JobContext
+    from progress_app.runtime.engine.fanout import item_context
 
 __version__ = '0.1.0'
-__all__ = ['JobCancelled', 'JobContext', 'JobFailed', 'ParamsRule', 'Titles', '__version__', 'job_kind', 'shown_when']
+__all__ = ['JobCancelled', 'JobContext', 'JobFailed', 'ParamsRule', 'Titles', '__version__', 'item_context', 'job_kind',
+           'shown_when']
 
 _HOMES = {
     'JobCancelled': 'progress_app.errors',
     'JobFailed': 'progress_app.errors',
     'ParamsRule': 'progress_app.errors',
     'JobContext': 'progress_app.runtime.engine.context',
+    'item_context': 'progress_app.runtime.engine.fanout',
     'job_kind': 'progress_app.kinds.registry',
     'shown_when': 'progress_app.kinds.registry',
     'Titles': 'progress_app.kinds.titles',

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -10,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from progress_app.errors import JobFailed
 from progress_app.kinds import ffmpeg
 from progress_app.kinds.batch.files import Item, list_items, plan_outputs
-from progress_app.kinds.batch.operations import OPERATIONS, describe_error
+from progress_app.kinds.batch.operations import run_item
 from progress_app.kinds.batch.params import BatchParams
 from progress_app.kinds.batch.records import MANIFEST, Journal, write_manifest, write_report
 from progress_app.kinds.images import output_suffix
@@ -61,13 +60,13 @@ def batch(ctx: JobContext, **values: Any) -> dict[str, Any]:
     earlier = journal.load()
     records = {item.name: earlier[item.name] for item in items if item.name in earlier}
     by_bytes = params.operation in BY_BYTES and total_bytes > 0
-    covered, unit = (total_bytes, 'bytes') if by_bytes else (len(items), _unit(params))
+    covered, unit = (total_bytes, 'bytes') if by_bytes else (len(items), _unit(params.operation))
     with ctx.stage(work):
         ctx.set_total(covered, unit)
         if records:
             ctx.log(f'resuming: {len(records)} of {len(items)} files were finished before, they are not done again')
         try:
-            _process(ctx, params, dest, items, records, journal, (lambda item: item.size) if by_bytes else None)
+            _process(ctx, values, dest, items, records, journal, unit, by_bytes)
         finally:
             journal.close()
         rows = [records[item.name] for item in items]
@@ -99,43 +98,44 @@ def batch(ctx: JobContext, **values: Any) -> dict[str, Any]:
     return result
 
 
-def _process(ctx: JobContext, params: BatchParams, dest: Path, items: list[Item],
-             records: dict[str, dict[str, Any]], journal: Journal, size: Callable[[Item], int] | None) -> None:
-    """Do the items that `records` does not list yet, adding their records. Progress counts each item's `size`
-    (bytes), or 1 per item."""
-    cost = size or (lambda item: 1)
-    done_units = sum(cost(item) for item in items if item.name in records)
-    ctx.set_current(done_units)
-    operation = OPERATIONS[params.operation]
-    inputs = {item.path.resolve() for item in items} if params.dest else set()  # a default dest is the job's own
+def _process(ctx: JobContext, values: dict[str, Any], dest: Path, items: list[Item],
+             records: dict[str, dict[str, Any]], journal: Journal, unit: str, by_bytes: bool) -> None:
+    """Do the items that `records` does not list yet, adding their records (with `ctx.map`: one by one in the
+    job's thread, or on the executor's workers). Progress counts each item's size (bytes), or 1 per item."""
     failures = sum(record['status'] != 'ok' for record in records.values())
     count = len(items)
-    for item in items:
-        if item.name in records:
-            continue
-        ctx.check()
-        ctx.message(f'{len(records) + 1}/{count} · {item.name}' + (f' · {failures} failed' if failures else ''))
-        started = time.monotonic()
-        record: dict[str, Any] = {'item': item.name, 'status': 'ok', 'bytes': item.size, 'seconds': 0.0, 'error': '',
-                                  'output': item.output.relative_to(dest).as_posix() if item.output else ''}
-        try:
-            if inputs and item.output is not None and item.output.resolve() in inputs:
-                raise ValueError(f"its output '{item.output}' is an input file; choose another dest")
-            record |= operation(ctx, item, params)
-        except Exception as exc:
-            # The batch's own failure boundary: a bad file is recorded and the batch goes on.
-            if ctx.cancelled:  # the error came from stopping the work (a killed ffmpeg), not from the file
-                raise
-            record |= {'status': 'failed', 'error': describe_error(exc), 'output': ''}
-            failures += 1
-            ctx.log(f'failed: {item.name}: {type(exc).__name__}: {exc}')
-        record['seconds'] = round(time.monotonic() - started, 3)
-        record['attempt'] = ctx.attempt
+    waiting = iter([item for item in items if item.name not in records])  # in the order ctx.map starts them
+
+    def show_next() -> None:
+        following = next(waiting, None)
+        if following is not None:
+            shown = f'{len(records) + 1}/{count} · {following.name}'
+            ctx.message(shown + (f' · {failures} failed' if failures else ''))
+
+    def on_result(index: int, outcome: dict[str, Any]) -> None:
+        nonlocal failures
+        record = outcome['record']
+        if outcome['log']:
+            ctx.log(outcome['log'])
+        failures += record['status'] != 'ok'
         journal.append(record)  # from here on the item is done, whatever happens to the process
-        records[item.name] = record
-        done_units += cost(item)
-        ctx.set_current(done_units)
+        records[record['item']] = record
         ctx.checkpoint({'done': len(records), 'failed': failures})
+        show_next()
+
+    show_next()
+    done = {i: {'record': records[item.name], 'log': None} for i, item in enumerate(items) if item.name in records}
+    sizes = [item.size for item in items] if by_bytes else None
+    ctx.map(run_item, _tasks(ctx, values, dest, items), unit, sizes=sizes, done=done, on_result=on_result)
+
+
+def _tasks(ctx: JobContext, values: dict[str, Any], dest: Path, items: list[Item]) -> list[dict[str, Any]]:
+    """Each item as plain data for `run_item`."""
+    inputs = {item.path.resolve() for item in items} if values.get('dest') else set()  # a default dest is the job's
+    return [{'path': str(item.path), 'name': item.name, 'size': item.size, 'dest': str(dest), 'params': values,
+             'output': None if item.output is None else str(item.output), 'attempt': ctx.attempt,
+             'output_is_input': item.output is not None and item.output.resolve() in inputs}
+            for item in items]
 
 
 def _summary(params: BatchParams, dest: Path, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -160,5 +160,5 @@ def _files(count: int) -> str:
     return f'{count} file' if count == 1 else f'{count} files'
 
 
-def _unit(params: BatchParams) -> str:
-    return 'images' if params.operation.startswith('image_') else 'files'
+def _unit(operation: str) -> str:
+    return 'images' if operation.startswith('image_') else 'files'

@@ -1,19 +1,23 @@
-"""The per-item operations of the `batch` kind. An operation gets one item and writes at most one output,
-atomically; it returns the extra fields of the item's record and raises when the item fails."""
+"""The per-item work of the `batch` kind. An operation gets one item and writes at most one output, atomically;
+it returns the extra fields of the item's record and raises when the item fails. `run_item` turns one plain task
+into the item's record: it is what `ctx.map` runs, in the job's thread or in a worker process elsewhere."""
 
 from __future__ import annotations
 
 import hashlib
 import shutil
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from progress_app import item_context
 from progress_app.kinds import ffmpeg, images
 from progress_app.kinds.batch.files import Item, atomic_output
+from progress_app.kinds.batch.params import BatchParams
 
 if TYPE_CHECKING:
     from progress_app import JobContext
-    from progress_app.kinds.batch.params import BatchParams
 
 CHUNK = 1024 * 1024
 Operation = Callable[..., dict[str, Any]]
@@ -96,3 +100,32 @@ def describe_error(exc: Exception) -> str:
         return exc.strerror
     text = str(exc).strip()
     return text if isinstance(exc, OSError | ValueError) and text else f'{type(exc).__name__}: {text}'.rstrip(': ')
+
+
+def run_item(task: dict[str, Any]) -> dict[str, Any]:
+    """One item of a batch: `{'record': its record, 'log': a line for the job's log or None}`.
+
+    `task` is plain data (see kind.py `_tasks`), and so is what comes back: ctx.map may run this in another
+    process or on another machine. A failed item is a record too; only a stop of the job raises.
+    """
+    ctx = item_context()  # the job's own context in its thread: progress inside the item, pause and cancel
+    params = BatchParams.model_construct(**task['params'])
+    output = Path(task['output']) if task['output'] else None
+    item = Item(Path(task['path']), task['name'], task['size'], output)
+    started = time.monotonic()
+    record: dict[str, Any] = {'item': item.name, 'status': 'ok', 'bytes': item.size, 'seconds': 0.0, 'error': '',
+                              'output': output.relative_to(task['dest']).as_posix() if output else ''}
+    line = None
+    try:
+        if task['output_is_input']:
+            raise ValueError(f"its output '{output}' is an input file; choose another dest")
+        record |= OPERATIONS[params.operation](ctx, item, params)
+    except Exception as exc:
+        # The batch's own failure boundary: a bad file is recorded and the batch goes on.
+        if ctx.cancelled:  # the error came from stopping the work (a killed ffmpeg), not from the file
+            raise
+        record |= {'status': 'failed', 'error': describe_error(exc), 'output': ''}
+        line = f'failed: {item.name}: {type(exc).__name__}: {exc}'
+    record['seconds'] = round(time.monotonic() - started, 3)
+    record['attempt'] = task['attempt']
+    return {'record': record, 'log': line}

@@ -137,8 +137,9 @@ class JobContext:
 
         Each finished item's result is checkpointed, so a restart or a retry never runs a finished item again.
         Progress counts the items as they finish (or their `sizes`, e.g. bytes); pause and cancel take effect
-        between items. `done`: results known already (index -> result), not run again. `on_result(index,
-        result)` is called in this thread as each item finishes, before it counts as done.
+        between items. `on_result(index, result)` is called in this thread as each item finishes, before it
+        counts as done. `done`: for a kind that keeps its own record of finished items (written in `on_result`),
+        their results (index -> result), in place of those the checkpoint kept: only the others are run.
         """
         stage = self._progress.stage
         call = self._map_calls.get(stage, 0)

@@ -117,13 +117,13 @@ def run_map(ctx: JobContext, job: Job, lifecycle: Lifecycle, mapper: Mapper, key
     """`ctx.map()`'s bookkeeping around `mapper.run()` (see JobContext.map)."""
     items = list(items)
     count = len(items)
-    weights = [1.0] * count if sizes is None else [float(size) for size in sizes]
+    weights = [1] * count if sizes is None else list(sizes)
     if len(weights) != count:
         raise ValueError(f'ctx.map got {len(weights)} sizes for {count} items')
     results = job.map_results.setdefault(key, {})
-    for index, result in (done or {}).items():
-        if 0 <= index < count:
-            results.setdefault(str(index), frozen(result))
+    if done is not None:  # the kind's own record of its finished items replaces what the checkpoint kept
+        results.clear()
+        results.update((str(index), frozen(result)) for index, result in done.items() if 0 <= index < count)
     progress = job.progress
     ctx.set_total(sum(weights) if sizes is not None else count, unit)
     finished = sum(weights[i] for i in range(count) if str(i) in results)
