@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.util
 import ipaddress
 import os
 import sys
@@ -74,6 +75,11 @@ class Settings(BaseModel):
     allowed_dirs: tuple[Path, ...] | None = None
     """Folders jobs may read and write (the paths in their params); default: any folder on loopback, the data
     dir and the home folder otherwise. Also changeable in the settings page."""
+    executor: str = 'threads'
+    """Where job functions run: 'threads' (in the app's process), 'processes' (a Dask LocalCluster of worker
+    processes the app starts and stops) or 'tcp://HOST:PORT' (the workers of an existing Dask scheduler)."""
+    executor_workers: Annotated[int | None, Field(ge=1, le=1024)] = None
+    """Worker processes of `--executor processes`; default: one per core."""
 
     @field_validator('host')
     @classmethod
@@ -114,6 +120,11 @@ class Settings(BaseModel):
         if value is not None:
             _driver_installed(value)
         return value
+
+    @field_validator('executor')
+    @classmethod
+    def _known_executor(cls, value: str) -> str:
+        return executor_spec(value)
 
     @field_validator('allowed_dirs', mode='before')
     @classmethod
@@ -184,6 +195,24 @@ def existing_folder(folder: str | Path) -> Path:
     return path
 
 
+def executor_spec(value: str) -> str:
+    """'threads', 'processes' or 'tcp://HOST:PORT' (normalised); ValueError, in words, for anything else or when
+    Dask, which the last two need, is not installed."""
+    spec = value.strip()
+    if spec.lower() in ('threads', 'processes'):
+        spec = spec.lower()
+    elif spec.lower().startswith('tcp://'):
+        spec = 'tcp://' + spec[len('tcp://'):]
+        host, _, port = spec[len('tcp://'):].rpartition(':')
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError("a Dask scheduler's address needs a host and a port, such as 'tcp://10.0.0.5:8786'")
+    else:
+        raise ValueError("must be 'threads', 'processes' or a Dask scheduler's address 'tcp://HOST:PORT'")
+    if spec != 'threads' and importlib.util.find_spec('distributed') is None:
+        raise ValueError("needs Dask, which is not installed (pip install 'progress-app[dask]')")
+    return spec
+
+
 def is_loopback(host: str) -> bool:
     if host.lower() in LOOPBACK_NAMES:
         return True
@@ -207,6 +236,9 @@ def _parser() -> argparse.ArgumentParser:
     add('--password-file', help='read the password from the first line of this file')
     add('--allowed-hosts', help='comma-separated host names the app is reached under, besides IPs and localhost')
     add('--forwarded-allow-ips', help="proxies whose X-Forwarded-For is trusted (comma-separated, or '*')")
+    add('--executor', help="where job functions run: threads (default), processes (a Dask cluster on this "
+                           "machine) or tcp://HOST:PORT (an existing Dask scheduler)")
+    add('--executor-workers', help='worker processes of --executor processes (default: one per core)')
     add('--retention-days', help='purge finished jobs older than this (default 30)')
     add('--allowed-dirs', help=f'folders jobs may read and write, separated by {os.pathsep!r} or \',\' (default: '
                                'any on loopback, else the data dir and your home)')

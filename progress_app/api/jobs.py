@@ -29,8 +29,8 @@ UNREADABLE = {400: {'description': 'The body is not readable JSON'}}
 
 
 @router.get('/health', response_model=Health, tags=['meta'])
-def health() -> dict[str, Any]:
-    return {'status': 'ok', 'version': __version__}
+def health(service: Service) -> dict[str, Any]:
+    return {'status': 'ok', 'version': __version__, 'executor': service.executor_info()}
 
 
 @router.get('/kinds', response_model=list[KindOut], tags=['kinds'])

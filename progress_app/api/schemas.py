@@ -124,6 +124,8 @@ class KindOut(BaseModel):
 class Health(BaseModel):
     status: str
     version: str
+    executor: dict[str, Any] = Field(description="Where job functions run: {'executor': 'threads' | 'processes' | "
+                                     "'tcp://HOST:PORT', 'workers', 'address', 'dashboard'}")
 
 
 class EventOut(BaseModel):

@@ -102,6 +102,11 @@ class JobService:
     def kinds(self) -> list[dict[str, Any]]:
         return [kind.describe() for kind in self._engine.kinds.all() if kind.listed]
 
+    def executor_info(self) -> dict[str, Any]:
+        """Where job functions run: {'executor': 'threads' | 'processes' | 'tcp://…', 'workers': n, 'address': the
+        Dask scheduler's, 'dashboard': url}."""
+        return self._engine.executor.describe()
+
     def plugins(self) -> dict[str, Any]:
         """What the start found: plugin kinds loaded, plugin files that failed (PluginProblem) and recovery
         problems (text)."""

@@ -35,6 +35,7 @@ from progress_app.runtime.engine.lifecycle import Lifecycle
 from progress_app.runtime.engine.orphans import Orphans
 from progress_app.runtime.engine.recovery import job_from_row, recover
 from progress_app.runtime.engine.runner import Runner
+from progress_app.runtime.executor import make_executor
 from progress_app.runtime.files.job_files import JobFiles
 from progress_app.runtime.live.bus import EventBus
 from progress_app.runtime.live.heartbeat import LoopHeartbeat
@@ -91,10 +92,13 @@ class Engine:
         # Events are numbered on from the last stored one once start() has read it.
         self.lifecycle = Lifecycle(self.repo, self.bus, 1, on_move=self._on_move,
                                    allowed_dirs=self.user_settings.allowed_dirs)
+        # Where job functions run: the dispatcher's threads, or a Dask cluster (started with the engine).
+        self.executor = make_executor(settings.executor, settings.executor_workers, data_dir=settings.data_dir,
+                                      plugins_dir=settings.plugins_dir, lifecycle=self.lifecycle, key=self.key)
         self.runner = Runner(jobs=self.jobs, working=self.working, lifecycle=self.lifecycle, kinds=kinds,
                              files=self.files, orphans=self.orphans, log_max_bytes=settings.log_max_bytes,
                              record=self.recorder.enqueue, abandoned=self.dispatcher.abandon,
-                             heartbeat=self.heartbeat)
+                             heartbeat=self.heartbeat, executor=self.executor)
         self.external = ExternalRuns(repo=self.repo, lifecycle=self.lifecycle, job=self.job, live=self.live,
                                      remember=self.remember, working=self.working, log_file=self.files.log_file,
                                      log_max_bytes=settings.log_max_bytes)
@@ -141,10 +145,16 @@ class Engine:
             log.info('resuming %d interrupted job(s): %s', len(recovered.interrupted), recovered.interrupted)
 
     def check_database(self) -> None:
-        """Claim the database (another app on it is refused: DatabaseInUse) and bring its schema to this app's."""
+        """Claim the database (another app on it is refused: DatabaseInUse) and bring its schema to this app's;
+        start the executor (a Dask scheduler that cannot be reached is said in one line: ConfigError)."""
         check_reachable(self.repo.engine)
         self.instance.acquire()
         init_schema(self.repo.engine)
+        try:
+            self.executor.start()
+        except BaseException:
+            self.instance.release()
+            raise
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop taking work, interrupt running jobs (they resume on the next start) and flush everything.
@@ -154,6 +164,7 @@ class Engine:
         cancelled) and its thread abandoned; it is a daemon thread, so it does not keep the process alive.
         """
         if not self.started:
+            self.executor.stop()
             self.instance.release()  # claimed by check_database() for a start that did not come
             return
         self.started = False
@@ -171,6 +182,7 @@ class Engine:
         for job in busy:
             if job.in_worker:
                 self.runner.abandon(job)
+        self.executor.stop()
         self.calendar.shutdown(wait=False)
         self.scheduler.shutdown(wait=False)
         self.sampler.stop()

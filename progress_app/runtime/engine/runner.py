@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from progress_app.runtime.engine.job import Job
     from progress_app.runtime.engine.lifecycle import Lifecycle
     from progress_app.runtime.engine.orphans import Orphans
+    from progress_app.runtime.executor import Executor
     from progress_app.runtime.files.job_files import JobFiles
     from progress_app.runtime.live.heartbeat import LoopHeartbeat
 
@@ -30,17 +31,18 @@ logger = logging.getLogger(__name__)
 class Runner:
     """Runs the jobs it is handed by id. It is given what it works with: where the jobs are (`jobs`, `working`),
     how their status changes (`lifecycle`), their kinds, files and process groups, the loop's `heartbeat`
-    (jobs take turns with the event loop through it), where stage events not yet
-    written go (`record`) and whom to tell about a job it leaves behind (`abandoned`)."""
+    (jobs take turns with the event loop through it), the `executor` their functions run on, where stage events
+    not yet written go (`record`) and whom to tell about a job it leaves behind (`abandoned`)."""
 
     def __init__(self, *, jobs: dict[int, Job], working: dict[int, Job], lifecycle: Lifecycle, kinds: Registry,
                  files: JobFiles, orphans: Orphans, log_max_bytes: int, record: Callable[[Any], None],
-                 abandoned: Callable[[int], None], heartbeat: LoopHeartbeat) -> None:
+                 abandoned: Callable[[int], None], heartbeat: LoopHeartbeat, executor: Executor) -> None:
         self._jobs, self._working = jobs, working
         self._lifecycle, self._kinds, self._orphans = lifecycle, kinds, orphans
         self._files, self._log_max_bytes = files, log_max_bytes
         self._record, self._abandoned = record, abandoned
         self._heartbeat = heartbeat
+        self._executor = executor
 
     def _log(self, job: Job) -> JobLog:
         return JobLog(self._files.log_file(job.id), self._log_max_bytes)
@@ -76,7 +78,7 @@ class Runner:
         try:
             if job.progress.index < 0:
                 lifecycle.enter_stage(job, 0)
-            result = self._kinds.get(job.kind).call(ctx, job.params)
+            result = self._executor.call(job, ctx, self._kinds.get(job.kind), job.params)
         except JobStopped as stop:
             with job.lock:  # held while the outcome is recorded: nobody abandons the job in between
                 if not self._ignored(job, stop):

@@ -129,7 +129,8 @@ class SettingsPage:
                 for label, value in (('Version', f'Progress App {__version__}'),
                                      ('Data folder', str(Path(settings.data_dir).resolve())),
                                      ('Database', settings.db_url_shown),
-                                     ('Plugins folder', str(Path(settings.plugins_dir).resolve()))):
+                                     ('Plugins folder', str(Path(settings.plugins_dir).resolve())),
+                                     ('Job functions run', executor_text(self.service.executor_info()))):
                     ui.label(label).classes('text-sm muted')
                     ui.label(value).classes('mono text-sm break-all').mark(f'fact-{label.lower().replace(" ", "-")}')
 
@@ -167,6 +168,14 @@ class SettingsPage:
             if problem.detail:
                 with ui.expansion('Traceback').classes('w-full').props('dense'):
                     ui.code(problem.detail, language='python').classes('w-full text-xs')
+
+
+def executor_text(info: dict[str, Any]) -> str:
+    """"threads: in the app's own process", 'processes: 2 Dask workers (scheduler tcp://127.0.0.1:40123)'."""
+    if info['executor'] == 'threads':
+        return "threads: in the app's own process"
+    workers = f"{info['workers']} Dask worker{'s' if info['workers'] != 1 else ''}"
+    return f"{info['executor']}: {workers}" + (f" (scheduler {info['address']})" if info['address'] else '')
 
 
 def create(service: JobService) -> None:
