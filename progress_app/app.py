@@ -16,7 +16,7 @@ from nicegui import app, background_tasks, ui
 from nicegui.server import Server
 from nicegui.storage import Storage
 
-from progress_app.api import actions, jobs, runs, schedules, streams
+from progress_app.api import actions, jobs, runs, schedules, streams, uploads
 from progress_app.api import errors as api_errors
 from progress_app.api import settings as settings_api
 from progress_app.config import Settings, settings_or_exit
@@ -49,6 +49,7 @@ def build(settings: Settings) -> JobService:
     app.include_router(schedules.router)
     app.include_router(runs.router)
     app.include_router(runs.reports)
+    app.include_router(uploads.router)
     app.include_router(settings_api.router)
     api_errors.install(app)
     dashboard.create(service)

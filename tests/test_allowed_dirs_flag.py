@@ -32,7 +32,8 @@ def test_the_flag_wins_over_the_saved_list_and_applies_on_loopback_too(tmp_path:
     settings = parse_settings(['--allowed-dirs', str(tmp_path)], env={})
     prefs = effective(settings, {'allowed_dirs': ['/srv']})
     assert prefs.allowed_dirs == [str(tmp_path)]
-    assert allowed_folders(settings, prefs) == (tmp_path.resolve(),)
+    # and the app's uploads folder, always: what was sent to the app is there for its jobs
+    assert allowed_folders(settings, prefs) == (tmp_path.resolve(), (settings.data_dir / 'uploads').resolve())
 
 
 @pytest.mark.parametrize(('value', 'said'), [

@@ -1,8 +1,9 @@
 """`JobService`: the one face of the runtime that the API, the UI and scripts use. It never hands out database rows.
 
 Besides its own methods it offers named collaborators: `schedules` (the user's schedules), `runs` (external runs:
-scripts that report into a job), `tokens` (API tokens), `user_settings` (preferences) and `files` (a job's log and
-outputs); the engine behind it is private.
+scripts that report into a job), `tokens` (API tokens), `user_settings` (preferences), `files` (a job's log and
+outputs), `uploads` (files sent to the app, removed with the jobs that use them) and `browser` (folder listings for
+the file picker, within the allowed folders); the engine behind it is private.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from progress_app.runtime.engine.creation import create_job
 from progress_app.runtime.engine.engine import Engine
 from progress_app.runtime.engine.job import Job
 from progress_app.runtime.engine.recovery import job_from_row
+from progress_app.runtime.files.browse import FolderBrowser
 from progress_app.runtime.files.downloads import Download
+from progress_app.runtime.files.uploads import Uploads, uploads_dir
 from progress_app.runtime.live.subscription import Message, Subscription
 from progress_app.runtime.runs import Runs
 from progress_app.runtime.settings.preferences import Preferences, overridden
@@ -45,6 +48,9 @@ class JobService:
         self.files = engine.files
         self.schedules = Schedules(engine.calendar, engine.key, check=self.checked_params, submit=self.submit_fields)
         self.runs = Runs(engine.external, self.job)
+        self.uploads = Uploads(uploads_dir(engine.settings.data_dir), exists=engine.repo.get_job,
+                               limit=lambda: self.settings_value('upload_limit_mb') * 1_000_000)
+        self.browser = FolderBrowser(self.allowed_dirs)
         self._lock = threading.Lock()
 
     # -- running -----------------------------------------------------------------------------------------------
@@ -52,6 +58,7 @@ class JobService:
         """Open the database, recover unfinished jobs and start running them and the schedules."""
         self.schedules.open()
         self._engine.start()
+        self.uploads.sweep()
 
     def shutdown(self, timeout: float = 10.0) -> None:
         """Interrupt running jobs (they resume on the next start; see Engine.stop) and flush everything."""
@@ -182,6 +189,7 @@ class JobService:
         job = create_job(self._engine, kind, clean, stages, name=(name or job_kind.title).strip(), priority=priority,
                          options={**(options or {}), 'stages_declared': job_kind.stages_declared}, run_at=run_at,
                          after=after, schedule_id=schedule_id, late_seconds=late_seconds)
+        self.uploads.claim(job.id, clean)
         return self._snapshot(job, look_for_output=False)  # a new job has no output folder yet
 
     def _deferral_problems(self, run_at: float | None, after: int | None) -> list[dict[str, Any]]:
@@ -307,6 +315,7 @@ class JobService:
         except UnreadableJob:
             self._engine.repo.delete_job(job_id)  # never loaded: nothing in memory runs it or waits for it
             self.files.delete(job_id)
+            self.uploads.release(job_id)
             return
         if job.in_worker and not job.status.is_terminal:
             self.cancel(job_id)
@@ -318,6 +327,7 @@ class JobService:
         self._engine.repo.delete_job(job_id)
         self._engine.forget(job_id)
         self.files.delete(job_id)
+        self.uploads.release(job_id)
         self._engine.bus.publish_state(job, None, 'job_removed')
 
     def wait(self, job_id: int, statuses: Iterable[Status | str], timeout: float = 30.0) -> dict[str, Any]:

@@ -9,7 +9,8 @@
   affected.
 - **Bodies.** `/api/` requests that change something take JSON (or no body): the content types an HTML form can
   send (`application/x-www-form-urlencoded`, `multipart/form-data`, `text/plain`) are refused, so a cross-site
-  form cannot even reach a route.
+  form cannot even reach a route. `POST /api/uploads` takes `multipart/form-data` (a file is sent that way); a
+  browser reaches it only from the app's own pages, as the Origin check above already makes sure.
 - **Frames.** No page may be shown inside another site's frame (`X-Frame-Options`, CSP `frame-ancestors`).
 
 A pure ASGI middleware, so that it sees WebSocket handshakes too (HTTP middleware does not).
@@ -34,6 +35,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 SAFE_METHODS = frozenset({'GET', 'HEAD', 'OPTIONS'})
 FORM_TYPES = ('application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain')
+UPLOAD_PATH, UPLOAD_TYPE = '/api/uploads', 'multipart/form-data'
 FRAME_HEADERS = [(b'x-frame-options', b'DENY'), (b'content-security-policy', b"frame-ancestors 'none'")]
 
 
@@ -122,7 +124,9 @@ class Guard:
         if source is not None and not same_origin(source, host, scope.get('scheme', 'http')):
             return 403, f'cross-site request refused: it comes from {source!r}, not from this app'
         content_type = headers.get('content-type', '').split(';', 1)[0].strip().lower()
-        if scope['type'] == 'http' and scope['path'].startswith('/api/') and content_type in FORM_TYPES:
+        upload = scope['path'] == UPLOAD_PATH and content_type == UPLOAD_TYPE
+        if scope['type'] == 'http' and scope['path'].startswith('/api/') and content_type in FORM_TYPES \
+                and not upload:
             return 415, f'send JSON (Content-Type: application/json), not {content_type}'
         return None
 

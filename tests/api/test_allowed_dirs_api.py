@@ -13,7 +13,9 @@ def test_paths_outside_the_allowed_folders_get_422(app_process, tmp_path: Path):
     (inside / 'photos' / 'a.txt').write_text('hello')
     (inside / 'clip.mp4').write_bytes(b'readable')
     app = app_process('--allowed-dirs', str(inside))
-    setting = 'is outside the allowed folders (Settings → Allowed folders, --allowed-dirs): ' + str(inside.resolve())
+    uploads = (tmp_path / 'data' / 'uploads').resolve()  # always allowed: what was sent to the app is for its jobs
+    setting = ('is outside the allowed folders (Settings → Allowed folders, --allowed-dirs): '
+               f'{inside.resolve()}, {uploads}')
 
     batch = app.client.post('/api/jobs', json={'kind': 'batch', 'params': {'source': '/etc', 'operation': 'copy'}})
     assert batch.status_code == 422

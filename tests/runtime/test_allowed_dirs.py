@@ -36,12 +36,13 @@ def refused(service: JobService, kind: str, params: dict) -> dict:
     return error
 
 
-def test_exposed_a_batch_of_etc_and_a_video_written_to_etc_are_refused_naming_the_setting(make_service, folders):
+def test_exposed_a_batch_of_etc_and_a_video_written_to_etc_are_refused_naming_the_setting(make_service, folders,
+                                                                                          tmp_path):
     service = make_service(**EXPOSED, allowed_dirs=[folders['inside']])
     error = refused(service, 'batch', {'source': '/etc', 'operation': 'checksum'})
     assert error['loc'] == ['params', 'source']
     assert error['msg'] == ("'/etc' is outside the allowed folders (Settings → Allowed folders, --allowed-dirs): "
-                            f"{folders['inside']}")
+                            f"{folders['inside']}, {(tmp_path / 'data' / 'uploads').resolve()}")
     error = refused(service, 'video', {'input': str(folders['inside'] / 'clip.mp4'), 'output': '/etc/evil.mp4'})
     assert error['loc'] == ['params', 'output'] and "'/etc/evil.mp4' is outside the allowed folders" in error['msg']
 
@@ -108,7 +109,8 @@ def test_the_settings_page_list_applies_at_once_and_is_kept(make_service, folder
     refused(service, 'batch', {'source': str(folders['outside']), 'operation': 'checksum'})
     service.shutdown()
     again = make_service(data_dir=tmp_path / 'data')
-    assert again.allowed_dirs() == (folders['inside'].resolve(),)
+    # and the app's own uploads folder: what was sent to the app is there for its jobs
+    assert again.allowed_dirs() == (folders['inside'].resolve(), (tmp_path / 'data' / 'uploads').resolve())
     for bad, why in (('relative/folder', 'is not an absolute path'), (str(tmp_path / 'nope'), 'does not exist')):
         with pytest.raises(InvalidParams) as exc:
             again.update_preferences(allowed_dirs=[bad])
@@ -116,7 +118,8 @@ def test_the_settings_page_list_applies_at_once_and_is_kept(make_service, folder
     assert again.preferences().allowed_dirs == [str(folders['inside'])]
 
 
-def test_a_job_whose_path_is_no_longer_allowed_when_it_starts_fails_with_the_message(make_service, folders):
+def test_a_job_whose_path_is_no_longer_allowed_when_it_starts_fails_with_the_message(make_service, folders,
+                                                                                     tmp_path):
     service = make_service(allowed_dirs=[folders['inside']])
     job = service.submit('batch', {'source': str(folders['inside'] / 'photos'), 'operation': 'checksum'},
                          run_at=time.time() + LATER)
@@ -125,7 +128,8 @@ def test_a_job_whose_path_is_no_longer_allowed_when_it_starts_fails_with_the_mes
     failed = service.wait(job['id'], ['completed', 'failed'])
     assert failed['status'] == 'failed'
     assert failed['error'] == (f"PathNotAllowed: source: '{folders['inside'] / 'photos'}' is outside the allowed "
-                               f"folders (Settings → Allowed folders, --allowed-dirs): {folders['outside']}")
+                               f"folders (Settings → Allowed folders, --allowed-dirs): {folders['outside']}, "
+                               f"{(tmp_path / 'data' / 'uploads').resolve()}")
 
 
 def test_run_again_and_schedules_go_through_the_same_check(make_service, folders):

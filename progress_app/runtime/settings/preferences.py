@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from progress_app.config import Settings, is_loopback
 from progress_app.kinds.paths import unique
+from progress_app.runtime.files.uploads import uploads_dir
 
 Theme = Literal['auto', 'light', 'dark']
 NotifyOn = Literal['completed', 'failed', 'both', 'none']
@@ -33,6 +34,8 @@ class Preferences(BaseModel):
     allow_commands: Annotated[bool, Field(title='Allow the command kind')] = True
     # The folders jobs may read and write; none: as allowed_folders() says for how the app listens.
     allowed_dirs: Annotated[list[str], Field(title='Allowed folders')] = []
+    # The largest file (or set of files) a browser or script may send with POST /api/uploads.
+    upload_limit_mb: Annotated[int, Field(ge=1, le=10_000_000, title='Largest upload (MB)')] = 20_000
 
     @field_validator('allowed_dirs')
     @classmethod
@@ -78,9 +81,11 @@ def overridden(settings: Settings) -> dict[str, str]:
 
 def allowed_folders(settings: Settings, prefs: Preferences) -> tuple[Path, ...] | None:
     """The folders jobs may read and write, resolved; None: any folder. Without a choice, any folder while the app
-    listens on loopback only; once others can reach it, the data dir and the home folder of the user running it."""
+    listens on loopback only; once others can reach it, the data dir and the home folder of the user running it.
+    The data dir's uploads folder is always among them: what was sent to the app is there for its jobs."""
     if prefs.allowed_dirs:
-        return unique(prefs.allowed_dirs)
+        chosen, uploads = unique(prefs.allowed_dirs), uploads_dir(settings.data_dir)
+        return chosen if any(uploads.is_relative_to(folder) for folder in chosen) else (*chosen, uploads)
     if is_loopback(settings.host):
         return None
     return unique([settings.data_dir, Path.home()])
