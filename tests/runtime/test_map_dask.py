@@ -60,15 +60,20 @@ class Lifecycle:
             job.request_stop(pause_requested=False)  # resumed at once: the test looks at what the pause saw
 
 
+def worker_context(job: Job, folder: Path) -> tuple[JobContext, Lifecycle]:
+    """A real JobContext over `job` in a Dask task, mapping with DaskMapper; its log and output go to `folder`."""
+    lifecycle = Lifecycle()
+    ctx = JobContext(job, lifecycle=lifecycle, log=JobLog(folder / 'job.log', 1_000_000),  # type: ignore[arg-type]
+                     output_dir=folder / 'out', heartbeat=LoopHeartbeat(), mapper=DaskMapper())
+    return ctx, lifecycle
+
+
 def run_job(params: dict[str, Any], earlier: dict[str, Any], stop_after: int | None, stop: str) -> dict[str, Any]:
     """A job function's task on a worker: maps `work` over `params['items']` items with DaskMapper."""
     job = Job(id=7, name='mapped', kind='test', status=Status.RUNNING, priority=0, params=params,
               stages=(Stage('run', 1.0),), created_at=0.0)
     job.map_results = {'run#0': dict(earlier)} if earlier else {}
-    lifecycle = Lifecycle()
-    folder = Path(params['calls']).parent
-    ctx = JobContext(job, lifecycle=lifecycle, log=JobLog(folder / 'job.log', 1_000_000),  # type: ignore[arg-type]
-                     output_dir=folder / 'out', heartbeat=LoopHeartbeat(), mapper=DaskMapper())
+    ctx, lifecycle = worker_context(job, Path(params['calls']).parent)
     seen: list[int] = []
 
     def on_result(index: int, result: Any) -> None:
@@ -92,7 +97,7 @@ def run_job(params: dict[str, Any], earlier: dict[str, Any], stop_after: int | N
 
 @pytest.fixture(scope='module')
 def client() -> Iterator[Any]:
-    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None,
+    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=':0',
                                   worker_dashboard_address=None) as cluster, distributed.Client(cluster) as client:
         yield client
 
