@@ -11,11 +11,13 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from progress_app.api.jobs import Service
+from progress_app.api.jobs import UNREADABLE, Service
+from progress_app.errors import InvalidParams
 from progress_app.runtime import NotificationFailed, Preferences
 
 router = APIRouter(prefix='/api/settings', tags=['settings'])
-UNDELIVERED = {502: {'description': 'The notification could not be delivered (the reason is in detail)'}}
+UNDELIVERED = {**UNREADABLE,
+               502: {'description': 'The notification could not be delivered (the reason is in detail)'}}
 
 
 def _optional(name: str) -> tuple[Any, Any]:
@@ -26,7 +28,8 @@ def _optional(name: str) -> tuple[Any, Any]:
 
 
 SettingsChange = create_model(
-    'SettingsChange', __config__=ConfigDict(extra='forbid', json_schema_extra={'examples': [{'workers': 2}]}),
+    'SettingsChange',
+    __config__=ConfigDict(extra='forbid', strict=True, json_schema_extra={'examples': [{'workers': 2}]}),
     **{name: _optional(name) for name in Preferences.model_fields})
 """Any of the preferences; those left out stay as they are."""
 
@@ -38,7 +41,7 @@ SettingsOut = create_model(
 
 
 class TestNotification(BaseModel):
-    model_config = ConfigDict(extra='forbid')
+    model_config = ConfigDict(extra='forbid', strict=True)
 
     urls: Annotated[list[str] | None, Field(description='Apprise URLs to try (default: the saved ones)')] = None
 
@@ -56,7 +59,7 @@ def read_settings(service: Service) -> dict[str, Any]:
     return _shown(service)
 
 
-@router.patch('', response_model=SettingsOut)
+@router.patch('', response_model=SettingsOut, responses=UNREADABLE)
 def change_settings(change: SettingsChange, service: Service) -> dict[str, Any]:  # type: ignore[valid-type]
     """Change the preferences given; they are saved and applied at once, as on the Settings page."""
     changes = change.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
@@ -67,8 +70,11 @@ def change_settings(change: SettingsChange, service: Service) -> dict[str, Any]:
 
 @router.post('/notifications/test', response_model=TestSent, responses=UNDELIVERED)
 def test_notification(service: Service, body: TestNotification | None = None) -> Any:
-    """Send a test message to `urls`, or to the saved notification URLs."""
+    """Send a test message to `urls`, or to the saved notification URLs (422 when there are none)."""
+    urls = None if body is None else body.urls
+    if not [url for url in (service.preferences().notify_urls if urls is None else urls) if url.strip()]:
+        raise InvalidParams.field('urls', 'no notification URLs: give `urls` to try, or save some first')
     try:
-        return {'sent': service.send_test_notification(None if body is None else body.urls)}
+        return {'sent': service.send_test_notification(urls)}
     except NotificationFailed as exc:
         return JSONResponse({'detail': str(exc)}, status_code=502)

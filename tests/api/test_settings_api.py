@@ -28,6 +28,7 @@ def test_a_bad_change_names_its_field_and_changes_nothing(app, tmp_path):
     cases = [({'workers': 0}, ['body', 'workers']),
              ({'theme': 'purple'}, ['body', 'theme']),
              ({'colour': 'blue'}, ['body', 'colour']),
+             ({'allow_commands': 0}, ['body', 'allow_commands']),
              ({'allowed_dirs': [str(tmp_path / 'missing')]}, ['body', 'allowed_dirs']),
              ({'retention_days': 3, 'notify_urls': ['json://127.0.0.1/ok', 'not a url']},
               ['body', 'notify_urls', 1])]
@@ -48,7 +49,7 @@ def test_a_test_notification_is_delivered_or_says_why_not(app, endpoint):
     saved = app.client.get('/api/settings').json()['notify_urls']
     assert saved == [], 'a test does not save the URLs it was given'
     none = app.client.post('/api/settings/notifications/test')
-    assert none.status_code == 502 and 'no notification URLs are set' in none.json()['detail']
+    assert none.status_code == 422 and none.json()['detail'][0]['loc'] == ['body', 'urls'], none.text
     down = app.client.post('/api/settings/notifications/test', json={'urls': [f'json://127.0.0.1:{closed_port()}/']})
     assert down.status_code == 502 and down.json()['detail'], down.text
     bad = app.client.post('/api/settings/notifications/test', json={'urls': ['nope']})
