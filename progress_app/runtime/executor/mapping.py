@@ -9,6 +9,8 @@ results are kept) before the job blocks; a cancel or an interrupt drops what is 
 
 from __future__ import annotations
 
+import pickle
+import sys
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -32,6 +34,7 @@ class DaskMapper:
             on_done: Callable[[int, Any], None]) -> None:
         from distributed import wait, worker_client
 
+        _shippable(fn)
         pending = iter(todo)
         name = getattr(fn, '__name__', 'item')
         tag = uuid.uuid4().hex[:8]
@@ -70,3 +73,16 @@ class DaskMapper:
             finally:
                 if running:
                     client.cancel(list(running))
+
+
+def _shippable(fn: Callable[[Any], Any]) -> None:
+    """Make `fn` picklable for the other workers: a function of a module that cannot be imported by its name
+    (a plugin, loaded from its file) goes by value, its code with it."""
+    try:
+        pickle.dumps(fn)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        import cloudpickle
+
+        module = sys.modules.get(getattr(fn, '__module__', None) or '')
+        if module is not None:
+            cloudpickle.register_pickle_by_value(module)
