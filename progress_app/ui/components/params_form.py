@@ -13,12 +13,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nicegui import ui
 
 from progress_app.ui.components.json_field import JsonField
 from progress_app.ui.components.key_values import KeyValues
+
+if TYPE_CHECKING:
+    from progress_app.ui.components.path_tools import PathTools
 
 UNSET = object()
 
@@ -75,7 +78,10 @@ def limits_text(spec: dict[str, Any]) -> str:
 
 
 class ParamsForm:
-    def __init__(self, schema: dict[str, Any]) -> None:
+    """`paths`: what path fields (`x-path`) get besides their text (Browse, upload); none without it."""
+
+    def __init__(self, schema: dict[str, Any], paths: PathTools | None = None) -> None:
+        self.paths = paths
         self.fields: list[Field] = []
         required = set(schema.get('required', []))
         properties = schema.get('properties', {})
@@ -121,6 +127,8 @@ class ParamsForm:
         if kind == 'string':
             element = ui.input(label=label, value=default if isinstance(default, str) else '').classes('w-full')
             element.props(f'outlined hint="{hint}"')
+            if self.paths is not None and spec.get('x-path'):
+                self.paths.attach(element, name, spec, required)
             return Field(name, element, lambda: element.value if element.value != '' or (not nullable
                          and required) else (None if nullable else UNSET))
         scalar = (spec.get('additionalProperties') or {}).get('type') if kind == 'object' else None

@@ -8,8 +8,9 @@ from nicegui import run, ui
 from progress_app.domain.limits import NAME_MAX, PRIORITY_HIGHEST, PRIORITY_LOWEST
 from progress_app.errors import InvalidParams, ProgressAppError
 from progress_app.runtime.service import JobService
-from progress_app.ui.components import job_actions, script_snippets
+from progress_app.ui.components import job_actions, script_snippets, upload_box
 from progress_app.ui.components.params_form import FormError, ParamsForm
+from progress_app.ui.components.path_tools import PathTools
 from progress_app.ui.components.when import When
 from progress_app.ui.theme import frame
 
@@ -26,9 +27,11 @@ class NewJob:
                       if k.get('listed', True) and (allow_commands or k['name'] != 'command')}
         self.kind = kind if kind in self.kinds else next(iter(self.kinds))
         self.form: ParamsForm | None = None
+        self.paths = PathTools(service)
         self.submitting = False
 
     def build(self) -> None:
+        upload_box.install()
         ui.label('New job').classes('text-2xl font-semibold')
         with ui.row().classes('w-full gap-6 items-start'):
             with ui.column().classes('basis-[280px] grow sm:grow-0 gap-2'):  # a phone: the full width
@@ -95,7 +98,8 @@ class NewJob:
         self.problems.text = ''
         self.form_box.clear()
         with self.form_box:
-            self.form = ParamsForm(kind['params_schema'])
+            self.paths = PathTools(self.service)
+            self.form = ParamsForm(kind['params_schema'], self.paths)
             if not kind['params_schema'].get('properties'):
                 ui.label('This kind takes no parameters.').classes('muted')
 
@@ -114,6 +118,10 @@ class NewJob:
         assert self.form is not None
         self.problems.text = ''
         self.when.clear_errors()
+        if (upload := self.paths.uploading) is not None:  # its path is not there yet: start once it is
+            upload.then(self.submit)
+            ui.notify('The job starts as soon as the upload completes', type='info')
+            return False
         try:
             params = self.form.values()
             when = self.when.trigger() if self.when.repeating else self.when.submit_args()

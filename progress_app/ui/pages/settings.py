@@ -15,6 +15,7 @@ from progress_app.runtime.service import JobService
 from progress_app.ui.components.allowed_dirs import AllowedDirsCard
 from progress_app.ui.components.notify_settings import NotifySettings
 from progress_app.ui.components.tokens import security_section
+from progress_app.ui.components.upload_settings import UploadSettingsCard
 from progress_app.ui.theme import frame
 
 THEMES = {'light': 'Light', 'dark': 'Dark', 'auto': 'Same as the system'}
@@ -59,6 +60,7 @@ class SettingsPage:
         NotifySettings(self.service).build()
         security_section(self.service)
         AllowedDirsCard(self.service)
+        UploadSettingsCard(self.service)
         self._about()
         self._plugins()
 
