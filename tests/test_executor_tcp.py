@@ -32,7 +32,8 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         with (logs / 'scheduler.log').open('wb') as out:
             procs.append(subprocess.Popen([DASK, 'scheduler', '--host', '127.0.0.1', '--port', str(port),
-                                           '--no-dashboard'], cwd=ROOT, stdout=out, stderr=out))
+                                           '--no-dashboard', '--dashboard-address', '127.0.0.1:0'],
+                                          cwd=ROOT, stdout=out, stderr=out))
         with (logs / 'worker.log').open('wb') as out:
             procs.append(subprocess.Popen([DASK, 'worker', address, '--nthreads', '2', '--no-nanny',
                                            '--no-dashboard', '--host', '127.0.0.1'], cwd=ROOT,

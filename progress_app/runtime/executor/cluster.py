@@ -13,6 +13,7 @@ A task that dies with its worker is run again by the scheduler on another worker
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import logging
 import os
 import threading
@@ -61,7 +62,7 @@ class DaskExecutor:
                 return
             if self.name == 'processes':
                 self._cluster = LocalCluster(n_workers=self._workers or os.cpu_count() or 1, threads_per_worker=1,
-                                             processes=True, host='127.0.0.1', dashboard_address=None,
+                                             processes=True, host='127.0.0.1', dashboard_address='127.0.0.1:0',
                                              memory_limit=0, silence_logs=logging.WARNING)
                 client = Client(self._cluster, set_as_default=False)
             else:
@@ -91,8 +92,9 @@ class DaskExecutor:
         described = self._described
         if described is None or time.monotonic() - described[0] > DESCRIBE_SECONDS:
             workers = len(client.nthreads())
+            dashboard = client.dashboard_link if importlib.util.find_spec('bokeh') else None  # Dask's web pages
             described = time.monotonic(), {'executor': self.name, 'workers': workers,
-                                           'address': client.scheduler.address, 'dashboard': None}
+                                           'address': client.scheduler.address, 'dashboard': dashboard}
             self._described = described
         return dict(described[1])
 

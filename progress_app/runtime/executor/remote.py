@@ -15,7 +15,6 @@ import logging
 import os
 import signal
 import socket
-import subprocess
 import tempfile
 import threading
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 
 from distributed import Variable, get_client, get_worker
 
+from progress_app.domain.events import EventType
 from progress_app.domain.status import Status
 from progress_app.errors import JobCancelled, JobInterrupted, JobStopped
 from progress_app.kinds import builtin
@@ -107,7 +107,7 @@ def _orphans(run_dir: Path, key: str) -> Orphans:
 
 class RemoteLifecycle(Lifecycle):
     """The lifecycle of the mirror job: stage changes as in the app, but told to the app rather than stored;
-    pauses told to the app (which moves the real job to paused) and waited out here."""
+    pauses told to the app (which moves the real job to paused) and waited out here, as in the app."""
 
     def __init__(self, courier: Courier, allowed_dirs: list[Path] | None) -> None:
         super().__init__(None, None, 1, allowed_dirs=lambda: allowed_dirs)  # type: ignore[arg-type]
@@ -127,33 +127,13 @@ class RemoteLifecycle(Lifecycle):
     def save_checkpoint(self, job: Job) -> None:
         self._courier.flush()
 
-    def honour_requests(self, job: Job) -> None:
-        with job.lock:
-            self._raise_if_stopped(job)
-            if not job.pause_requested:
-                return
-        self.paused(job)
-        with job.lock:
-            while job.pause_requested and not (job.cancel_requested or job.interrupt_requested):
-                job.wakeup.wait()
-            job.status = Status.RUNNING
-            self._raise_if_stopped(job)
-
-    def paused(self, job: Job) -> None:
-        if job.status is Status.RUNNING:
+    def move(self, job: Job, target: Status, event_type: EventType, **_: Any) -> None:  # type: ignore[override]
+        """The app moves the real job. The only move made here, in the job's thread or its control thread, is
+        a pause taking effect (at a check point, or of a child process): it is told to the app at once."""
+        if target is Status.PAUSED and job.status is Status.RUNNING:
             job.status = Status.PAUSED
             self._courier.op('paused')
             self._courier.flush()
-
-    def attach_process(self, job: Job, popen: subprocess.Popen[bytes]) -> None:
-        with job.lock:
-            job.process = popen
-            job.process_group = popen.pid
-            if job.cancel_requested or job.interrupt_requested:
-                process.terminate_group(popen)
-            elif job.pause_requested:
-                process.signal_group(popen.pid, signal.SIGSTOP)
-                self.paused(job)
 
 
 class Control:
@@ -195,6 +175,8 @@ class Control:
         self._flags = flags
         with job.lock:
             job.request_stop(**flags)
+            if not job.pause_requested:
+                job.status = Status.RUNNING  # resumed (the app has moved the real job already)
             popen = job.process
             if popen is None:
                 return
@@ -202,9 +184,8 @@ class Control:
                 process.terminate_group(popen)
             elif job.pause_requested and not before.get('pause_requested'):
                 process.signal_group(popen.pid, signal.SIGSTOP)
-                self._lifecycle.paused(job)
+                self._lifecycle.move(job, Status.PAUSED, EventType.PAUSED)
             elif not job.pause_requested and before.get('pause_requested'):
-                job.status = Status.RUNNING
                 process.signal_group(popen.pid, signal.SIGCONT)
 
 
