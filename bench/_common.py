@@ -36,13 +36,14 @@ def tmp_dir(prefix: str, keep: bool = False) -> Iterator[Path]:
 
 
 @contextmanager
-def running_service(data_dir: Path, workers: int) -> Iterator[JobService]:
-    """A started Engine + JobService on a SQLite file in `data_dir`; stopped at the end."""
+def running_service(data_dir: Path, workers: int, **settings: Any) -> Iterator[JobService]:
+    """A started Engine + JobService on a SQLite file in `data_dir` (more `Settings` in `settings`); stopped at the
+    end."""
     from progress_app.config import Settings
     from progress_app.runtime.engine.engine import Engine
     from progress_app.runtime.service import JobService
 
-    service = JobService(Engine(Settings(data_dir=data_dir, workers=workers)))
+    service = JobService(Engine(Settings(data_dir=data_dir, workers=workers, **settings)))
     service.startup()
     try:
         yield service

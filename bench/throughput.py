@@ -9,13 +9,17 @@ then wait until all N results are stored. Both clocks run from the first submit 
 By default SqliteHuey leaves SQLite at `synchronous=FULL` (an fsync on every commit), while we use WAL with
 `synchronous=NORMAL` (no fsync on commit). So Huey is measured twice: with its defaults and with
 `fsync=False` (`synchronous=OFF`, which in WAL mode is close to our NORMAL); the target uses the faster Huey.
+The `processes` row is ours again with `--executor processes`: each job a Dask task on a LocalCluster of worker
+processes (one per core), its progress and outcome sent back to the app; the trivial kind is then a plugin (the
+workers get the plugins folder shipped). It measures the executor's cost per job, which CPU-bound jobs repay
+(bench/executor.py).
 "CPU ms/job" is this process's CPU time over the timed part divided by N: it moves less than jobs/s when other
 programs load the machine. "kernel ms/job" is the part of it spent in the kernel: for ours mostly creating each
 job's log file (on ext4 that costs from ~40 µs to ~1 ms, more when many files were deleted in the last minutes,
 e.g. by the previous run) and appending to the WAL. For ours, the line below the table says how well the
 state changes were group-committed (commits per job, writes per commit).
 
-    .venv/bin/python bench/throughput.py [--jobs 2000] [--workers 4] [--only ours|huey]
+    .venv/bin/python bench/throughput.py [--jobs 2000] [--workers 4] [--only ours|processes|huey]
 
 To see where the time goes in every thread (the GIL holder only), with py-spy (`pip install py-spy`):
 
@@ -44,14 +48,29 @@ def noop(ctx: JobContext, i: int = 0) -> int:
     return i
 
 
-def run_ours(data_dir: Path, jobs: int, workers: int) -> dict[str, float]:
-    with running_service(data_dir, workers) as service:
+NOOP_PLUGIN = '''
+from progress_app import JobContext, job_kind
+
+
+@job_kind('bench_noop_shipped', title='Benchmark: trivial job (a plugin: Dask workers get it)')
+def noop(ctx: JobContext, i: int = 0) -> int:
+    return i
+'''
+
+
+def run_ours(data_dir: Path, jobs: int, workers: int, executor: str = 'threads') -> dict[str, float]:
+    kind = 'bench_noop'
+    if executor != 'threads':  # the workers know the kinds of the plugins folder, not this script's
+        (data_dir / 'plugins').mkdir(parents=True)
+        (data_dir / 'plugins' / 'bench_noop_shipped.py').write_text(NOOP_PLUGIN)
+        kind = 'bench_noop_shipped'
+    with running_service(data_dir, workers, executor=executor) as service:
         engine = service._engine  # the store's commit counters are the engine's own business
         commits, writes = engine.repo.commits
         start, cpu, kernel = time.perf_counter(), time.process_time(), os.times().system
         live = []  # the live objects, taken at once: the engine keeps only the newest finished ones in memory
         for i in range(jobs):
-            live.append(service.live_job(service.submit('bench_noop', {'i': i})['id']))
+            live.append(service.live_job(service.submit(kind, {'i': i})['id']))
         submitted = time.perf_counter()
         remaining = iter(live)
         pending = next(remaining, None)
@@ -104,16 +123,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--jobs', type=int, default=2000, help='jobs per system (default 2000)')
     parser.add_argument('--workers', type=int, default=4, help='jobs at once / huey worker threads (default 4)')
-    parser.add_argument('--only', choices=('ours', 'huey'), help='run one side only')
+    parser.add_argument('--only', choices=('ours', 'processes', 'huey'), help='run one system only')
     args = parser.parse_args()
     logging.getLogger('huey').setLevel(logging.WARNING)
 
     results: dict[str, dict[str, float]] = {}
     with tmp_dir('throughput') as tmp:
-        if args.only != 'huey':
+        if args.only in (None, 'ours'):
             results['ours (Engine + JobService, SQLite WAL, sync NORMAL)'] = run_ours(
                 tmp / 'ours', args.jobs, args.workers)
-        if args.only != 'ours':
+        if args.only in (None, 'processes'):
+            results['processes (ours, --executor processes)'] = run_ours(tmp / 'processes', args.jobs, args.workers,
+                                                                          'processes')
+        if args.only in (None, 'huey'):
             results['huey SqliteHuey (defaults: sync FULL)'] = run_huey(tmp / 'huey.db', args.jobs, args.workers,
                                                                          None)
             results['huey SqliteHuey (fsync=False: sync OFF)'] = run_huey(tmp / 'huey-nosync.db', args.jobs,
@@ -128,6 +150,11 @@ def main() -> None:
         print(f"ours: {ours['commits']:,} commits for {ours['writes']:,} durable writes "
               f"({ours['commits'] / args.jobs:.2f} commits per job, {ours['writes'] / max(ours['commits'], 1):.2f} "
               'writes per commit)')
+    processes = next((r for name, r in results.items() if name.startswith('processes')), None)
+    if processes:
+        relative = f"; {ours['total_s'] / processes['total_s']:.2f}x the jobs/s of threads" if ours else ''
+        print(f"processes: {processes['commits']:,} commits ({processes['commits'] / args.jobs:.2f} per job)"
+              f'{relative} (no target: a trivial job only pays the trip to a worker)')
     hueys = [r for name, r in results.items() if name.startswith('huey')]
     if ours and hueys:
         ours_rate = args.jobs / ours['total_s']
