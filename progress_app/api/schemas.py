@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from progress_app.domain.limits import KIND_MAX, NAME_MAX, Priority
+from progress_app.domain.overlap import Overlap
 
 
 class JobCreate(BaseModel):
@@ -28,6 +29,8 @@ class JobCreate(BaseModel):
                                                   "'0 3 * * *'")] = None
     notify: Annotated[bool | None, Field(description='Send a notification when it ends (true), never (false), or '
                                                      'as the settings say (null)')] = None
+    overlap: Annotated[Overlap | None, Field(description='With cron: what a fire does while the last run is still '
+                                                         'active (skip, queue, cancel_previous, allow)')] = None
 
 
 class StageOut(BaseModel):
@@ -165,3 +168,6 @@ class ScheduleOut(BaseModel):
     last_run_at: str | None
     last_error: Annotated[str | None, Field(description='Why its last run started no job (none: it did)')] = None
     created_at: str | None
+    overlap: Annotated[Overlap, Field(description='What a fire does while its last run is still active')] = 'skip'
+    skipped_runs: Annotated[int, Field(description='Fires skipped because the last run was still active')] = 0
+    last_skipped_at: str | None = None

@@ -46,7 +46,8 @@ class JobService:
         self.tokens = TokenStore(engine.repo)
         self.user_settings = engine.user_settings
         self.files = engine.files
-        self.schedules = Schedules(engine.calendar, engine.key, check=self.checked_params, submit=self.submit_fields)
+        self.schedules = Schedules(engine.calendar, engine.key, check=self.checked_params, submit=self.submit_fields,
+                                   active=self._schedule_runs, cancel=lambda job_id: self.cancel(job_id, wait=0))
         self.runs = Runs(engine.external, self.job)
         self.uploads = Uploads(uploads_dir(engine.settings.data_dir), exists=engine.repo.get_job,
                                limit=lambda: self.settings_value('upload_limit_mb') * 1_000_000)
@@ -283,10 +284,16 @@ class JobService:
 
     def submit_fields(self, fields: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
         """`submit` from a stored job definition (kind, params, name, priority, notify): Run again, and a
-        schedule's runs. `extra`: schedule_id, late_seconds."""
+        schedule's runs. `extra`: schedule_id, late_seconds, after, options."""
         notify = fields.get('notify')  # schedules stored before notify existed have none
+        options = {**({} if notify is None else {'notify': notify}), **extra.pop('options', {})}
         return self.submit(fields['kind'], fields['params'], name=fields['name'], priority=fields['priority'],
-                           options=None if notify is None else {'notify': notify}, **extra)
+                           options=options, **extra)
+
+    def _schedule_runs(self, schedule_id: str) -> list[tuple[int, str]]:
+        """The unfinished jobs a schedule started, as (id, status), oldest first."""
+        return sorted((job.id, job.status.value) for job in list(self._engine.jobs.values())
+                      if job.schedule_id == schedule_id and not job.status.is_terminal)
 
     def retry(self, job_id: int) -> dict[str, Any]:
         """Queue a failed or cancelled job again; it goes on from its last checkpoint."""

@@ -86,7 +86,16 @@ def test_post_job_with_run_at_is_scheduled_and_with_cron_makes_a_schedule(app):
     wait_until(lambda: app.job(job['id'])['status'] == 'completed', timeout=15)
     made = app.client.post('/api/jobs', json={'kind': 'demo', 'params': QUICK, 'cron': '15 4 * * 1'})
     assert made.status_code == 201 and made.json()['cron'] == '15 4 * * 1'
+    assert (made.json()['overlap'], made.json()['skipped_runs']) == ('skip', 0)  # never overlaps by default
     app.client.delete(f"/api/schedules/{made.json()['id']}")
+    queued = app.client.post('/api/jobs', json={'kind': 'demo', 'cron': '15 4 * * 1', 'overlap': 'queue'})
+    assert queued.status_code == 201 and queued.json()['overlap'] == 'queue'
+    assert app.client.get(f"/api/schedules/{queued.json()['id']}").json()['overlap'] == 'queue'
+    app.client.delete(f"/api/schedules/{queued.json()['id']}")
+    alone = app.client.post('/api/jobs', json={'kind': 'demo', 'overlap': 'queue'})
+    assert alone.status_code == 422 and alone.json()['detail'][0]['loc'] == ['body', 'overlap']
+    bogus = app.client.post('/api/schedules', json={'kind': 'demo', 'cron': '15 4 * * 1', 'overlap': 'sometimes'})
+    assert bogus.status_code == 422 and bogus.json()['detail'][0]['loc'] == ['body', 'overlap']
 
 
 def test_post_job_after_another(app):

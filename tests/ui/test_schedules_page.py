@@ -133,10 +133,14 @@ async def test_form_creates_an_interval_schedule(user: User, service: JobService
     user.find('Repeat').click()
     user.find('Every N minutes').click()
     element(user, ui.number, 'Every (minutes)').value = 15
+    assert element(user, ui.select, 'If the last run is still going').value == 'skip'  # the default
+    element(user, ui.select, 'If the last run is still going').value = 'queue'
     user.find('Create schedule').click()
     await until(lambda: len(service.schedules.list()) == 1)
     assert service.schedules.list()[0]['interval_seconds'] == 900
     assert service.schedules.list()[0]['notify'] is None  # not ticked: the settings decide
+    assert service.schedules.list()[0]['overlap'] == 'queue'
+    await user.should_see('If still going: queue one run after it', retries=50)  # on the schedules page
 
 
 async def test_bad_cron_shows_the_message_and_creates_nothing(user: User, service: JobService):

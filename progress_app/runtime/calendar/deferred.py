@@ -2,7 +2,8 @@
 
 Such a job is `scheduled`. Our job table is the truth: on every start the waits are armed again from it, and a
 start time that passed while the app was down releases the job at once (its history says how late).
-If the job it waits for fails or is cancelled, the waiting job is cancelled with that reason.
+If the job it waits for fails or is cancelled, the waiting job is cancelled with that reason — unless it waits for
+the end however it comes (option `after_any_end`: a schedule's run queued behind the one before).
 """
 
 from __future__ import annotations
@@ -75,10 +76,16 @@ class Deferred:
         if not status.is_terminal:
             return
         for job_id in sorted(self.waiters.pop(awaited_id, set())):
-            if status is Status.COMPLETED:
-                self.release(job_id, f'{name} completed')
+            if status is Status.COMPLETED or self._waits_for_any_end(job_id):
+                self.release(job_id, f'{name} {status.value}')
             else:
                 self.give_up(job_id, f'{name}, which it waited for, {status.value}')
+
+    def _waits_for_any_end(self, job_id: int) -> bool:
+        try:
+            return bool(self._job(job_id).options.get('after_any_end'))
+        except NotFound:
+            return False
 
     def start_now(self, job_id: int) -> None:
         """Queue a scheduled job at once, not waiting for its time or for the job it comes after (by hand)."""

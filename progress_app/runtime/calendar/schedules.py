@@ -27,6 +27,7 @@ from tzlocal import get_localzone
 
 from progress_app.domain.cron import crontab_fields
 from progress_app.domain.limits import KIND_MAX, NAME_MAX, Priority
+from progress_app.domain.overlap import DEFAULT_OVERLAP, Overlap, decide
 from progress_app.errors import InvalidParams, NotFound, ProgressAppError
 
 if TYPE_CHECKING:
@@ -66,6 +67,9 @@ class ScheduleSpec(BaseModel):
     run_at: Annotated[datetime | None, Field(strict=False, description='ISO time; without a zone: local')] = None
     notify: Annotated[bool | None, Field(description='Notify when each of its jobs ends (true), never (false), or '
                                                      'as the settings say (null)')] = None
+    overlap: Annotated[Overlap, Field(description='When it fires while its last run is still active: skip that fire '
+                                                  '(default), queue one run after it, cancel_previous, or allow '
+                                                  'runs to pile up')] = DEFAULT_OVERLAP
 
     @field_validator('cron')
     @classmethod
@@ -143,13 +147,17 @@ def adopt_stored_schedules(db: sa.Engine, engine_key: str) -> int:
 
 class Schedules:
     """The user's schedules on `calendar` (a scheduler with the database job store `STORE`). `check(kind, params)`
-    validates what a schedule would run, `submit(fields, **extra)` creates its job when it is due."""
+    validates what a schedule would run, `submit(fields, **extra)` creates its job when it is due; `active(id)` are
+    the schedule's unfinished runs as (job id, status), oldest first, and `cancel(job_id)` cancels one: what its
+    overlap policy looks at and does."""
 
     def __init__(self, calendar: BaseScheduler, key: str, *,
                  check: Callable[[str, Any], tuple[JobKind, dict[str, Any]]],
-                 submit: Callable[..., dict[str, Any]]) -> None:
+                 submit: Callable[..., dict[str, Any]], active: Callable[[str], list[tuple[int, str]]],
+                 cancel: Callable[[int], Any]) -> None:
         self._scheduler, self._key = calendar, key
         self._check, self._submit = check, submit
+        self._active, self._cancel = active, cancel
 
     def open(self) -> None:
         """Run this app's schedules when they are due (before its calendar starts)."""
@@ -179,19 +187,35 @@ class Schedules:
         return self.get(schedule_id)
 
     def run(self, schedule_id: str, job: dict[str, Any], due: float | None) -> None:
-        """Create the scheduled job; remember when the next run is due, to tell lateness next time, and why no
-        job was created if the app refused it (the command kind switched off since, a plugin's kind gone)."""
+        """Create the scheduled job, as its overlap policy says while an earlier run is active (or count the fire
+        as skipped); remember when the next run is due, to tell lateness next time, and why no job was created if
+        the app refused it (the command kind switched off since, a plugin's kind gone)."""
+        entry = self._scheduler.get_job(schedule_id, STORE)
+        policy = (entry.kwargs.get('definition') or {}).get('overlap', DEFAULT_OVERLAP) if entry else DEFAULT_OVERLAP
+        fire = decide(policy, self._active(schedule_id))
+        if fire.skipped:
+            log.info('schedule %s skipped a run: its last run is still active (overlap: %s)', schedule_id, policy)
+            skipped = (entry.kwargs.get('skipped_runs') or 0) + 1 if entry else 1
+            self._note(schedule_id, skipped_runs=skipped, last_skipped_at=time.time())
+            return
+        for job_id in fire.cancel:
+            with contextlib.suppress(ProgressAppError):  # it may have ended meanwhile
+                self._cancel(job_id)
         late = time.time() - due if due is not None else 0.0
+        waits = {} if fire.after is None else {'after': fire.after, 'options': {'after_any_end': True}}
         problem = None
         try:
-            self._submit(job, schedule_id=schedule_id, late_seconds=late if late > LATE_SECONDS else None)
+            self._submit(job, schedule_id=schedule_id, late_seconds=late if late > LATE_SECONDS else None, **waits)
         except ProgressAppError as exc:
             problem = str(exc).removeprefix('kind: ')  # the kind is in the schedule's row already
             log.warning('schedule %s started no job: %s', schedule_id, problem)
+        self._note(schedule_id, last_run_at=time.time(), last_error=problem)
+
+    def _note(self, schedule_id: str, **bookkeeping: Any) -> None:
+        """Keep what this fire did, and when the next one is due, in the schedule's record."""
         entry = self._scheduler.get_job(schedule_id, STORE)
         if entry is not None and entry.next_run_time is not None:
-            entry.modify(kwargs={**entry.kwargs, 'due': entry.next_run_time.timestamp(), 'last_run_at': time.time(),
-                                 'last_error': problem})
+            entry.modify(kwargs={**entry.kwargs, 'due': entry.next_run_time.timestamp(), **bookkeeping})
 
     def run_now(self, schedule_id: str) -> dict[str, Any]:
         """Start the schedule's job now, as an extra run: its next runs stay as they were. Raises what a submission
@@ -244,6 +268,8 @@ def describe(entry: SchedulerJob) -> dict[str, Any]:
         'paused': entry.next_run_time is None, 'trigger': str(entry.trigger),
         'last_run_at': _iso(entry.kwargs.get('last_run_at')), 'last_error': entry.kwargs.get('last_error'),
         'created_at': _iso(entry.kwargs.get('created_at')),
+        'overlap': definition.get('overlap', DEFAULT_OVERLAP), 'skipped_runs': entry.kwargs.get('skipped_runs', 0),
+        'last_skipped_at': _iso(entry.kwargs.get('last_skipped_at')),
     }
 
 

@@ -15,6 +15,9 @@ from progress_app.ui.components.params_form import FormError
 
 MODES = {'now': 'Now', 'at': 'At a time', 'after': 'After a job', 'repeat': 'Repeat'}
 REPEATS = {'cron': 'Cron line', 'every': 'Every N minutes'}
+OVERLAPS = {'skip': 'Skip that run', 'queue': 'Queue one run after it', 'cancel_previous': 'Cancel it, start anew',
+            'allow': 'Run both'}
+"""What a schedule does when it fires while its last run is still going (domain/overlap.py), in the form's words."""
 CRON_HINT = 'minute hour day month weekday, local time'
 
 
@@ -58,8 +61,10 @@ class When:
             self.cron.on_value_change(lambda e: self.cron.props(f'hint="{cron_words(e.value or "") or CRON_HINT}"'))
             self.every = ui.number('Every (minutes)', value=60, min=1, precision=0).props('outlined').classes(
                 'w-48').bind_visibility_from(self.repeat, 'value', value='every')
+            self.overlap = ui.select(OVERLAPS, value='skip', label='If the last run is still going').props(
+                'outlined').classes('w-64').mark('overlap')
         self.fields: dict[str, Any] = {'run_at': self.date, 'after': self.after, 'cron': self.cron,
-                                       'interval_seconds': self.every}
+                                       'interval_seconds': self.every, 'overlap': self.overlap}
         for field in (*self.fields.values(), self.clock):
             field.on('update:model-value', lambda f=field: setattr(f, 'error', None))
 
@@ -88,14 +93,14 @@ class When:
         return {}
 
     def trigger(self) -> dict[str, Any]:
-        """`cron` or `interval_seconds` for a schedule; raises FormError naming the field."""
+        """`cron` or `interval_seconds` for a schedule, and its `overlap`; raises FormError naming the field."""
         if self.repeat.value == 'cron':
             if not (self.cron.value or '').strip():
                 raise FormError(self.cron, 'Enter a cron line, e.g. 30 2 * * 1-5')
-            return {'cron': self.cron.value.strip()}
+            return {'cron': self.cron.value.strip(), 'overlap': self.overlap.value}
         if not self.every.value or self.every.value < 1:
             raise FormError(self.every, 'Enter a number of minutes, 1 or more')
-        return {'interval_seconds': float(self.every.value) * 60}
+        return {'interval_seconds': float(self.every.value) * 60, 'overlap': self.overlap.value}
 
     def show_errors(self, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Put the errors about when under their field; returns the others."""

@@ -13,7 +13,7 @@ from progress_app.errors import ProgressAppError
 from progress_app.runtime.service import JobService
 from progress_app.ui import format as fmt
 from progress_app.ui.components import job_actions
-from progress_app.ui.components.when import cron_words
+from progress_app.ui.components.when import OVERLAPS, cron_words
 from progress_app.ui.theme import frame
 
 REFRESH_SECONDS = 2.0
@@ -34,6 +34,16 @@ def when_text(schedule: dict[str, Any]) -> str:
     if schedule.get('run_at'):
         return f"once at {local_time(schedule['run_at'])}"
     return schedule.get('trigger', '')
+
+
+def overlap_text(schedule: dict[str, Any]) -> str:
+    """'If still going: skip that run · skipped 3 runs, last at 2025-03-01 14:30'."""
+    text = f"If still going: {OVERLAPS.get(schedule.get('overlap') or 'skip', schedule.get('overlap')).lower()}"
+    skipped = schedule.get('skipped_runs') or 0
+    if skipped:
+        runs = f"{skipped} run{'s' if skipped != 1 else ''}"
+        text += f" · skipped {runs}, last at {local_time(schedule['last_skipped_at'])}"
+    return text
 
 
 class SchedulesPage:
@@ -92,6 +102,7 @@ class SchedulesPage:
             ui.label(when_text(s)).classes('mono text-sm')
             if s.get('cron'):
                 ui.label(cron_words(s['cron'])).classes('text-xs muted')
+            ui.label(overlap_text(s)).classes('text-xs muted').mark(f'overlap-{sid}')
         ui.label(local_time(s['next_run_at']) if not s['paused'] else '—').classes('text-sm').mark(f'next-{sid}')
         ui.badge('paused' if s['paused'] else 'active', color='orange-8' if s['paused'] else 'green-7').classes(
             'px-2 py-1').mark(f'state-{sid}')
