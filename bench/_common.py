@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import platform
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,6 +52,47 @@ def running_service(data_dir: Path, workers: int, **settings: Any) -> Iterator[J
         yield service
     finally:
         service.shutdown()
+
+
+def start_app(data_dir: Path, *flags: str, env: dict[str, str] | None = None,
+              timeout: float = 90) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """The real app (`app.py`) in a subprocess on a free 127.0.0.1 port with `data_dir` and `flags`, its output in
+    `<data_dir>/../app.log`; returns once /api/health answers: (process, base URL, log file)."""
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    log = data_dir.parent / 'app.log'
+    environment = {k: v for k, v in os.environ.items() if k != 'PYTEST_CURRENT_TEST'}
+    environment.update({'PYTHONUNBUFFERED': '1', **(env or {})})
+    with log.open('ab') as f:
+        proc = subprocess.Popen([sys.executable, str(ROOT / 'app.py'), '--no-browser', '--host', '127.0.0.1',
+                                 '--port', str(port), '--data-dir', str(data_dir), *flags],
+                                cwd=ROOT, env=environment, stdout=f, stderr=subprocess.STDOUT)
+    url = f'http://127.0.0.1:{port}'
+
+    def healthy() -> bool:
+        if proc.poll() is not None:
+            raise SystemExit(f'the app exited with {proc.returncode}:\n{log.read_text(errors="replace")}')
+        try:
+            return httpx.get(f'{url}/api/health', timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    wait_until(healthy, timeout=timeout, interval=0.05, what='the app to answer')
+    return proc, url, log
+
+
+def stop_app(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the app as Ctrl+C does (killed if it takes longer than 20 s)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
 
 
 def wait_until(condition: Callable[[], T], timeout: float, interval: float = 0.005, what: str = 'condition') -> T:

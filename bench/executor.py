@@ -22,63 +22,18 @@ needed for them.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, machine_note, print_table, tmp_dir, verdict, wait_until
+from _common import machine_note, print_table, start_app, stop_app, tmp_dir, verdict, wait_until
 
 KINDS_FILE = Path(__file__).resolve().parent / '_executor_kinds.py'
 TARGET_RATIO = 0.65
 JOBS = 4
 LATE = 0.05  # a timer tick this late is a stall the pages would show
 FLUSH_PAUSE = 0.6  # longer than the probe's flush period: its last samples are in the file
-
-
-def start_app(data_dir: Path, executor: str, workers: int | None, lag_file: Path) -> tuple[subprocess.Popen[bytes],
-                                                                                           str, Path]:
-    import httpx
-
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
-    log = data_dir.parent / 'app.log'
-    env = {k: v for k, v in os.environ.items() if k != 'PYTEST_CURRENT_TEST'}
-    env.update({'PYTHONUNBUFFERED': '1', 'BENCH_EXECUTOR_LAG_FILE': str(lag_file)})
-    args = [sys.executable, str(ROOT / 'app.py'), '--no-browser', '--host', '127.0.0.1', '--port', str(port),
-            '--data-dir', str(data_dir), '--workers', str(JOBS), '--executor', executor]
-    if workers and executor != 'threads':
-        args += ['--executor-workers', str(workers)]
-    with log.open('ab') as f:
-        proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT)
-    url = f'http://127.0.0.1:{port}'
-
-    def healthy() -> bool:
-        if proc.poll() is not None:
-            raise SystemExit(f'the app exited with {proc.returncode}:\n{log.read_text(errors="replace")}')
-        try:
-            return httpx.get(f'{url}/api/health', timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    wait_until(healthy, timeout=90, interval=0.05, what='the app to answer')
-    return proc, url, log
-
-
-def stop_app(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def run_jobs(http: Any, jobs: list[tuple[str, dict[str, Any]]]) -> tuple[float, float, list[dict[str, Any]]]:
@@ -131,7 +86,10 @@ def run_executor(tmp: Path, executor: str, args: argparse.Namespace) -> dict[str
     shutil.copy(KINDS_FILE, data_dir / 'plugins' / 'executor_kinds.py')
     lag_file = folder / 'lag.txt'
     started = time.perf_counter()
-    proc, url, log = start_app(data_dir, executor, args.executor_workers, lag_file)
+    flags = ['--workers', str(JOBS), '--executor', executor]
+    if args.executor_workers and executor != 'threads':
+        flags += ['--executor-workers', str(args.executor_workers)]
+    proc, url, log = start_app(data_dir, *flags, env={'BENCH_EXECUTOR_LAG_FILE': str(lag_file)})
     startup = time.perf_counter() - started
     out: dict[str, Any] = {'startup_s': startup, 'app_pid': proc.pid}
     try:

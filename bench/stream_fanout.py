@@ -40,7 +40,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -48,7 +47,7 @@ from array import array
 from pathlib import Path
 from typing import Any
 
-from _common import ROOT, print_table, tmp_dir, verdict, wait_until
+from _common import ROOT, print_table, start_app, stop_app, tmp_dir, verdict, wait_until
 
 TARGET_REPORTS = 100_000
 TARGET_P99_SECONDS = 0.050
@@ -197,43 +196,6 @@ def ms(value: float | None) -> str:
     return '-' if value is None else f'{value * 1000:,.1f}'
 
 
-def start_app(data_dir: Path, workers: int, extra_env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str, Path]:
-    import httpx
-
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
-    log = data_dir.parent / 'app.log'
-    env = {k: v for k, v in os.environ.items() if k != 'PYTEST_CURRENT_TEST'}
-    env.update({'PYTHONUNBUFFERED': '1', **extra_env})
-    with log.open('ab') as f:
-        proc = subprocess.Popen([sys.executable, str(ROOT / 'app.py'), '--no-browser', '--host', '127.0.0.1',
-                                 '--port', str(port), '--data-dir', str(data_dir), '--workers', str(workers)],
-                                cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT)
-    url = f'http://127.0.0.1:{port}'
-
-    def healthy() -> bool:
-        if proc.poll() is not None:
-            raise SystemExit(f'the app exited with {proc.returncode}:\n{log.read_text(errors="replace")}')
-        try:
-            return httpx.get(f'{url}/api/health', timeout=2).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    wait_until(healthy, timeout=60, interval=0.05, what='the app to answer')
-    return proc, url, log
-
-
-def stop_app(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(2)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-
-
 def py_spy(folder: Path | None, phase: str, pid: int) -> subprocess.Popen[bytes] | None:
     """Sample the server's threads (not idle ones) with py-spy into `<folder>/<phase>.raw` (flame-graph input)."""
     if folder is None:
@@ -269,7 +231,7 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
         shim.mkdir(parents=True)
         (shim / '__init__.py').write_text('raise ImportError("disabled by bench/stream_fanout.py --asyncio-loop")\n')
         env['PYTHONPATH'] = str(shim.parent)
-    proc, url, log = start_app(data_dir, args.jobs, env)
+    proc, url, log = start_app(data_dir, '--workers', str(args.jobs), env=env, timeout=60)
     http = httpx.Client(base_url=url, timeout=60)
     clients: list[tuple[subprocess.Popen[str], Path]] = []
     try:
