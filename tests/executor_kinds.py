@@ -1,5 +1,5 @@
-"""Job kinds for the executor tests, installed as a plugin (so they are shipped to the Dask workers, as a user's
-plugin is). Each reports the process it runs in."""
+"""Job kinds for the executor tests. Not imported by the tests: copied into a data dir's plugins/ folder
+(`KINDS`), so the app loads them as a plugin and ships them to the Dask workers, as it does a user's plugin."""
 
 from __future__ import annotations
 
@@ -37,7 +37,3 @@ def child(ctx: JobContext, seconds: float = 60) -> int:
     return ctx.run_process(['sh', '-c', f'echo child $$ of {os.getpid()}; exec sleep {seconds}'],
                            on_line=lambda line, stream: ctx.message(line))
 
-
-def install(plugins_dir: Path) -> None:
-    plugins_dir.mkdir(parents=True, exist_ok=True)
-    (plugins_dir / 'executor_kinds.py').write_text(Path(__file__).read_text())

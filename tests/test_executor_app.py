@@ -4,16 +4,17 @@ processes: nothing of its cluster outlives it, and the next start goes on with t
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
-from tests import executor_kinds
-from tests.helpers import wait_until
+from tests.helpers import ROOT, wait_until
 
 psutil = pytest.importorskip('psutil')
 pytest.importorskip('distributed')
 
+KINDS = ROOT / 'tests' / 'executor_kinds.py'  # the test kinds, installed as a plugin
 TIMEOUT = 60.0
 
 
@@ -32,7 +33,8 @@ def holding(app, job_id: int) -> int:
 
 def test_no_worker_outlives_a_killed_app_and_the_job_resumes(app_process, tmp_path: Path) -> None:
     data = tmp_path / 'data'
-    executor_kinds.install(data / 'plugins')
+    data.joinpath('plugins').mkdir(parents=True)
+    shutil.copy(KINDS, data / 'plugins')
     gate = tmp_path / 'gate'
     args = ('--executor', 'processes', '--executor-workers', '2')
     app = app_process(*args, data_dir=data)

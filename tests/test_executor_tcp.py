@@ -4,6 +4,7 @@ reaches it, and when the app is SIGKILLed the work it had started on the cluster
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from tests import executor_kinds
 from tests.helpers import ROOT, free_port, wait_until
 
 psutil = pytest.importorskip('psutil')
 pytest.importorskip('distributed')
 
+KINDS = ROOT / 'tests' / 'executor_kinds.py'  # the test kinds, installed as a plugin
 TIMEOUT = 60.0
 DASK = str(Path(sys.executable).with_name('dask'))
 
@@ -52,7 +53,8 @@ def scheduler(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def test_the_app_runs_jobs_on_an_existing_cluster(scheduler: str, app_process, tmp_path: Path) -> None:
     data = tmp_path / 'data'
-    executor_kinds.install(data / 'plugins')
+    data.joinpath('plugins').mkdir(parents=True)
+    shutil.copy(KINDS, data / 'plugins')
     app = app_process('--executor', scheduler, data_dir=data)
     wait_until(lambda: app.client.get('/api/health').json()['executor']['workers'] == 1, TIMEOUT)
     assert app.client.get('/api/health').json()['executor']['address'] == scheduler

@@ -6,6 +6,7 @@ killed goes on from its checkpoint on the other worker."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,19 +16,20 @@ import pytest
 from progress_app.config import Settings
 from progress_app.runtime.engine.engine import Engine
 from progress_app.runtime.service import JobService
-from tests import executor_kinds
-from tests.helpers import wait_until
+from tests.helpers import ROOT, wait_until
 
 psutil = pytest.importorskip('psutil')
 pytest.importorskip('distributed')
 
+KINDS = ROOT / 'tests' / 'executor_kinds.py'  # the test kinds, installed as a plugin
 TIMEOUT = 60.0  # two busy cores shared with other test runs: generous, never a timing assertion
 
 
 @pytest.fixture(scope='module')
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobService]:
     data = tmp_path_factory.mktemp('executor') / 'data'
-    executor_kinds.install(data / 'plugins')
+    data.joinpath('plugins').mkdir(parents=True)
+    shutil.copy(KINDS, data / 'plugins')
     service = JobService(Engine(Settings(data_dir=data, executor='processes', executor_workers=2)))
     service.startup()
     yield service
