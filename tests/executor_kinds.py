@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from progress_app import JobContext, job_kind
+from progress_app.errors import JobFailed
 
 
 @job_kind('x_steps', title='Steps (executor test)')
@@ -29,6 +30,11 @@ def steps(ctx: JobContext, steps: int = 5, hold_at: int = -1, gate: str = '') ->
 def fail(ctx: JobContext) -> None:
     ctx.message('about to fail')
     1 / 0  # noqa: B018
+
+
+@job_kind('x_refuse', title='Refuse (executor test)')
+def refuse(ctx: JobContext) -> None:
+    raise JobFailed('the input is not a video', details='ffprobe: invalid data found')
 
 
 @job_kind('x_child', title='Child process (executor test)')

@@ -1,7 +1,7 @@
 """`--executor processes`: job functions run in the worker processes of a real Dask LocalCluster (two workers,
 shared by the module's tests) and behave as they do in the app's threads: live progress, messages and log lines,
-pause and resume, cancel (of a child process on the worker too), a bug's traceback, and a job whose worker is
-killed goes on from its checkpoint on the other worker."""
+pause and resume, cancel (of a child process on the worker too), a bug's traceback (an expected failure's one
+line), and a job whose worker is killed goes on from its checkpoint on the other worker."""
 
 from __future__ import annotations
 
@@ -110,6 +110,13 @@ def test_a_failing_job_has_its_traceback(service: JobService) -> None:
     failed = status_is(service, job['id'], 'failed')
     assert failed['error'] == 'ZeroDivisionError: division by zero'
     assert 'in fail' in failed['traceback'] and '1 / 0' in failed['traceback']
+
+
+def test_an_expected_failure_is_one_line_without_a_traceback(service: JobService) -> None:
+    job = service.submit('x_refuse', {})
+    failed = status_is(service, job['id'], 'failed')
+    assert failed['error'] == 'JobFailed: the input is not a video'
+    assert failed['traceback'] == 'JobFailed: the input is not a video\nffprobe: invalid data found'
 
 
 def test_a_job_whose_worker_is_killed_goes_on_from_its_checkpoint(service: JobService, tmp_path: Path) -> None:

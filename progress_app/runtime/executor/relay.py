@@ -16,6 +16,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from distributed import Future, Variable
+from distributed.scheduler import KilledWorker
 
 from progress_app.domain.events import EventType
 from progress_app.domain.progress import Stage, StageState
@@ -58,6 +59,16 @@ class Relay:
             inbox.put(message)
 
 
+def ended_here(future: Future) -> bool:
+    """Whether the task ran to its end on a worker (so its last message is on its way), rather than being
+    cancelled or lost with its workers (KilledWorker)."""
+    if future.client.status != 'running':
+        return False
+    if future.status == 'finished':
+        return True
+    return future.status == 'error' and not isinstance(future.exception(), KilledWorker)
+
+
 def flags(job: Job) -> dict[str, bool]:
     return {name: getattr(job, name) for name in FLAGS}
 
@@ -90,12 +101,10 @@ class RemoteRun:
             except queue.Empty:
                 pass
             self._send_requests()
-            if future.done():
+            if future.done() or future.client.status != 'running':  # done, or the executor stopped under it
                 done_at = done_at or time.monotonic()
-                if self.ended or time.monotonic() - done_at > END_WAIT_SECONDS:
+                if self.ended or time.monotonic() - done_at > END_WAIT_SECONDS or not ended_here(future):
                     return
-                if future.status != 'finished' and time.monotonic() - done_at > WAIT_SECONDS * 4:
-                    return  # it failed or was lost: a last message may never come
 
     def _send_requests(self) -> None:
         now = flags(self._job)
