@@ -10,7 +10,7 @@ import pytest
 
 from progress_app.config import Settings, parse_settings
 from progress_app.errors import ConfigError
-from tests.helpers import ROOT
+from tests.helpers import ROOT, free_port
 
 
 def test_threads_is_the_default() -> None:
@@ -62,3 +62,20 @@ def test_the_app_exits_with_2_on_a_bad_executor(tmp_path) -> None:
     assert done.stderr.strip().splitlines() == [
         "app.py: error: --executor: must be 'threads', 'processes' or a Dask scheduler's address 'tcp://HOST:PORT' "
         "(got 'gpu')"]
+
+
+def test_a_scheduler_that_cannot_be_reached_is_said_in_one_line(tmp_path, monkeypatch) -> None:
+    """Before the server starts (app.py checks the database and the executor first, exit status 2)."""
+    pytest.importorskip('distributed')
+    from progress_app.runtime.engine.engine import Engine
+    from progress_app.runtime.executor import cluster
+
+    monkeypatch.setattr(cluster, 'CONNECT_SECONDS', 1)
+    address = f'tcp://127.0.0.1:{free_port()}'
+    engine = Engine(Settings(data_dir=tmp_path, executor=address))
+    with pytest.raises(ConfigError) as refused:
+        engine.check_database()
+    assert str(refused.value).startswith(f'cannot reach the Dask scheduler at {address}: ')
+    assert '\n' not in str(refused.value)
+    assert not engine.instance.held  # the database is free again for the next try
+    engine.stop()
