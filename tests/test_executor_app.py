@@ -1,5 +1,6 @@
-"""The real app (`python app.py --executor processes`) SIGKILLed while a job runs in one of its Dask worker
-processes: nothing of its cluster outlives it, and the next start goes on with the job from its checkpoint."""
+"""The real app (`python app.py --executor processes`) SIGKILLed while jobs run in its Dask worker processes, one
+of them with a child process: nothing of its cluster outlives it (workers, their jobs' child processes, Dask's
+helpers), and the next start goes on with the job from its checkpoint."""
 
 from __future__ import annotations
 
@@ -42,13 +43,17 @@ def test_no_worker_outlives_a_killed_app_and_the_job_resumes(app_process, tmp_pa
     job = app.submit('x_steps', {'steps': 5, 'hold_at': 2, 'gate': str(gate)})
     worker = holding(app, job['id'])
     assert worker != app.proc.pid
+    sleeper = app.submit('x_child', {'seconds': 120})  # a child process on the other worker
+    line = wait_until(lambda: (j := app.job(sleeper['id']))['message'].startswith('child') and j['message'],
+                      TIMEOUT)
     family = psutil.Process(app.proc.pid).children(recursive=True)
-    assert worker in {p.pid for p in family}
+    assert {worker, int(line.split()[1])} <= {p.pid for p in family}
     app.kill()
     wait_until(lambda: all(gone(p) for p in family), 15,
                message=lambda: f'the cluster to end with the app; left: {[p for p in family if not gone(p)]}')
 
     again = app_process(*args, data_dir=data)
+    again.client.post(f"/api/jobs/{sleeper['id']}/cancel").raise_for_status()  # it started again: not needed
     second = holding(again, job['id'])
     assert second != worker
     gate.touch()
