@@ -126,6 +126,7 @@ async def test_facts_and_plugins(data_dir: Path, user_setup_plugins, user: User,
     await user.should_see(str(data_dir.resolve()))
     await user.should_see(f'sqlite:///{(data_dir / "progress.db").resolve()}')
     await user.should_see('Progress App 0.1.0')
+    await user.should_see("threads: in the app's own process")  # where job functions run
     await user.should_see('s_hello · Say hello (settings test)')
     await user.should_see('broken.py, line 3 was not loaded')
     await user.should_see('SyntaxError')
