@@ -39,7 +39,7 @@ def run_batch(values: dict[str, Any], folder: str) -> dict[str, Any]:
     ctx, _ = worker_context(job, Path(folder))
     result = batch(ctx, **values)
     return {'result': result, 'current': job.progress.current, 'total': job.progress.total,
-            'unit': job.progress.unit, 'message': job.progress.message}
+            'unit': job.progress.unit, 'message': job.progress.message, 'maps': job.map_results}
 
 
 def test_a_batch_resizes_its_files_in_worker_tasks_and_a_resumed_one_skips_the_journalled_files(client, tmp_path):  # noqa: F811
@@ -56,6 +56,7 @@ def test_a_batch_resizes_its_files_in_worker_tasks_and_a_resumed_one_skips_the_j
         done = client.submit(run_batch, values, str(tmp_path), pure=False).result(timeout=60)
     assert done['result']['ok'] == ITEMS and done['result']['failed'] == 0
     assert (done['current'], done['total'], done['unit']) == (ITEMS, ITEMS, 'images')
+    assert done['maps'] == {}, 'the journal is the record of finished files: the checkpoint keeps no records'
     ran = sorted(int(task['key'].split('-')[2]) for task in stream.data if task['key'].startswith('run_item-'))
     assert ran == list(range(2, ITEMS)), 'each file not in the journal ran once, as its own task'
     workers = {task['worker'] for task in stream.data if task['key'].startswith('run_item-')}

@@ -135,11 +135,12 @@ class JobContext:
         on every worker's cores with a Dask executor. `fn` must be a module-level function of one plain item
         returning a JSON value (it may run in another process); `fanout.item_context()` is its handle on the job.
 
-        Each finished item's result is checkpointed, so a restart or a retry never runs a finished item again.
-        Progress counts the items as they finish (or their `sizes`, e.g. bytes); pause and cancel take effect
-        between items. `on_result(index, result)` is called in this thread as each item finishes, before it
-        counts as done. `done`: for a kind that keeps its own record of finished items (written in `on_result`),
-        their results (index -> result), in place of those the checkpoint kept: only the others are run.
+        Each finished item's result is checkpointed (keep results small: the checkpoint holds them all), so a
+        restart or a retry never runs a finished item again. Progress counts the items as they finish (or their
+        `sizes`, e.g. bytes); pause and cancel take effect between items. `on_result(index, result)` is called in
+        this thread as each item finishes, before it counts as done. `done`: for a kind that keeps its own record
+        of finished items (written in `on_result`), their results (index -> result); only the other items run,
+        and the checkpoint keeps no results of this call.
         """
         stage = self._progress.stage
         call = self._map_calls.get(stage, 0)

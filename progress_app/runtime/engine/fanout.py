@@ -120,10 +120,13 @@ def run_map(ctx: JobContext, job: Job, lifecycle: Lifecycle, mapper: Mapper, key
     weights = [1] * count if sizes is None else list(sizes)
     if len(weights) != count:
         raise ValueError(f'ctx.map got {len(weights)} sizes for {count} items')
-    results = job.map_results.setdefault(key, {})
-    if done is not None:  # the kind's own record of its finished items replaces what the checkpoint kept
-        results.clear()
-        results.update((str(index), frozen(result)) for index, result in done.items() if 0 <= index < count)
+    kept = done is None  # else the kind keeps its own record of finished items (written by on_result)
+    if kept:
+        results = job.map_results.setdefault(key, {})
+    else:
+        results = {str(index): frozen(result) for index, result in done.items() if 0 <= index < count}
+        if job.map_results.pop(key, None) is not None:
+            job.checkpoint_version += 1
     progress = job.progress
     ctx.set_total(sum(weights) if sizes is not None else count, unit)
     finished = sum(weights[i] for i in range(count) if str(i) in results)
@@ -137,13 +140,14 @@ def run_map(ctx: JobContext, job: Job, lifecycle: Lifecycle, mapper: Mapper, key
         if on_result is not None:  # e.g. the kind's own journal: written before the item counts as done
             on_result(index, value)
         results[str(index)] = value
-        job.checkpoint_version += 1
         finished += weights[index]
         progress.current = finished
-        # As in ctx.track(): item N's result is committed before the item after next is counted.
-        if job.checkpoint_saved < previous:
-            lifecycle.save_checkpoint(job)
-        previous = job.checkpoint_version
+        if kept:
+            job.checkpoint_version += 1
+            # As in ctx.track(): item N's result is committed before the item after next is counted.
+            if job.checkpoint_saved < previous:
+                lifecycle.save_checkpoint(job)
+            previous = job.checkpoint_version
 
     if todo:
         mapper.run(ctx, fn, todo, on_done)
