@@ -10,7 +10,7 @@ requests and puts them in the run's control Variable, which the worker reads (re
 
 from __future__ import annotations
 
-import logging
+import contextlib
 import queue
 import time
 from typing import TYPE_CHECKING, Any
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from progress_app.runtime.engine.job import Job
     from progress_app.runtime.engine.lifecycle import Lifecycle
 
-log = logging.getLogger(__name__)
 
 WAIT_SECONDS = 0.05
 """How often a job's requests are looked at while its messages are awaited."""
@@ -95,11 +94,10 @@ class RemoteRun:
         """Apply the run's messages until its task is done and its last message has come (or stopped coming)."""
         done_at: float | None = None
         while True:
-            try:
+            with contextlib.suppress(queue.Empty):
                 self.apply(self._inbox.get(timeout=WAIT_SECONDS))
-                continue
-            except queue.Empty:
-                pass
+                while True:  # what else has come
+                    self.apply(self._inbox.get_nowait())
             self._send_requests()
             if future.done() or future.client.status != 'running':  # done, or the executor stopped under it
                 done_at = done_at or time.monotonic()

@@ -34,6 +34,7 @@ from progress_app.runtime.engine.lifecycle import Lifecycle
 from progress_app.runtime.engine.orphans import Orphans
 from progress_app.runtime.engine.recovery import job_from_row
 from progress_app.runtime.executor.courier import Courier
+from progress_app.runtime.executor.mapping import DaskMapper
 from progress_app.runtime.live.heartbeat import LoopHeartbeat
 
 log = logging.getLogger(__name__)
@@ -62,7 +63,7 @@ def run_job(payload: dict[str, Any]) -> dict[str, Any]:
     control.start()
     orphans = _orphans(Path(payload['run_dir']), payload['key'])
     ctx = JobContext(job, lifecycle=lifecycle, log=courier, output_dir=Path(payload['output_dir']),  # type: ignore[arg-type]
-                     heartbeat=LoopHeartbeat(), orphans=orphans, **_mapper())
+                     heartbeat=LoopHeartbeat(), orphans=orphans, mapper=DaskMapper())
     try:
         return {'result': kind.call(ctx, payload['params'])}
     except JobStopped as stop:  # a BaseException: Dask would not hand it back as the task's error
@@ -82,15 +83,6 @@ def stopped(outcome: dict[str, Any]) -> Any:
 def _task_state(worker: Any, key: str) -> str:
     task = worker.state.tasks.get(key)
     return 'forgotten' if task is None else task.state
-
-
-def _mapper() -> dict[str, Any]:
-    """`ctx.map` items go to the cluster too (DaskMapper), when this version has it."""
-    try:
-        from progress_app.runtime.executor.mapping import DaskMapper
-    except ImportError:
-        return {}
-    return {'mapper': DaskMapper()}
 
 
 def _orphans(run_dir: Path, key: str) -> Orphans:
