@@ -1,7 +1,8 @@
 """`--executor processes`: job functions run in the worker processes of a real Dask LocalCluster (two workers,
 shared by the module's tests) and behave as they do in the app's threads: live progress, messages and log lines,
-pause and resume, cancel (of a child process on the worker too), a bug's traceback (an expected failure's one
-line), and a job whose worker is killed goes on from its checkpoint on the other worker."""
+pause and resume, cancel (of a child process on the worker too), a `command` job's program, a bug's traceback
+(an expected failure's one line), and a job whose worker is killed goes on from its checkpoint on the other
+worker."""
 
 from __future__ import annotations
 
@@ -103,6 +104,15 @@ def test_a_child_process_on_the_worker_is_paused_and_cancelled(service: JobServi
     service.cancel(job['id'])
     status_is(service, job['id'], 'cancelled')
     wait_until(lambda: not child.is_running() or child.status() == psutil.STATUS_ZOMBIE, TIMEOUT)
+
+
+def test_a_command_job_runs_its_program_on_a_worker(service: JobService) -> None:
+    job = service.submit('command', {'command': ['sh', '-c', 'echo "started by $PPID"; echo 50%']})
+    done = status_is(service, job['id'], 'completed')
+    log = service.config.job_paths.log_file(job['id']).read_text()
+    started_by = int(log.split('started by ', 1)[1].split()[0])
+    assert started_by != os.getpid() and psutil.Process(started_by).ppid() == os.getpid()  # a worker of ours
+    assert done['progress'] == 100
 
 
 def test_a_failing_job_has_its_traceback(service: JobService) -> None:
