@@ -1,16 +1,21 @@
 """`ctx.map` under `--executor processes`, through the real service: a plugin job's items run as Dask tasks in the
-LocalCluster's worker processes, the job's progress counts them live as they finish, a cancel stops the fan-out,
-and a restart of the app goes on with the items that had not finished, never running a finished one again."""
+LocalCluster's worker processes, the job's progress counts them live as they finish,
+a pause lets the items in flight finish and starts no other, a cancel stops the fan-out, and a restart of the app
+goes on with the items that had not finished, never running a finished one again."""
 
 from __future__ import annotations
 
 import os
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from progress_app.config import Settings
+from progress_app.runtime.engine.engine import Engine
+from progress_app.runtime.service import JobService
 from tests.helpers import wait_until
 
 pytest.importorskip('distributed')
@@ -62,26 +67,61 @@ def at_least(service: Any, job_id: int, current: int) -> dict[str, Any]:
                       message=lambda: f'job {job_id} to count {current} items; it is {service.get(job_id)}')
 
 
-def test_items_run_in_worker_processes_counted_live_and_a_cancel_stops_the_fan_out(make_service, tmp_path):
-    service = make_service(install(tmp_path / 'data'), executor='processes', executor_workers=2)
+@pytest.fixture(scope='module')
+def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JobService]:
+    """One app with `--executor processes` (two workers) for the module's tests that need no restart."""
+    data = install(tmp_path_factory.mktemp('map') / 'data')
+    service = JobService(Engine(Settings(data_dir=data, executor='processes', executor_workers=2)))
+    service.startup()
+    yield service
+    service.shutdown(timeout=10)
+
+
+def ended(service: Any, job_id: int) -> dict[str, Any]:
+    done = wait_until(lambda: (j := service.get(job_id))['status'] in ('completed', 'failed') and j, TIMEOUT,
+                      message=lambda: f'job {job_id} to end; it is {service.get(job_id)}')
+    assert done['status'] == 'completed', done['traceback']
+    return done
+
+
+def test_items_run_in_the_worker_processes_and_are_counted_live(service, tmp_path):
     job = service.submit('m_items', params(tmp_path, items=12, hold_from=6))
     live = at_least(service, job['id'], 6)
     assert (live['status'], live['current'], live['total'], live['unit']) == ('running', 6, 12, 'items')
     (tmp_path / 'gate').touch()
-    done = wait_until(lambda: (j := service.get(job['id']))['status'] in ('completed', 'failed') and j, TIMEOUT)
-    assert done['status'] == 'completed', done['traceback']
+    done = ended(service, job['id'])
     assert [r['n'] for r in done['result']] == list(range(12))
     pids = {r['pid'] for r in done['result']}
     assert os.getpid() not in pids and len(pids) == 2, 'the items ran in both worker processes'
+    assert sorted(n for n, _ in calls(tmp_path / 'calls.txt')) == list(range(12))
 
-    side = tmp_path / 'cancelled.txt'
-    job = service.submit('m_items', {**params(tmp_path, items=40, hold_from=3), 'calls': str(side),
-                                     'gate': str(tmp_path / 'gate2')})
+
+def test_a_pause_lets_the_items_in_flight_finish_and_starts_no_other(service, tmp_path):
+    side = tmp_path / 'calls.txt'
+    job = service.submit('m_items', params(tmp_path, items=16, hold_from=4))
+    at_least(service, job['id'], 4)
+    # Four items are in flight (two per worker thread): one running at the gate on each worker, two queued.
+    wait_until(lambda: len(calls(side)) == 6, TIMEOUT, message=lambda: f'2 items held at the gate: {calls(side)}')
+    service.pause(job['id'])
+    (tmp_path / 'gate').touch()  # the four items in flight finish; then the job blocks, paused
+    paused = wait_until(lambda: (j := service.get(job['id']))['status'] == 'paused' and j, TIMEOUT,
+                        message=lambda: f"the job to be paused; it is {service.get(job['id'])['status']}")
+    assert paused['current'] == 8 and len(calls(side)) == 8, 'no item started after the pause'
+
+    service.resume(job['id'])
+    done = ended(service, job['id'])
+    assert [r['n'] for r in done['result']] == list(range(16))
+    assert sorted(n for n, _ in calls(side)) == list(range(16)), 'each item ran once'
+
+
+def test_a_cancel_stops_the_fan_out(service, tmp_path):
+    side = tmp_path / 'calls.txt'
+    job = service.submit('m_items', params(tmp_path, items=40, hold_from=3))
     at_least(service, job['id'], 3)
     assert service.cancel(job['id'])['status'] in ('cancelling', 'cancelled')  # the worker's job stops at its check
     wait_until(lambda: service.get(job['id'])['status'] == 'cancelled', TIMEOUT,
                message=lambda: f"the job to be cancelled; it is {service.get(job['id'])['status']}")
-    (tmp_path / 'gate2').touch()  # the items in flight may end now
+    (tmp_path / 'gate').touch()  # the items in flight may end now
     assert len(calls(side)) < 40, 'the items not started when the job was cancelled never ran'
 
 
@@ -94,8 +134,7 @@ def test_a_restart_goes_on_with_the_unfinished_items_only(make_service, tmp_path
 
     (tmp_path / 'gate').touch()
     second = make_service(data, executor='processes', executor_workers=2)
-    done = wait_until(lambda: (j := second.get(job['id']))['status'] in ('completed', 'failed') and j, TIMEOUT)
-    assert done['status'] == 'completed', done['traceback']
+    done = ended(second, job['id'])
     assert done['attempts'] == 2
     assert [r['n'] for r in done['result']] == list(range(12))
     ran = Counter(n for n, _ in calls(side))
