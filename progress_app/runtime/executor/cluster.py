@@ -42,6 +42,11 @@ CONNECT_SECONDS = 10
 DESCRIBE_SECONDS = 2.0  # the worker count shown is at most this old
 
 
+def cores() -> int:
+    """The cores this process may use (a container or `taskset` may allow fewer than the machine has)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
+
+
 class DaskExecutor:
     def __init__(self, spec: str, workers: int | None, *, data_dir: Path, plugins_dir: Path,
                  lifecycle: Lifecycle, key: str) -> None:
@@ -61,7 +66,7 @@ class DaskExecutor:
             if self._client is not None:
                 return
             if self.name == 'processes':
-                self._cluster = LocalCluster(n_workers=self._workers or os.cpu_count() or 1, threads_per_worker=1,
+                self._cluster = LocalCluster(n_workers=self._workers or cores(), threads_per_worker=1,
                                              processes=True, host='127.0.0.1', dashboard_address='127.0.0.1:0',
                                              memory_limit=0, silence_logs=logging.WARNING)
                 client = Client(self._cluster, set_as_default=False)
@@ -97,11 +102,6 @@ class DaskExecutor:
                                            'address': client.scheduler.address, 'dashboard': dashboard}
             self._described = described
         return dict(described[1])
-
-    def worker_pids(self) -> dict[str, int]:
-        """Each worker's process id (tests; the processes executor's workers are this app's children)."""
-        assert self._client is not None
-        return self._client.run(os.getpid)
 
     def call(self, job: Job, ctx: JobContext, kind: JobKind, params: dict[str, Any]) -> Any:
         client, relay = self._client, self._relay
