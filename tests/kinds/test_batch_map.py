@@ -5,6 +5,8 @@ the others; a batch whose files all failed tries every file again on retry)."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -87,3 +89,22 @@ def test_a_batch_whose_files_all_failed_tries_every_file_again_on_retry(service,
     done = service.wait(job['id'], ['completed', 'failed'], timeout=30)
     assert done['status'] == 'completed', done['error']
     assert (done['result']['ok'], done['result']['failed']) == (2, 0)
+
+
+def test_a_batch_runs_under_the_processes_executor_as_under_threads(make_service, tmp_path):
+    source = tmp_path / 'photos'
+    names = photos(source)
+    service = make_service(executor='processes', executor_workers=2)
+    job = service.submit('batch', {'source': str(source), 'operation': 'image_resize', 'width': 40})
+    done = service.wait(job['id'], ['completed', 'failed'], timeout=60)
+    assert done['status'] == 'completed', done['traceback']
+    assert (done['result']['ok'], done['result']['failed']) == (ITEMS, 0)
+    assert (done['current'], done['total'], done['unit']) == (ITEMS, ITEMS, 'images')
+    assert done['message'] == f'{ITEMS} files resized'
+    folder = service.config.job_paths.output_dir(job['id'])
+    assert sorted(p.name for p in (folder / 'files').iterdir()) == names
+    assert [row['item'] for row in json.loads((folder / 'report.json').read_text())['items']] == names
+    assert not (folder / JOURNAL).exists()
+    log = service.config.job_paths.log_file(job['id']).read_text()
+    pid = int(re.search(r'\[progress-app\] runs on worker \S+ \(.*, pid (\d+)\)', log)[1])
+    assert pid != os.getpid(), 'the job ran in a worker process'
