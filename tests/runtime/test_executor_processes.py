@@ -72,6 +72,17 @@ def test_a_plugin_job_runs_in_a_worker_process_with_live_progress(service: JobSe
     assert f'running in pid {pid}' in log
 
 
+def test_a_job_waiting_for_a_free_worker_says_so(service: JobService, tmp_path: Path) -> None:
+    gate = tmp_path / 'gate'
+    jobs = [service.submit('x_steps', {'steps': 1, 'hold_at': 0, 'gate': str(gate)})['id'] for _ in range(3)]
+    wait_until(lambda: sum(service.get(j)['message'].startswith('holding') for j in jobs) == 2, TIMEOUT)
+    third = next(service.get(j) for j in jobs if not service.get(j)['message'].startswith('holding'))
+    assert third['status'] == 'running' and third['message'] == 'waiting for a free Dask worker'  # 2 workers
+    gate.touch()
+    for job in jobs:
+        status_is(service, job, 'completed')
+
+
 def test_pause_resume_and_cancel_reach_the_worker(service: JobService, tmp_path: Path) -> None:
     gate = tmp_path / 'gate'
     job = service.submit('x_steps', {'steps': 3, 'hold_at': 1, 'gate': str(gate)})

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 CONNECT_SECONDS = 10
 DESCRIBE_SECONDS = 2.0  # the worker count shown is at most this old
+WAITING = 'waiting for a free Dask worker'
 
 
 def cores() -> int:
@@ -112,6 +113,7 @@ class DaskExecutor:
         control = Variable(f'progress-app-{run}-control', client=client)
         resume.set(job_row(job))
         control.set(flags(job))
+        job.progress.message = WAITING  # until the worker's first message: every worker thread may be busy
         allowed = ctx.allowed_dirs
         payload = {'run': run, 'topic': relay.topic, 'kind': kind.name, 'params': params,
                    'resume': resume.name, 'control': control.name, 'key': self._key,
