@@ -32,12 +32,15 @@ class UploadOut(BaseModel):
     files: list[UploadedFile]
 
 
+BODY = {'requestBody': {'required': True, 'content': {'multipart/form-data': {'schema': {
+    'type': 'object', 'required': ['file'],
+    'properties': {'file': {'type': 'string', 'format': 'binary', 'description': 'A file (the field may repeat)'}}}}}}}
 REFUSED = {status: {'description': text} for status, text in (
     (400, 'No file in the body, or a malformed body'), (413, 'Larger than the limit set in Settings → Uploads'),
     (415, 'Not multipart/form-data'))}
 
 
-@router.post('/uploads', response_model=UploadOut, status_code=201, responses=REFUSED)
+@router.post('/uploads', response_model=UploadOut, status_code=201, responses=REFUSED, openapi_extra=BODY)
 async def upload(request: Request, service: Service) -> Any:
     """Send files as multipart form fields (`curl -F file=@video.mp4`); they are written to disk as they arrive,
     so any size up to the limit in Settings works. A refused or broken-off upload leaves nothing behind. The

@@ -24,6 +24,8 @@ NAME_MAX = 200
 """A received file keeps its name, cut to this many characters (file systems allow 255 bytes)."""
 FIELD_MAX = 64 * 1024
 """Form fields that are not files are read past, but one longer than this refuses the body."""
+FILE_FIELD = b'file'
+"""A field of this name is a file even without a file name."""
 UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\]')
 
 
@@ -110,8 +112,9 @@ class _Parts:
     def _on_headers_done(self, _data: None) -> None:
         _kind, options = parse_options_header(self._disposition)
         filename = options.get(b'filename')
-        if filename is None:
+        if filename is None and options.get(b'name') != FILE_FIELD:
             return  # a plain form field: read past it
+        filename = filename or b'upload'  # a file field sent as text ('curl -F file=<data.txt')
         name = safe_name(filename.decode('utf-8', 'replace'), self._taken)
         received = ReceivedFile(name, self.folder / name)
         self.files.append(received)
