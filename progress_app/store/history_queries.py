@@ -11,6 +11,7 @@ from sqlalchemy import Engine, Integer, case, cast, func, literal
 from sqlmodel import select
 
 from progress_app.domain.status import FINISHED_NAMES
+from progress_app.store.counting import name_match
 from progress_app.store.tables import JOB
 
 FINISHED_STATUSES = FINISHED_NAMES
@@ -31,7 +32,8 @@ class HistoryQueries:
             where.append(JOB.c.status.in_([s for s in status if s in FINISHED_STATUSES]))
         if search and search.strip():
             text = search.strip()
-            match = JOB.c.name.icontains(text, autoescape=True) | JOB.c.error.icontains(text, autoescape=True)
+            dialect = self.engine.dialect.name
+            match = name_match(JOB.c.name, text, dialect) | name_match(JOB.c.error, text, dialect)
             if text.lstrip('#').isdigit():
                 match = match | (JOB.c.id == int(text.lstrip('#')))
             where.append(match)

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from progress_app.domain.events import Event
 from progress_app.domain.status import ACTIVE_NAMES
+from progress_app.store.counting import name_match, status_counts, total_from_counts
 from progress_app.store.engine import UnreadableJSON
 from progress_app.store.group_commit import GroupCommit
 from progress_app.store.history_queries import FINISHED_STATUSES, HistoryQueries
@@ -111,6 +112,7 @@ class Repository(HistoryQueries):
             raise ValueError(f'the fast write path needs SQLite on pysqlite, not {engine.dialect.name}')
         writer = self._writer = _Writer(engine, self.fast)
         self._write = writer.group.run
+        self._largest = 'completed'  # the status with the most jobs, which count_by_status() does not visit
         event.listen(engine, 'engine_disposed', writer.close)  # Engine.dispose() returns it to the pool first
         weakref.finalize(self, writer.close)  # a repository dropped without dispose() must not leak it
 
@@ -182,13 +184,17 @@ class Repository(HistoryQueries):
                 query = query.where(col(JobRow.status).in_(status))
             if kind:
                 query = query.where(JobRow.kind == kind)
-            if search and search.strip():
-                text = search.strip()
-                match = col(JobRow.name).icontains(text, autoescape=True)  # PostgreSQL's LIKE minds the case
+            text = (search or '').strip()
+            if text:
+                match = name_match(col(JobRow.name), text, self.engine.dialect.name)
                 if text.lstrip('#').isdigit():
                     match = match | (col(JobRow.id) == int(text.lstrip('#')))
                 query = query.where(match)
-            total = session.exec(select(func.count()).select_from(query.subquery())).one()
+            total = None
+            if status and not kind and not text:  # not a walk through every job of the status on each refresh
+                total = total_from_counts(self._count_by_status(session.connection()), status)
+            if total is None:
+                total = session.exec(select(func.count()).select_from(query.subquery())).one()
             newest = col(JobRow.id).desc()
             if not running_first:
                 rows = list(session.exec(query.order_by(newest).offset(offset).limit(limit)).all())
@@ -248,8 +254,14 @@ class Repository(HistoryQueries):
             return session.exec(select(func.max(JobEventRow.id))).one() or 0
 
     def count_by_status(self) -> dict[str, int]:
-        with Session(self.engine) as session:
-            return dict(session.exec(select(JobRow.status, func.count()).group_by(col(JobRow.status))).all())
+        """Jobs per status (every status the app knows, zero included), from one snapshot."""
+        with self.engine.connect() as connection:
+            return self._count_by_status(connection)
+
+    def _count_by_status(self, connection: Connection) -> dict[str, int]:
+        counts = status_counts(connection, self._largest)
+        self._largest = max(counts, key=lambda s: counts[s])
+        return counts
 
     def purge_finished(self, before: float) -> list[int]:
         """Delete finished jobs (and their events) that ended before `before`; returns their ids."""

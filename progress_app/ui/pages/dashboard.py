@@ -17,6 +17,9 @@ from progress_app.ui.theme import STATUS_COLORS, STATUS_ICONS, frame
 REFRESH_SECONDS = 0.3
 BULK_ACTIONS = ('start', 'pause', 'resume', 'retry', 'cancel', 'remove')  # offered where a selected job allows it
 PAGE_SIZES = [25, 50, 100]
+# Quasar draws one button per page unless told otherwise: 4,000 of them for 100,000 jobs, which kept Chromium busy
+# for seconds on every page load and search (bench/scale.py). A window around the current page, the first and last.
+PAGE_BUTTONS = 7
 FILTERS = {'All': (), 'Active': ACTIVE_NAMES, 'Queued': ('queued',), 'Running': ('running',),
            'Paused': ('paused',), 'Scheduled': ('scheduled',), 'Completed': ('completed',), 'Failed': ('failed',),
            'Cancelled': ('cancelled',)}
@@ -140,6 +143,7 @@ class Dashboard:
                 ui.select(PAGE_SIZES, value=self.page_size, on_change=lambda e: self._set(page_size=e.value)).props(
                     'dense outlined options-dense').tooltip('Rows per page')
                 self.pager = ui.pagination(1, 1, direction_links=True, on_change=lambda e: self._set_page(e.value))
+                self.pager.props(f'max-pages={PAGE_BUTTONS} boundary-numbers')
         self._show_bulk()
         ui.timer(REFRESH_SECONDS, self.refresh)
 
