@@ -14,7 +14,8 @@
     ├── UnreadableJob                 a stored job whose row is damaged (it can only be removed)
     ├── KindRegistrationError         a bad @job_kind declaration (duplicate name, bad signature)
     └── JobFailed                     a job's expected failure (a program's non-zero exit): said in one line,
-                                      without a Python traceback (those are for bugs)
+        │                             without a Python traceback (those are for bugs)
+        └── TimedOut                  a try ran longer than the job's timeout_seconds and was stopped
 
     BaseException
     └── JobStopped                    raised inside a job by ctx.check(); not an Exception on purpose,
@@ -142,6 +143,11 @@ class JobFailed(ProgressAppError):
     def __init__(self, message: str, details: str = '') -> None:
         super().__init__(message)
         self.details = details
+
+
+class TimedOut(JobFailed):
+    """A try of a job ran longer than its time limit and was stopped: its error is the message alone, 'timed out
+    after 2 s'."""
 
 
 class JobStopped(BaseException):

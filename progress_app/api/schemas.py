@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from progress_app.domain.attempts import Retries, RetryDelay, TimeoutSeconds
 from progress_app.domain.limits import KIND_MAX, NAME_MAX, Priority
 from progress_app.domain.overlap import Overlap
 
@@ -31,6 +32,9 @@ class JobCreate(BaseModel):
                                                      'as the settings say (null)')] = None
     overlap: Annotated[Overlap | None, Field(description='With cron: what a fire does while the last run is still '
                                                          'active (skip, queue, cancel_previous, allow)')] = None
+    timeout_seconds: TimeoutSeconds = None
+    retries: Retries = 0
+    retry_delay_seconds: RetryDelay = None
 
 
 class StageOut(BaseModel):
@@ -56,6 +60,12 @@ class ExternalOut(BaseModel):
     resume_key: str | None
     last_report_at: str | None = Field(description='When its script last reported (heartbeats too)')
     resume_state: Any = Field(description='The last checkpoint its script sent (any JSON), or null')
+
+
+class RetryOut(BaseModel):
+    number: int = Field(description='The retry it waits for: 1 for the first')
+    of: int = Field(description='How many retries the job has in all')
+    at: str | None = Field(description='When it starts')
 
 
 class JobOut(BaseModel):
@@ -96,6 +106,7 @@ class JobOut(BaseModel):
     external: ExternalOut | None = Field(None, description='null for jobs the app runs; for an external run (a '
                                          'script outside the app reports into it), its facts')
     pause_requested: bool = Field(False, description='Pause was asked and the job has not paused yet (pausing…)')
+    retry: RetryOut | None = Field(None, description='While the job waits for an automatic retry: which, and when')
 
 
 class UnreadableOut(BaseModel):
@@ -171,3 +182,6 @@ class ScheduleOut(BaseModel):
     overlap: Annotated[Overlap, Field(description='What a fire does while its last run is still active')] = 'skip'
     skipped_runs: Annotated[int, Field(description='Fires skipped because the last run was still active')] = 0
     last_skipped_at: str | None = None
+    timeout_seconds: float | None = None
+    retries: int = 0
+    retry_delay_seconds: float | None = None

@@ -23,6 +23,7 @@ class EventType(StrEnum):
     CANCELLING = 'cancelling'  # cancel asked of a job in a worker; `cancelled` follows at its next check point
     CANCELLED = 'cancelled'
     REMOVED = 'removed'
+    ATTEMPT_FAILED = 'attempt_failed'  # a try failed and the job waits for its next one (automatic retries)
     REATTACHED = 'reattached'  # an external run's script came back (resume_key, or a report after its lease ran out)
 
 

@@ -37,8 +37,9 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.QUEUED: frozenset({Status.RUNNING, Status.PAUSED, Status.CANCELLED}),
     # running -> queued: interrupted by a shutdown or crash; it resumes from its checkpoint.
     # running/paused -> cancelling: cancel asked of a job in a worker, which stops at its next check point.
+    # running -> scheduled: the attempt failed and the job has retries left: it waits for its next try.
     Status.RUNNING: frozenset({Status.PAUSED, Status.COMPLETED, Status.FAILED, Status.CANCELLED, Status.QUEUED,
-                               Status.CANCELLING}),
+                               Status.CANCELLING, Status.SCHEDULED}),
     # paused -> running resumes a live job; paused -> queued resumes one that is not in memory any more.
     Status.PAUSED: frozenset({Status.RUNNING, Status.QUEUED, Status.CANCELLED, Status.CANCELLING}),
     # A job that ends before it sees the cancel ends as it ended; one that never does (a restart, a shutdown) is

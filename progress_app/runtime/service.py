@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from progress_app.config import Settings
+from progress_app.domain import attempts
 from progress_app.domain.events import EventType
 from progress_app.domain.limits import NAME_MAX, PRIORITY_HIGHEST, PRIORITY_LOWEST, name_fits, priority_fits
 from progress_app.domain.status import FINISHED_NAMES, Status, transition
@@ -185,6 +186,7 @@ class JobService:
         except ValueError as exc:
             problems.append(InvalidParams.problem(['params', 'stages'], str(exc)))
         problems.extend(self._deferral_problems(run_at, after))
+        problems.extend(attempts.problems(options or {}))  # timeout_seconds, retries, retry_delay_seconds
         if problems:
             raise InvalidParams(problems)
         job = create_job(self._engine, kind, clean, stages, name=(name or job_kind.title).strip(), priority=priority,
@@ -280,13 +282,15 @@ class JobService:
         (retry, by contrast, goes on with the same job from its checkpoint)."""
         job = self._engine.external.refuse_restart(self.job(job_id))
         return self.submit_fields({'kind': job.kind, 'params': job.params, 'name': job.name,
-                                   'priority': job.priority, 'notify': job.options.get('notify')})
+                                   'priority': job.priority, 'notify': job.options.get('notify'),
+                                   **attempts.policy(job.options)})
 
     def submit_fields(self, fields: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
-        """`submit` from a stored job definition (kind, params, name, priority, notify): Run again, and a
-        schedule's runs. `extra`: schedule_id, late_seconds, after, options."""
+        """`submit` from a stored job definition (kind, params, name, priority, notify, time limit and retries): Run
+        again, and a schedule's runs. `extra`: schedule_id, late_seconds, after, options."""
         notify = fields.get('notify')  # schedules stored before notify existed have none
-        options = {**({} if notify is None else {'notify': notify}), **extra.pop('options', {})}
+        options = {**attempts.policy(fields), **({} if notify is None else {'notify': notify}),
+                   **extra.pop('options', {})}
         return self.submit(fields['kind'], fields['params'], name=fields['name'], priority=fields['priority'],
                            options=options, **extra)
 
@@ -310,7 +314,9 @@ class JobService:
             self._engine.remember(job)
             self._engine.lifecycle.move(job, Status.QUEUED, EventType.RETRIED, action='retry',
                                         values={'finished_at': None, 'error': None, 'error_stage': None,
-                                                'traceback': None})
+                                                'traceback': None,  # its retries and time limit start again:
+                                                'options': attempts.fresh_try(job.options,
+                                                                              job.meter.elapsed(time.monotonic()))})
         self._engine.dispatcher.enqueue(job.id, job.priority)
         return self.get(job_id)
 

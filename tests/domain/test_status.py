@@ -24,7 +24,7 @@ ALLOWED = {
     (S.SCHEDULED, S.QUEUED), (S.SCHEDULED, S.CANCELLED),
     (S.QUEUED, S.RUNNING), (S.QUEUED, S.PAUSED), (S.QUEUED, S.CANCELLED),
     (S.RUNNING, S.PAUSED), (S.RUNNING, S.COMPLETED), (S.RUNNING, S.FAILED), (S.RUNNING, S.CANCELLED),
-    (S.RUNNING, S.QUEUED), (S.RUNNING, S.CANCELLING),
+    (S.RUNNING, S.QUEUED), (S.RUNNING, S.CANCELLING), (S.RUNNING, S.SCHEDULED),
     (S.PAUSED, S.RUNNING), (S.PAUSED, S.QUEUED), (S.PAUSED, S.CANCELLED), (S.PAUSED, S.CANCELLING),
     (S.CANCELLING, S.CANCELLED), (S.CANCELLING, S.COMPLETED), (S.CANCELLING, S.FAILED),
     (S.FAILED, S.QUEUED), (S.CANCELLED, S.QUEUED),
@@ -136,7 +136,8 @@ def test_a_job_being_cancelled_never_goes_back_to_the_queue() -> None:
 def test_event_types_and_their_dict_form() -> None:
     assert [t.value for t in EventType] == [
         'created', 'queued', 'started', 'stage', 'progress', 'message', 'paused', 'resumed', 'interrupted',
-        'retried', 'completed', 'failed', 'cancelling', 'cancelled', 'removed', 'reattached']
+        'retried', 'completed', 'failed', 'cancelling', 'cancelled', 'removed', 'attempt_failed',
+        'reattached']
     event = Event(id=7, job_id=3, seq=2, at=1700000000.5, type=EventType.STAGE, data={'stage': 'parse'})
     assert event.to_dict() == {'id': 7, 'job_id': 3, 'seq': 2, 'at': 1700000000.5, 'type': 'stage',
                                'data': {'stage': 'parse'}}

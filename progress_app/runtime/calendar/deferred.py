@@ -1,7 +1,8 @@
 """Jobs that wait before they queue: until a time (`run_at`), or until another job ends (`after`).
 
-Such a job is `scheduled`. Our job table is the truth: on every start the waits are armed again from it, and a
-start time that passed while the app was down releases the job at once (its history says how late).
+Such a job is `scheduled` (so is one that waits for an automatic retry: runtime/engine/retries.py). Our job table
+is the truth: on every start the waits are armed again from it, and a start time that passed while the app was down
+releases the job at once (its history says how late).
 If the job it waits for fails or is cancelled, the waiting job is cancelled with that reason — unless it waits for
 the end however it comes (option `after_any_end`: a schedule's run queued behind the one before).
 """
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from apscheduler.jobstores.base import JobLookupError
 
+from progress_app.domain import attempts
 from progress_app.domain.events import EventType
 from progress_app.domain.status import Status
 from progress_app.errors import IllegalTransition, NotFound
@@ -46,7 +48,8 @@ class Deferred:
         """Start waiting for the job's start time or the job it comes after."""
         if job.run_at is not None:
             self._scheduler.add_job(self.release, 'date', run_date=datetime.fromtimestamp(job.run_at, UTC),
-                                    args=[job.id, 'its start time came'], id=f'release-{job.id}',
+                                    args=[job.id, attempts.retry_words(job.options) or 'its start time came'],
+                                    id=f'release-{job.id}',
                                     replace_existing=True, misfire_grace_time=None)
         after = job.options.get('after')
         if after is not None:

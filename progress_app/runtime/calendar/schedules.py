@@ -25,6 +25,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from tzlocal import get_localzone
 
+from progress_app.domain.attempts import POLICY, Retries, RetryDelay, TimeoutSeconds
 from progress_app.domain.cron import crontab_fields
 from progress_app.domain.limits import KIND_MAX, NAME_MAX, Priority
 from progress_app.domain.overlap import DEFAULT_OVERLAP, Overlap, decide
@@ -70,6 +71,9 @@ class ScheduleSpec(BaseModel):
     overlap: Annotated[Overlap, Field(description='When it fires while its last run is still active: skip that fire '
                                                   '(default), queue one run after it, cancel_previous, or allow '
                                                   'runs to pile up')] = DEFAULT_OVERLAP
+    timeout_seconds: TimeoutSeconds = None
+    retries: Retries = 0
+    retry_delay_seconds: RetryDelay = None
 
     @field_validator('cron')
     @classmethod
@@ -98,7 +102,7 @@ class ScheduleSpec(BaseModel):
 
     def job_fields(self) -> dict[str, Any]:
         return {'kind': self.kind, 'params': self.params, 'name': self.name, 'priority': self.priority,
-                'notify': self.notify}
+                'notify': self.notify, **{name: getattr(self, name) for name in POLICY}}
 
 
 def check_cron(expression: str) -> None:
@@ -270,6 +274,8 @@ def describe(entry: SchedulerJob) -> dict[str, Any]:
         'created_at': _iso(entry.kwargs.get('created_at')),
         'overlap': definition.get('overlap', DEFAULT_OVERLAP), 'skipped_runs': entry.kwargs.get('skipped_runs', 0),
         'last_skipped_at': _iso(entry.kwargs.get('last_skipped_at')),
+        'timeout_seconds': definition.get('timeout_seconds'), 'retries': definition.get('retries') or 0,
+        'retry_delay_seconds': definition.get('retry_delay_seconds'),
     }
 
 

@@ -34,7 +34,9 @@ from progress_app.runtime.engine.job import Job
 from progress_app.runtime.engine.lifecycle import Lifecycle
 from progress_app.runtime.engine.orphans import Orphans
 from progress_app.runtime.engine.recovery import job_from_row, recover
+from progress_app.runtime.engine.retries import Retries
 from progress_app.runtime.engine.runner import Runner
+from progress_app.runtime.engine.timeouts import Timeouts
 from progress_app.runtime.executor import make_executor
 from progress_app.runtime.files.job_files import JobFiles
 from progress_app.runtime.live.bus import EventBus
@@ -95,14 +97,16 @@ class Engine:
         # Where job functions run: the dispatcher's threads, or a Dask cluster (started with the engine).
         self.executor = make_executor(settings.executor, settings.executor_workers, data_dir=settings.data_dir,
                                       plugins_dir=settings.plugins_dir, lifecycle=self.lifecycle, key=self.key)
+        self.deferred = Deferred(self.scheduler, self.lifecycle, job=self.job, enqueue=self.dispatcher.enqueue)
+        self.timeouts = Timeouts(self.scheduler, self.live)
+        self.retries = Retries(self.lifecycle, kinds, arm=self.deferred.arm)
         self.runner = Runner(jobs=self.jobs, working=self.working, lifecycle=self.lifecycle, kinds=kinds,
                              files=self.files, orphans=self.orphans, log_max_bytes=settings.log_max_bytes,
                              record=self.recorder.enqueue, abandoned=self.dispatcher.abandon,
-                             heartbeat=self.heartbeat, executor=self.executor)
+                             heartbeat=self.heartbeat, executor=self.executor, fail=self.retries.fail)
         self.external = ExternalRuns(repo=self.repo, lifecycle=self.lifecycle, job=self.job, live=self.live,
                                      remember=self.remember, working=self.working, log_file=self.files.log_file,
                                      log_max_bytes=settings.log_max_bytes)
-        self.deferred = Deferred(self.scheduler, self.lifecycle, job=self.job, enqueue=self.dispatcher.enqueue)
         self.notifier = Notifier(self.scheduler, self.repo, preferences=self.user_settings.preferences,
                                  job=self.job)
         self.plugin_kinds: list[str] = []
@@ -238,4 +242,5 @@ class Engine:
     def _on_move(self, job: Job) -> None:
         self.remember(job)
         self.deferred.on_move(job)
+        self.timeouts.on_move(job)
         self.notifier.on_move(job)

@@ -14,6 +14,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from progress_app.domain import attempts
 from progress_app.domain.events import Event
 from progress_app.domain.progress import Meter, Progress, Stage, StageState
 from progress_app.domain.stage_time import StageClock
@@ -75,6 +76,7 @@ class Job:
         # Nobody waits for the job's thread any more (the app stopped, or the job was removed while stuck): what
         # its function ends with is only logged, never recorded.
         self.abandoned = False
+        self.timed_out: str | None = None  # 'timed out after 2 s': its try was stopped so; it fails
         self.in_worker = False  # a worker thread is executing this job (possibly blocked while paused)
         self.process: subprocess.Popen[bytes] | None = None  # while the job runs a child process (OS-level pause)
         self.process_group: int | None = None
@@ -137,7 +139,13 @@ class Job:
             'schedule_id': self.schedule_id, 'options': self.options,
             'cancel_requested_at': iso(self.cancel_requested_at), 'cancel_waiting_seconds': waiting,
             'external': self._external(), 'pause_requested': self.pause_requested and running,
+            'retry': self._retry(),
         }
+
+    def _retry(self) -> dict[str, Any] | None:
+        """{'number': 2, 'of': 3, 'at': iso} while the job waits for an automatic retry."""
+        waiting = attempts.waiting_retry(self.options) if self.status is Status.SCHEDULED else None
+        return None if waiting is None else {**waiting, 'at': iso(self.run_at)}
 
     def _external(self) -> dict[str, Any] | None:
         facts = self.options.get('external')

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from progress_app.runtime.live.bus import EventBus
 
 JOB_ATTRIBUTES = ('started_at', 'finished_at', 'error', 'error_stage', 'traceback', 'result', 'attempts',
-                  'priority', 'run_at')
+                  'priority', 'run_at', 'options')
 
 
 class Lifecycle:

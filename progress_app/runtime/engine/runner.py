@@ -12,7 +12,7 @@ from pydantic_core import to_jsonable_python
 
 from progress_app.domain.events import EventType
 from progress_app.domain.status import Status
-from progress_app.errors import JobCancelled, JobFailed, JobInterrupted, JobStopped
+from progress_app.errors import JobCancelled, JobFailed, JobInterrupted, JobStopped, TimedOut
 from progress_app.runtime.engine.context import JobContext
 from progress_app.runtime.files.logfile import JobLog
 
@@ -32,17 +32,21 @@ class Runner:
     """Runs the jobs it is handed by id. It is given what it works with: where the jobs are (`jobs`, `working`),
     how their status changes (`lifecycle`), their kinds, files and process groups, the loop's `heartbeat`
     (jobs take turns with the event loop through it), the `executor` their functions run on, where stage events
-    not yet written go (`record`) and whom to tell about a job it leaves behind (`abandoned`)."""
+    not yet written go (`record`) and whom to tell about a job it leaves behind (`abandoned`). `fail(job, data,
+    values)` records a failed try (the job fails, or waits for a retry); by default the job fails."""
 
     def __init__(self, *, jobs: dict[int, Job], working: dict[int, Job], lifecycle: Lifecycle, kinds: Registry,
                  files: JobFiles, orphans: Orphans, log_max_bytes: int, record: Callable[[Any], None],
-                 abandoned: Callable[[int], None], heartbeat: LoopHeartbeat, executor: Executor) -> None:
+                 abandoned: Callable[[int], None], heartbeat: LoopHeartbeat, executor: Executor,
+                 fail: Callable[[Job, dict[str, Any], dict[str, Any]], None] | None = None) -> None:
         self._jobs, self._working = jobs, working
         self._lifecycle, self._kinds, self._orphans = lifecycle, kinds, orphans
         self._files, self._log_max_bytes = files, log_max_bytes
         self._record, self._abandoned = record, abandoned
         self._heartbeat = heartbeat
         self._executor = executor
+        self._failed = fail or (lambda job, data, values: lifecycle.move(job, Status.FAILED, EventType.FAILED,
+                                                                         data=data, values=values))
 
     def _log(self, job: Job) -> JobLog:
         return JobLog(self._files.log_file(job.id), self._log_max_bytes)
@@ -137,6 +141,9 @@ class Runner:
 
     def _stopped(self, job: Job, stop: JobStopped, log: JobLog) -> None:
         lifecycle = self._lifecycle
+        if isinstance(stop, JobCancelled) and job.timed_out and job.status is not Status.CANCELLING:
+            self._fail(job, TimedOut(job.timed_out), log)  # stopped by its time limit (timeouts.py), not by Cancel
+            return
         if isinstance(stop, JobInterrupted) and job.status is not Status.CANCELLING:
             if (job.status is Status.RUNNING and self._kinds.get(job.kind).restart == 'rerun'
                     and job.params.get('on_interrupt') == 'fail'):  # as recovery does after a crash
@@ -165,14 +172,13 @@ class Runner:
     def _fail(self, job: Job, exc: Exception, log: JobLog) -> None:
         stage = job.progress.stage
         job.progress.fail_stage()
-        message = f'{type(exc).__name__}: {exc}' if str(exc) else type(exc).__name__
+        message = (str(exc) if isinstance(exc, TimedOut)  # 'timed out after 2 s' says it all
+                   else f'{type(exc).__name__}: {exc}' if str(exc) else type(exc).__name__)
         if isinstance(exc, JobFailed):  # expected: one line; its details are kept where a bug's traceback would be
             text = '\n'.join(filter(None, (message, exc.details)))
             log.write(f'[progress-app] failed: {message.splitlines()[0]}')
         else:
             text = ''.join(traceback.format_exception(exc))
             log.write(text.rstrip())
-        self._lifecycle.move(job, Status.FAILED, EventType.FAILED,
-                             data={'error': message, 'stage': stage, 'progress': job.percent},
-                             values={'finished_at': time.time(), 'error': message, 'error_stage': stage,
-                                     'traceback': text})
+        self._failed(job, {'error': message, 'stage': stage, 'progress': job.percent},
+                     {'finished_at': time.time(), 'error': message, 'error_stage': stage, 'traceback': text})
