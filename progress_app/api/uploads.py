@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.requests import ClientDisconnect
 
 from progress_app.api.jobs import Service
 from progress_app.runtime.files.receive import UploadRefused
@@ -52,3 +53,5 @@ async def upload(request: Request, service: Service) -> Any:
     except UploadRefused as exc:
         # Refused before the body was read: close the connection, or the client's next request reads the rest
         return JSONResponse({'detail': str(exc)}, status_code=exc.status, headers={'Connection': 'close'})
+    except ClientDisconnect:  # cancelled in the browser, or the connection broke: what came is already gone
+        return JSONResponse({'detail': 'the upload broke off before its end'}, status_code=400)

@@ -170,6 +170,8 @@ async def browse_into(service: JobService, field: ui.input, want: Want) -> None:
     with field.client.content:  # not in the field's slot, where the click came from
         picker = FilePicker(service, want)
     chosen = await picker.open(field.value)
+    if field.client.is_deleted or picker.dialog.is_deleted:  # the page went away meanwhile
+        return
     picker.dialog.delete()
     if chosen:
         field.value = chosen
