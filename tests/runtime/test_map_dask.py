@@ -18,7 +18,7 @@ from progress_app.domain.status import Status
 from progress_app.errors import JobCancelled
 from progress_app.runtime.engine.context import JobContext
 from progress_app.runtime.engine.job import Job
-from progress_app.runtime.executor.mapping import DaskMapper
+from progress_app.runtime.executor.mapping import DaskMapper, Sizes
 from progress_app.runtime.files.logfile import JobLog
 from progress_app.runtime.live.heartbeat import LoopHeartbeat
 
@@ -144,3 +144,15 @@ def test_a_cancel_drops_the_outstanding_items_and_raises(client, tmp_path):
                          pure=False).result(timeout=60)
     assert done.get('cancelled') and 'results' not in done
     assert len(done['kept']) < 40 and len(calls(tmp_path)) < 40, 'the items not yet started never ran'
+
+
+def test_short_items_go_in_groups_that_still_fill_every_slot():
+    now = [100.0]
+    sizes = Sizes(threads=2, limit=4, clock=lambda: now[0])
+    assert sizes.next(80) == 1, 'one item per task until the pace is known'
+    sizes.finished(4)
+    now[0] += 0.02  # 4 items in 0.02 s on 2 threads: 10 ms of a thread each
+    assert sizes.next(80) == 20 and sizes.next(40) == 10 and sizes.next(3) == 1
+    sizes.finished(40)
+    now[0] += 40.0  # slow items: one a task
+    assert sizes.next(80) == 1

@@ -1,16 +1,18 @@
 """`DaskMapper`: `ctx.map()`'s items as Dask tasks, for a job function that itself runs in a task on a worker.
 
 The job's task leaves the worker's thread pool while it waits (it secedes, and rejoins when the map is done), so
-its own thread does not hold a slot the items need. At most about two items per worker thread are in flight: enough
-to keep every core busy, few enough that a pause or a cancel has little left to wait for or to throw away. Between
-results the job looks in at `ctx.check()`: a pause stops new submissions and lets those in flight finish (their
-results are kept) before the job blocks; a cancel or an interrupt drops what is outstanding and raises.
+its own thread does not hold a slot the items need. At most two tasks per worker thread are in flight: enough to
+keep every core busy, few enough that a pause or a cancel has little left to wait for or to throw away. A task is
+one item, or a few short ones (about TASK_SECONDS of work): a Dask task has a cost of its own. Between results
+the job looks in at `ctx.check()`: a pause stops new submissions and lets those in flight finish (their results
+are kept) before the job blocks; a cancel or an interrupt drops what is outstanding and raises.
 """
 
 from __future__ import annotations
 
 import pickle
 import sys
+import time
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -21,9 +23,16 @@ if TYPE_CHECKING:
     from progress_app.runtime.engine.context import JobContext
 
 PER_THREAD = 2
-"""Items in flight per worker thread of the cluster."""
+"""Tasks in flight per worker thread of the cluster."""
+TASK_SECONDS = 0.25
+"""Short items go in groups of about this much work per task: a Dask task costs a few milliseconds of its own."""
 POLL_SECONDS = 0.2
 """How often a job waiting for its items looks whether it was paused or cancelled."""
+
+
+def run_items(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+    """A task: some items of a map, one after the other."""
+    return [fn(item) for item in items]
 
 
 class DaskMapper:
@@ -35,26 +44,25 @@ class DaskMapper:
         from distributed import get_client, rejoin, secede, wait
 
         _shippable(fn)
-        pending = iter(todo)
         name = getattr(fn, '__name__', 'item')
         tag = uuid.uuid4().hex[:8]
-        running: dict[Future, int] = {}
+        running: dict[Future, list[int]] = {}
         client = get_client()
-        limit = self._in_flight or max(PER_THREAD, PER_THREAD * sum(client.nthreads().values()))
+        threads = sum(client.nthreads().values())
+        limit = self._in_flight or max(PER_THREAD, PER_THREAD * threads)
+        sizes = Sizes(threads, limit)
+        position = 0
         secede()  # the items may have this thread's slot while the job waits for them
         try:
-            exhausted = False
             while True:
-                while not exhausted and len(running) < limit and not ctx.stop_requested:
-                    following = next(pending, None)
-                    if following is None:
-                        exhausted = True
-                        break
-                    index, item = following
-                    future = client.submit(fn, item, key=f'{name}-job{ctx.job_id}-{index}-{tag}', pure=False)
-                    running[future] = index
+                while position < len(todo) and len(running) < limit and not ctx.stop_requested:
+                    chunk = todo[position:position + sizes.next(len(todo) - position)]
+                    position += len(chunk)
+                    future = client.submit(run_items, fn, [item for _, item in chunk], pure=False,
+                                           key=f'{name}-job{ctx.job_id}-{chunk[0][0]}-{tag}')
+                    running[future] = [index for index, _ in chunk]
                 if not running:
-                    if exhausted:
+                    if position == len(todo):
                         break
                     ctx.check()  # paused with nothing in flight: blocks here; cancelled: raises
                     continue
@@ -64,11 +72,13 @@ class DaskMapper:
                     finished = wait(list(running), timeout=POLL_SECONDS, return_when='FIRST_COMPLETED').done
                 except TimeoutError:
                     continue
-                for future in sorted(finished, key=running.__getitem__):
-                    index = running.pop(future)
-                    result = future.result()  # an item's exception is the job's
+                for future in sorted(finished, key=lambda f: running[f][0]):
+                    indexes = running.pop(future)
+                    results = future.result()  # an item's exception is the job's
                     future.release()
-                    on_done(index, result)
+                    sizes.finished(len(indexes))
+                    for index, result in zip(indexes, results, strict=True):
+                        on_done(index, result)
                 if not ctx.stop_requested or ctx.cancelled:  # a pause waits until nothing is in flight
                     ctx.check()
         finally:
@@ -77,6 +87,25 @@ class DaskMapper:
         # Only a map that ended waits for a slot again: a stopped or failed job ends at once, without waiting for
         # the items that were running on this worker (they run to their end; Dask cannot stop a running task).
         rejoin()
+
+
+class Sizes:
+    """How many items the next task takes: one until some have finished, then about TASK_SECONDS of them (from
+    the pace so far), but never so many that fewer tasks than fill the slots in flight would be left."""
+
+    def __init__(self, threads: int, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._threads, self._limit, self._clock = max(threads, 1), limit, clock
+        self._started = clock()
+        self._done = 0
+
+    def finished(self, count: int) -> None:
+        self._done += count
+
+    def next(self, remaining: int) -> int:
+        if not self._done:
+            return 1
+        per_item = (self._clock() - self._started) * self._threads / self._done  # thread-seconds, overhead too
+        return max(1, min(int(TASK_SECONDS / per_item) if per_item > 0 else remaining, remaining // self._limit))
 
 
 def _shippable(fn: Callable[[Any], Any]) -> None:
