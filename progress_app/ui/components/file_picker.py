@@ -100,9 +100,11 @@ class FilePicker:
         self.roots.clear()
         with self.roots:
             for root in listing.roots:
-                icon = 'home' if Path(root) == Path.home() else ('storage' if root == '/' else 'folder_special')
-                ui.button(Path(root).name or root, icon=icon, on_click=lambda r=root: self.go(r)).props(
-                    'flat dense no-caps size=sm').classes('mono').tooltip(root)
+                home, top = Path(root) == Path.home(), root == '/'
+                icon = 'home' if home else ('computer' if top else 'folder_special')
+                label = 'Home' if home else ('Computer' if top else Path(root).name)
+                ui.button(label, icon=icon, on_click=lambda r=root: self.go(r)).props(
+                    'flat dense no-caps size=sm').tooltip(root)
         self.entries.clear()
         with self.entries:
             for entry in listing.entries:

@@ -143,12 +143,12 @@ class UploadBox:
             self._progress(data['loaded'], data['total'])
         elif state == 'too_large':
             self._end(f"{self._names(data)} is {format.size(data['total'])}, more than the limit of "
-                      f'{format.size(self.limit)} (Settings → Uploads)', error=True)
+                      f'{format.size(self.limit)} (Settings → Uploads)', 'negative')
         elif state == 'answered':
             await self._answered(data.get('status', 0), data.get('body') or '')
         else:
             self._end('Upload cancelled' if state == 'cancelled' else 'The upload broke off (the connection was lost)',
-                      error=state != 'cancelled')
+                      'grey' if state == 'cancelled' else 'negative')
 
     def _start(self, data: dict[str, Any]) -> None:
         self.busy, self._waiting = True, None
@@ -177,23 +177,26 @@ class UploadBox:
         except ValueError:
             answer = {}
         if status != 201:
-            self._end(f"The upload was refused: {answer.get('detail') or f'HTTP {status}'}", error=True)
+            self._end(f"The upload was refused: {answer.get('detail') or f'HTTP {status}'}", 'negative')
             return
         self.field.value, self.field.error = answer['path'], None
-        self._end(f"Uploaded {answer['name']} ({format.size(answer['size'])})", error=False)
-        self.bar.value = 1
         waiting, self._waiting = self._waiting, None
+        self._end(f"Uploaded {answer['name']} ({format.size(answer['size'])})", 'positive')
+        self.bar.value = 1
         if waiting is not None:
             await waiting()
 
-    def _end(self, text: str, *, error: bool) -> None:
+    def _end(self, text: str, color: str) -> None:
+        """The upload is over: say how, in `color` (positive: done; otherwise a job waiting for it is not
+        started)."""
         self.busy = False
-        if error:
-            self._waiting = None
+        if self._waiting is not None:
+            text += '; the job was not started'
+        self._waiting = None
         self.stage.visible, self.cancel_button.visible = True, False
         self.text.text = text
         self.after.text = ''
-        self.bar.props(f'color={"negative" if error else "positive"}')
+        self.bar.props(f'color={color}')
 
     @staticmethod
     def _names(data: dict[str, Any]) -> str:
