@@ -133,7 +133,7 @@ class JobContext:
             on_result: Callable[[int, Any], None] | None = None) -> list[T]:
         """`[fn(item) for item in items]`, fanned out over the executor: one by one in this thread with `threads`,
         on every worker's cores with a Dask executor. `fn` must be a module-level function of one plain item
-        returning a JSON value (it may run in another process); `fanout.item_context()` is its handle on the job.
+        returning a JSON value (it may run in another process); `progress_app.item_context()` is its handle on the job.
 
         Each finished item's result is checkpointed (keep results small: the checkpoint holds them all), so a
         restart or a retry never runs a finished item again. Progress counts the items as they finish (or their
