@@ -114,3 +114,19 @@ async def test_the_upload_limit_is_a_setting(user: User, service: JobService):
     user.find('Save limit').click()
     await user.should_see('Now 250.0 MB')
     assert service.preferences().upload_limit_mb == 250 and service.uploads.limit() == 250_000_000
+
+
+async def test_an_output_takes_a_folder_and_a_new_file_name(home: Path, user: User):
+    await user.open('/new?kind=video')
+    user.find(marker='browse-output').click()
+    await user.should_see('Where to write it')
+    await until(lambda: 'Videos' in names(user))
+    entry(user, 'Videos').click()
+    await until(lambda: names(user) == ['old', 'clip.mp4'])
+    with user.client:
+        name = next(iter(ElementFilter(kind=ui.input, marker='browse-name')))
+    user.find(marker='browse-choose').click()  # no name yet
+    await until(lambda: name.error)
+    name.value = 'smaller.mp4'
+    user.find(marker='browse-choose').click()
+    await until(lambda: field(user, 'Output').value == str(home / 'Videos' / 'smaller.mp4'))
