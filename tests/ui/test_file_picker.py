@@ -67,13 +67,18 @@ async def test_browse_goes_into_folders_and_picks_a_file(home: Path, user: User,
     await until(lambda: names(user)[:1] == ['Videos'])
 
 
-async def test_a_folder_field_picks_the_folder_shown(home: Path, user: User):
-    await user.open('/new?kind=batch')
-    user.find(marker='browse-source').click()
-    await user.should_see('Choose a folder')
+async def open_videos(user: User, kind: str, name: str, title: str) -> None:
+    """Open the `kind`'s form, the dialog of its field `name`, and in it the home folder's Videos."""
+    await user.open(f'/new?kind={kind}')
+    user.find(marker=f'browse-{name}').click()
+    await user.should_see(title)
     await until(lambda: 'Videos' in names(user))
     entry(user, 'Videos').click()
     await until(lambda: names(user) == ['old', 'clip.mp4'])
+
+
+async def test_a_folder_field_picks_the_folder_shown(home: Path, user: User):
+    await open_videos(user, 'batch', 'source', 'Choose a folder')
     user.find('Choose this folder').click()
     await until(lambda: field(user, 'Source folder').value == str(home / 'Videos'))
 
@@ -117,12 +122,7 @@ async def test_the_upload_limit_is_a_setting(user: User, service: JobService):
 
 
 async def test_an_output_takes_a_folder_and_a_new_file_name(home: Path, user: User):
-    await user.open('/new?kind=video')
-    user.find(marker='browse-output').click()
-    await user.should_see('Where to write it')
-    await until(lambda: 'Videos' in names(user))
-    entry(user, 'Videos').click()
-    await until(lambda: names(user) == ['old', 'clip.mp4'])
+    await open_videos(user, 'video', 'output', 'Where to write it')
     with user.client:
         name = next(iter(ElementFilter(kind=ui.input, marker='browse-name')))
     user.find(marker='browse-choose').click()  # no name yet
