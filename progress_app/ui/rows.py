@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from typing import Any
 
 from progress_app.domain.status import ACTIONS, Status
@@ -58,14 +60,27 @@ def timing_text(job: dict[str, Any]) -> str:
         return 'paused'
     if status == 'cancelling':
         return f"waiting {fmt.duration(job['cancel_waiting_seconds'])} for the job's next check point"
+    if status == 'scheduled' and job.get('retry'):
+        return retry_text(job['retry'])
     if status == 'scheduled':
         return f"at {job['run_at'][:16].replace('T', ' ')}" if job.get('run_at') else 'scheduled'
     return ''
 
 
+def retry_text(retry: dict[str, Any], now: float | None = None) -> str:
+    """'retry 2 of 3 at 14:05' (local time; with the date when it is not today)."""
+    words = f"retry {retry['number']} of {retry['of']}"
+    if not retry.get('at'):
+        return words
+    at = datetime.fromisoformat(retry['at']).astimezone()
+    today = datetime.fromtimestamp(time.time() if now is None else now).astimezone().date()
+    return f"{words} at {at.strftime('%H:%M' if at.date() == today else '%Y-%m-%d %H:%M')}"
+
+
 def row(job: dict[str, Any], icons: dict[str, str], colors: dict[str, str], pausable: bool = True,
         now: float | None = None) -> dict[str, Any]:
-    detail = (job['error'] or job['message']) if job['status'] == 'failed' else job['message']
+    failed = job['status'] == 'failed' or job.get('retry')  # a try failed: its error says why
+    detail = (job['error'] or job['message']) if failed else job['message']
     counts = fmt.job_count(job) if job['unit'] != '%' else ''  # the percent is beside it already
     return {
         'id': job['id'], 'name': job['name'], 'kind': job['kind'],

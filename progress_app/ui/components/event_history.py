@@ -32,6 +32,9 @@ def event_detail(event: dict[str, Any]) -> str:
         return f"{data.get('progress', 0):.1f} % · {data.get('message') or ''}".rstrip(' ·')
     if event['type'] in ('failed', 'cancelled'):
         return data.get('error') or ''
+    if event['type'] == 'attempt_failed':  # a try failed; the job waits for its next one
+        at = time.strftime('%H:%M:%S', time.localtime(data.get('retry_at') or event['at']))
+        return f"{data.get('error') or ''} · retry {data.get('retry')} of {data.get('retries')} at {at}"
     if event['type'] == 'started':
         return f"attempt {data.get('attempt')}" + (', resuming from checkpoint' if data.get('resuming') else '')
     if event['type'] == 'interrupted':

@@ -21,7 +21,8 @@ from progress_app.ui import format as fmt
 
 CHART_POINTS = 600  # the line is thinned to this many points
 SHORT_SECONDS = 2.0  # a job that ended having run less than this shows no chart
-ENDS = ('interrupted', 'failed', 'cancelled')  # an attempt's line ends here, at the percent it had reached
+# an attempt's line ends here, at the percent it had reached
+ENDS = ('interrupted', 'attempt_failed', 'failed', 'cancelled')
 MARK_COLOR = '#8a94a6'  # reads on the light and the dark theme
 
 

@@ -129,12 +129,17 @@ class JobPage:
                 ui.button(icon=icon, on_click=lambda a=action: self._act(a)).props(
                     f'flat round color={color}').tooltip(tip).mark(f'action-{action}')
         self.error_box.clear()
-        if snap['status'] == 'failed' and snap['error']:
-            with self.error_box, ui.card().classes('w-full border-l-4 border-red-600'):
+        retry = snap.get('retry')  # a try failed and the job waits for its next one: the error says why
+        if (snap['status'] == 'failed' or retry) and snap['error']:
+            with self.error_box, ui.card().classes('w-full border-l-4 ' + ('border-orange-600' if retry
+                                                                           else 'border-red-600')):
                 with ui.row().classes('items-center gap-2'):
-                    ui.icon('error', color='red-7', size='sm')
+                    ui.icon('error', color='orange-8' if retry else 'red-7', size='sm')
                     stage = f" in stage '{snap['error_stage']}'" if snap['error_stage'] else ''
-                    ui.label(f'Failed{stage}: {snap["error"]}').classes('font-medium')
+                    failed = f"Attempt {snap['attempts']} failed" if retry else 'Failed'
+                    ui.label(f'{failed}{stage}: {snap["error"]}').classes('font-medium').mark('job-error')
+                    if retry:
+                        ui.label(f'— {rows.retry_text(retry)}').classes('muted')
                 if snap['traceback']:
                     with ui.expansion('Traceback').classes('w-full'):
                         ui.code(snap['traceback'], language='python').classes('w-full text-xs')

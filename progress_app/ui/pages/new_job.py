@@ -9,6 +9,7 @@ from progress_app.domain.limits import NAME_MAX, PRIORITY_HIGHEST, PRIORITY_LOWE
 from progress_app.errors import InvalidParams, ProgressAppError
 from progress_app.runtime.service import JobService
 from progress_app.ui.components import job_actions, script_snippets, upload_box
+from progress_app.ui.components.attempt_fields import AttemptFields
 from progress_app.ui.components.params_form import FormError, ParamsForm
 from progress_app.ui.components.path_tools import PathTools
 from progress_app.ui.components.when import When
@@ -53,6 +54,7 @@ class NewJob:
                         'outlined hint="Higher runs first"').classes('w-40')
                     self.notify = ui.checkbox('Notify me when it ends').classes('pt-2').tooltip(
                         'Send a notification to the URLs set in Settings, whatever they are set to notify about')
+                self.attempt_fields = AttemptFields()
                 self.when = When(self.initial_when)
                 self.problems = ui.label().classes('text-negative')
                 with ui.row().classes('w-full justify-end gap-2'):
@@ -118,6 +120,7 @@ class NewJob:
         assert self.form is not None
         self.problems.text = ''
         self.when.clear_errors()
+        self.attempt_fields.clear_errors()
         if (upload := self.paths.uploading) is not None:  # its path is not there yet: start once it is
             upload.then(self.submit)
             ui.notify('The job starts as soon as the upload completes', type='info')
@@ -133,19 +136,20 @@ class NewJob:
         self.submit_button.props('loading')
         try:
             notify = True if self.notify.value else None  # unticked: as the settings say
+            policy = self.attempt_fields.values()  # time limit and retries
             if self.when.repeating:
                 schedule = await run.io_bound(self.service.schedules.create, {
                     'kind': self.kind, 'params': params, 'name': name, 'priority': priority, 'notify': notify,
-                    **when})
+                    **policy, **when})
                 if schedule is not None:
                     ui.notify(f"Schedule {schedule['name']} created", type='positive')
                     ui.navigate.to('/schedules')
                 return schedule is not None
-            options = None if notify is None else {'notify': notify}
+            options = {**policy, **({} if notify is None else {'notify': notify})} or None
             job = await run.io_bound(self.service.submit, self.kind, params, name=name, priority=priority,
                                      options=options, **when)
         except InvalidParams as exc:
-            loose = self.form.show_errors(self.when.show_errors(exc.errors))
+            loose = self.form.show_errors(self.attempt_fields.show_errors(self.when.show_errors(exc.errors)))
             self.problems.text = '; '.join(loose) or 'Please correct the fields marked in red.'
             return False
         except ProgressAppError as exc:
