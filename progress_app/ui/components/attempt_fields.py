@@ -9,6 +9,7 @@ from typing import Any
 from nicegui import ui
 
 from progress_app.domain import attempts
+from progress_app.ui.components.when import show_errors
 
 
 class AttemptFields:
@@ -45,11 +46,4 @@ class AttemptFields:
 
     def show_errors(self, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Put the errors about the time limit and retries under their field; returns the others."""
-        rest = []
-        for error in errors:
-            field = self.fields.get(str(error['loc'][0])) if error['loc'] else None
-            if field is not None:
-                field.error = error['msg']
-            else:
-                rest.append(error)
-        return rest
+        return show_errors(self.fields, errors)

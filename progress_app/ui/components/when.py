@@ -104,11 +104,16 @@ class When:
 
     def show_errors(self, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Put the errors about when under their field; returns the others."""
-        rest = []
-        for error in errors:
-            field = self.fields.get(str(error['loc'][0])) if error['loc'] else None
-            if field is not None:
-                field.error = error['msg']
-            else:
-                rest.append(error)
-        return rest
+        return show_errors(self.fields, errors)
+
+
+def show_errors(fields: dict[str, Any], errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Put each error under the field of `fields` its location names first; returns the errors of other fields."""
+    rest = []
+    for error in errors:
+        field = fields.get(str(error['loc'][0])) if error['loc'] else None
+        if field is not None:
+            field.error = error['msg']
+        else:
+            rest.append(error)
+    return rest
