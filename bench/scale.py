@@ -14,7 +14,9 @@ come from a few everyday words; one job in 500 is a 'Quarterly report', the name
   jobs) and `GET /api/queue/stats`, over HTTP;
 - the app's RSS after all of that, and the database's size (with its WAL) per job.
 
-Each timing is the median of `--repeat` tries. Target: every figure at the large size within 1.5x of the small one.
+A browser figure is the median of `--repeat` tries; an HTTP one the best of 4x as many (a few milliseconds, which
+other programs on a busy machine easily double: the best is the app's own cost). Target: every figure at the large
+size within 1.5x of the small one.
 
     .venv/bin/python bench/scale.py [--sizes 1000 100000] [--repeat 5] [--keep]
 """
@@ -116,6 +118,10 @@ def median_ms(tries: int, measure: Callable[[], float]) -> float:
     return statistics.median(measure() for _ in range(tries)) * 1e3
 
 
+def best_ms(tries: int, measure: Callable[[], float]) -> float:
+    return min(measure() for _ in range(tries)) * 1e3
+
+
 def http_get(app: App, path: str) -> Callable[[], float]:
     def once() -> float:
         start = time.perf_counter()
@@ -186,9 +192,9 @@ def measure(tmp: Path, jobs: int, browser: Any, repeat: int) -> dict[str, float]
             'dashboard first rows ms': median_ms(repeat, open_page(browser, app.url + '/')),
             'dashboard name search ms': median_ms(repeat, dashboard_search(browser, app.url + '/')),
             'History page ms': median_ms(repeat, open_page(browser, app.url + '/history')),
-            'GET /api/jobs first page ms': median_ms(repeat * 4, http_get(app, '/api/jobs')),
-            'GET /api/jobs deep status page ms': median_ms(repeat * 4, http_get(app, deep)),
-            'GET /api/queue/stats ms': median_ms(repeat * 4, http_get(app, '/api/queue/stats')),
+            'GET /api/jobs first page ms': best_ms(repeat * 4, http_get(app, '/api/jobs')),
+            'GET /api/jobs deep status page ms': best_ms(repeat * 4, http_get(app, deep)),
+            'GET /api/queue/stats ms': best_ms(repeat * 4, http_get(app, '/api/queue/stats')),
             'app RSS MB': rss_bytes(app.proc.pid) / 2**20,
         }
     finally:

@@ -47,6 +47,24 @@ def fast_path_available(engine: Engine) -> bool:
     return engine.dialect.name == 'sqlite' and engine.dialect.driver == 'pysqlite'
 
 
+DEEP_OFFSET = 1000
+"""From this offset on, a page's ids are found first, in an index, then their rows are read."""
+
+
+def _newest(session: Session, query: Any, offset: int, limit: int) -> list[JobRow]:
+    """`limit` jobs of `query`, newest first, after skipping `offset`. A deep OFFSET over whole rows reads every
+    skipped job's row (a page 86,000 completed jobs deep: 7.7 ms on SQLite); its ids alone come from the (status, id)
+    index (3.2 ms), and only the page's rows are read then."""
+    newest = col(JobRow.id).desc()
+    if offset < DEEP_OFFSET:
+        return list(session.exec(query.order_by(newest).offset(offset).limit(limit)).all())
+    ids = list(session.exec(query.with_only_columns(col(JobRow.id)).order_by(newest).offset(offset).limit(limit)))
+    if not ids:
+        return []
+    rows = {row.id: row for row in session.exec(select(JobRow).where(col(JobRow.id).in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
+
+
 Columns = dict[str, Any] | Callable[[], dict[str, Any]]
 """A row's new column values, or a function that reads them when the write runs."""
 
@@ -195,19 +213,14 @@ class Repository(HistoryQueries):
                 total = total_from_counts(self._count_by_status(session.connection()), status)
             if total is None:
                 total = session.exec(select(func.count()).select_from(query.subquery())).one()
-            newest = col(JobRow.id).desc()
             if not running_first:
-                rows = list(session.exec(query.order_by(newest).offset(offset).limit(limit)).all())
-                return [_row_job(r) for r in rows], total
+                return [_row_job(r) for r in _newest(session, query, offset, limit)], total
             # Two queries rather than ORDER BY CASE, which sorts every row: ~30 ms for 50,000 jobs, per refresh
             on_top = col(JobRow.status).in_(ON_TOP)
             top = session.exec(select(func.count()).select_from(query.where(on_top).subquery())).one()
-            rows = []
-            if offset < top:
-                rows = list(session.exec(query.where(on_top).order_by(newest).offset(offset).limit(limit)).all())
+            rows = _newest(session, query.where(on_top), offset, limit) if offset < top else []
             if len(rows) < limit:
-                rows += session.exec(query.where(~on_top).order_by(newest).offset(max(0, offset - top))
-                                     .limit(limit - len(rows))).all()
+                rows += _newest(session, query.where(~on_top), max(0, offset - top), limit - len(rows))
             return [_row_job(r) for r in rows], total
 
     def newest_with_resume_key(self, resume_key: str, kind: str) -> tuple[int, str] | None:

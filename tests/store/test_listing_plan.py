@@ -30,4 +30,4 @@ def test_a_status_filtered_page_is_read_in_index_order_without_sorting_every_mat
         for statement, parameters in listings:
             plan = ' / '.join(row[3] for row in connection.execute(f'EXPLAIN QUERY PLAN {statement}', parameters))
             assert 'TEMP B-TREE' not in plan, plan
-            assert 'USING INDEX ix_job_status_id' in plan, plan
+            assert 'INDEX ix_job_status_id' in plan, plan  # a deep page finds its ids in the index alone (COVERING)

@@ -127,3 +127,18 @@ def test_a_name_search_on_sqlite_counts_in_the_name_index_and_calls_no_function_
     with sqlite3.connect(engine.url.database) as connection:
         plan = ' / '.join(row[3] for row in connection.execute(f'EXPLAIN QUERY PLAN {count}', parameters))
     assert 'COVERING INDEX ix_job_name' in plan, plan
+
+
+@pytest.mark.databases
+def test_a_deep_page_is_found_through_the_index_and_comes_newest_first(engine) -> None:
+    repo = Repository(engine)
+    statuses = ['completed' if i % 3 else 'failed' for i in range(3000)] + ['running'] * 2
+    add_jobs(engine, statuses)
+    completed = [i + 1 for i in reversed(range(len(statuses))) if statuses[i] == 'completed']  # ids, newest first
+    rows, total = repo.list_jobs(status=['completed'], limit=50, offset=1500)
+    assert total == 2000 and [r['id'] for r in rows] == completed[1500:1550]
+    rows, _ = repo.list_jobs(status=['completed'], limit=50, offset=1990)
+    assert [r['id'] for r in rows] == completed[1990:]
+    assert repo.list_jobs(status=['completed'], limit=50, offset=5000)[0] == []
+    rows, total = repo.list_jobs(limit=25, offset=1001, running_first=True)  # two running jobs come first
+    assert total == 3002 and [r['id'] for r in rows] == list(range(3000 - 999, 3000 - 1024, -1))
