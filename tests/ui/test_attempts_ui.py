@@ -68,6 +68,7 @@ async def test_a_schedule_from_the_form_keeps_them(user: User, service: JobServi
     await until(lambda: len(service.schedules.list()) == 1)
     schedule = service.schedules.list()[0]
     assert (schedule['retries'], schedule['timeout_seconds'], schedule['retry_delay_seconds']) == (3, 600, 10)
+    await user.should_see('time limit 10 min · 3 retries', retries=50)  # on the schedules page
 
 
 async def test_a_waiting_retry_on_the_job_page(user: User, service: JobService):

@@ -46,6 +46,16 @@ def overlap_text(schedule: dict[str, Any]) -> str:
     return text
 
 
+def attempts_text(schedule: dict[str, Any]) -> str:
+    """'time limit 10 min · 3 retries' for the runs of a schedule that limits or retries them; '' if it does not."""
+    parts = []
+    if schedule.get('timeout_seconds'):
+        parts.append(f"time limit {fmt.duration(schedule['timeout_seconds'])}")
+    if retries := schedule.get('retries'):
+        parts.append(f"{retries} retr{'ies' if retries != 1 else 'y'}")
+    return ' · '.join(parts)
+
+
 class SchedulesPage:
     def __init__(self, service: JobService) -> None:
         self.service = service
@@ -103,6 +113,8 @@ class SchedulesPage:
             if s.get('cron'):
                 ui.label(cron_words(s['cron'])).classes('text-xs muted')
             ui.label(overlap_text(s)).classes('text-xs muted').mark(f'overlap-{sid}')
+            if limits := attempts_text(s):
+                ui.label(limits).classes('text-xs muted').mark(f'attempts-{sid}')
         ui.label(local_time(s['next_run_at']) if not s['paused'] else '—').classes('text-sm').mark(f'next-{sid}')
         ui.badge('paused' if s['paused'] else 'active', color='orange-8' if s['paused'] else 'green-7').classes(
             'px-2 py-1').mark(f'state-{sid}')
