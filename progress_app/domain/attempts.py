@@ -60,8 +60,13 @@ def problems(options: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 
 def policy(source: Mapping[str, Any]) -> dict[str, Any]:
-    """The policy options given in `source` (a submission's fields, a job's options), without the unset ones."""
-    return {name: source[name] for name in POLICY if source.get(name) not in (None, 0)}
+    """The policy options given in `source` (a submission's fields, a job's options), without the unset ones (and
+    without a retry delay when there are no retries)."""
+    given = {name: source[name] for name in POLICY if source.get(name) is not None}
+    if not given.get('retries'):
+        given.pop('retries', None)
+        given.pop('retry_delay_seconds', None)
+    return given
 
 
 def timeout_left(options: Mapping[str, Any], elapsed: float) -> float | None:

@@ -46,6 +46,9 @@ def test_a_retry_goes_on_from_the_checkpoint(app):
     assert job['status'] == 'completed' and job['attempts'] == 2
     started = [e['data'] for e in app.client.get(f"/api/jobs/{job['id']}/events").json() if e['type'] == 'started']
     assert [(s['attempt'], s['resuming']) for s in started] == [(1, False), (2, True)]
+    failed = [e['data'] for e in app.client.get(f"/api/jobs/{job['id']}/events").json()
+              if e['type'] == 'attempt_failed']
+    assert [f['delay_seconds'] for f in failed] == [0]  # a delay of 0 is kept: no wait
 
 
 def test_a_waiting_retry_is_shown_with_its_number_and_time(app):
@@ -65,7 +68,7 @@ def test_a_schedule_passes_its_time_limit_and_retries_to_its_runs(app):
     assert (schedule['retries'], schedule['retry_delay_seconds'], schedule['timeout_seconds']) == (1, 0, 60)
     try:
         run = app.client.post(f"/api/schedules/{schedule['id']}/run").json()
-        assert run['options'].items() >= {'retries': 1, 'timeout_seconds': 60}.items()
+        assert run['options'].items() >= {'retries': 1, 'timeout_seconds': 60, 'retry_delay_seconds': 0}.items()
         assert ended(app, run['id'])['attempts'] == 2
     finally:
         app.client.delete(f"/api/schedules/{schedule['id']}")

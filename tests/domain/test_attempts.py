@@ -47,6 +47,8 @@ def test_the_time_left_counts_the_current_try_only():
 def test_the_policy_of_a_submission():
     assert attempts.policy({'timeout_seconds': 5, 'retries': 0, 'retry_delay_seconds': None, 'notify': True}) == {
         'timeout_seconds': 5}
+    assert attempts.policy({'retries': 2, 'retry_delay_seconds': 0}) == {'retries': 2, 'retry_delay_seconds': 0}
+    assert attempts.policy({'retries': 0, 'retry_delay_seconds': 5}) == {}
     assert attempts.problems({'timeout_seconds': 2.5, 'retries': 3.0, 'retry_delay_seconds': 0, 'x': 1}) == []
 
 

@@ -35,7 +35,7 @@ class AttemptFields:
     def values(self) -> dict[str, Any]:
         """The options the fields give ({} when left as they are); the service checks them."""
         retries = self.retries.value or 0
-        given = {'timeout_seconds': self.timeout.value,
+        given = {'timeout_seconds': self.timeout.value or None,  # 0 or empty: no limit
                  'retries': int(retries) if float(retries).is_integer() else retries,
                  'retry_delay_seconds': self.delay.value if retries else None}
         return attempts.policy(given)
