@@ -86,7 +86,10 @@ class HistoryQueries:
 
     @staticmethod
     def _finished_where(since: float | None, kind: str | None) -> list[Any]:
-        where = [JOB.c.status.in_(FINISHED_STATUSES), JOB.c.finished_at.is_not(None)]
+        # `status || ''`: the same test, but one no index can answer. Given `status IN (…)`, SQLite walked the
+        # (status, id) index through every finished job, read each row for its finish time and sorted them all
+        # (40 ms for a week's count of 100,000 jobs, 42 ms for a page); the finish-time index reads only the range.
+        where = [JOB.c.status.concat('').in_(FINISHED_STATUSES), JOB.c.finished_at.is_not(None)]
         if since is not None:
             where.append(JOB.c.finished_at >= since)
         if kind:
