@@ -3,7 +3,8 @@
 For each size a throw-away data dir is built: the schema by the app's own migrations, then the finished jobs (with
 the ten events a finished demo job leaves) inserted in bulk with sqlite3 — not run, which would take hours. Names
 come from a few everyday words; one job in 500 is a 'Quarterly report', the name searched for. The real app
-(`app.py`) then runs in a subprocess on that dir with 20 slow demo jobs running, and the benchmark measures:
+(`app.py`) then runs in a subprocess on each dir with 20 slow demo jobs running, both apps at once, and the two take
+turns try by try (so that whatever else loads the machine meanwhile weighs on both alike) for each figure:
 
 - dashboard first rows: headless Chromium (Playwright, Debian's /usr/bin/chromium) opens `/` until the table shows
   its first job link;
@@ -114,14 +115,6 @@ def rss_bytes(pid: int) -> int:
 
 
 # -- measuring ----------------------------------------------------------------------------------------------------
-def median_ms(tries: int, measure: Callable[[], float]) -> float:
-    return statistics.median(measure() for _ in range(tries)) * 1e3
-
-
-def best_ms(tries: int, measure: Callable[[], float]) -> float:
-    return min(measure() for _ in range(tries)) * 1e3
-
-
 def http_get(app: App, path: str) -> Callable[[], float]:
     def once() -> float:
         start = time.perf_counter()
@@ -173,34 +166,61 @@ def dashboard_search(browser: Any, url: str) -> Callable[[], float]:
     return in_browser(browser, measure)
 
 
-def measure(tmp: Path, jobs: int, browser: Any, repeat: int) -> dict[str, float]:
+def started_app(tmp: Path, jobs: int) -> App:
+    """The app on a new data dir of `jobs` finished jobs, with RUNNING demo jobs running."""
     data_dir = tmp / f'jobs-{jobs}'
     started = time.perf_counter()
     build(data_dir, jobs)
     print(f'{jobs:,} finished jobs inserted in {time.perf_counter() - started:.1f} s', flush=True)
     app = App(data_dir, workers=RUNNING)
+    for _ in range(RUNNING):
+        app.submit('demo', {'items': 100_000, 'item_seconds': 1.0})
+    wait_until(lambda: app.stats()['running'] == RUNNING, timeout=60, what=f'{RUNNING} running jobs')
+    return app
+
+
+Figure = tuple[Callable[[], float], Callable[[list[float]], float], int]
+"""One try (seconds), how the tries make the figure, and how many tries."""
+
+
+def figures(browser: Any, app: App, repeat: int) -> dict[str, Figure]:
+    deep = f"/api/jobs?status=completed&limit=50&offset={app.stats()['completed'] * 9 // 10}"
+    median, best = statistics.median, min
+    return {'dashboard first rows ms': (open_page(browser, app.url + '/'), median, repeat),
+            'dashboard name search ms': (dashboard_search(browser, app.url + '/'), median, repeat),
+            'History page ms': (open_page(browser, app.url + '/history'), median, repeat),
+            'GET /api/jobs first page ms': (http_get(app, '/api/jobs'), best, repeat * 4),
+            'GET /api/jobs deep status page ms': (http_get(app, deep), best, repeat * 4),
+            'GET /api/queue/stats ms': (http_get(app, '/api/queue/stats'), best, repeat * 4)}
+
+
+def measure(tmp: Path, sizes: tuple[int, ...], browser: Any, repeat: int) -> dict[int, dict[str, float]]:
+    """Both apps run at once and take turns, try by try: whatever else loads the machine meanwhile weighs on both."""
+    apps: dict[int, App] = {}
     try:
-        for _ in range(RUNNING):
-            app.submit('demo', {'items': 100_000, 'item_seconds': 1.0})
-        wait_until(lambda: app.stats()['running'] == RUNNING, timeout=60, what=f'{RUNNING} running jobs')
-        completed = app.stats()['completed']
-        deep = f'/api/jobs?status=completed&limit=50&offset={completed * 9 // 10}'
-        for path in ('/api/jobs', deep, '/api/queue/stats'):  # warm: the first read pulls the file into the cache
-            http_get(app, path)()
-        open_page(browser, app.url + '/')()
-        figures = {
-            'dashboard first rows ms': median_ms(repeat, open_page(browser, app.url + '/')),
-            'dashboard name search ms': median_ms(repeat, dashboard_search(browser, app.url + '/')),
-            'History page ms': median_ms(repeat, open_page(browser, app.url + '/history')),
-            'GET /api/jobs first page ms': best_ms(repeat * 4, http_get(app, '/api/jobs')),
-            'GET /api/jobs deep status page ms': best_ms(repeat * 4, http_get(app, deep)),
-            'GET /api/queue/stats ms': best_ms(repeat * 4, http_get(app, '/api/queue/stats')),
-            'app RSS MB': rss_bytes(app.proc.pid) / 2**20,
-        }
+        for size in sizes:
+            apps[size] = started_app(tmp, size)
+        measures = {size: figures(browser, app, repeat) for size, app in apps.items()}
+        for size in sizes:  # warm: the first reads pull the file into the page cache
+            for name, (once, _, _) in measures[size].items():
+                if 'search' not in name:
+                    once()
+        results: dict[int, dict[str, float]] = {size: {} for size in sizes}
+        for name, (_, aggregate, count) in measures[sizes[0]].items():
+            tries: dict[int, list[float]] = {size: [] for size in sizes}
+            for _ in range(count):
+                for size in sizes:
+                    tries[size].append(measures[size][name][0]())
+            for size in sizes:
+                results[size][name] = aggregate(tries[size]) * 1e3
+        for size, app in apps.items():
+            results[size]['app RSS MB'] = rss_bytes(app.proc.pid) / 2**20
     finally:
-        app.kill()
-    figures['database KB per job'] = database_bytes(data_dir) / 1024 / (jobs + RUNNING)
-    return figures
+        for app in apps.values():
+            app.kill()
+    for size in sizes:
+        results[size]['database KB per job'] = database_bytes(tmp / f'jobs-{size}') / 1024 / (size + RUNNING)
+    return results
 
 
 def main() -> None:
@@ -218,7 +238,7 @@ def main() -> None:
     with tmp_dir('scale', keep=args.keep) as tmp, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            results = {size: measure(tmp, size, browser, args.repeat) for size in (small, large)}
+            results = measure(tmp, (small, large), browser, args.repeat)
         finally:
             browser.close()
     rows = []
