@@ -13,6 +13,7 @@ from progress_app.runtime.service import JobService
 from progress_app.ui import rows
 from progress_app.ui.components.event_history import event_detail
 from tests.helpers import until
+from tests.ui.test_dashboard import rows_until
 
 FAILING = {'items': 3, 'item_seconds': 0, 'fail_at_item': 1, 'fail_times': 100}
 
@@ -79,6 +80,16 @@ async def test_a_waiting_retry_on_the_job_page(user: User, service: JobService):
     await user.should_see('retry 1 of 3 at')
     await user.should_see(marker='action-start')  # it can be started at once, or cancelled
     await user.should_see(marker='action-cancel')
+
+
+async def test_a_waiting_retry_on_the_dashboard(user: User, service: JobService):
+    job = service.submit('demo', FAILING, options={'retries': 3, 'retry_delay_seconds': 3600})
+    await until(lambda: service.get(job['id'])['status'] == 'scheduled')
+    await user.open('/')
+    rows = await rows_until(user, lambda rows: rows and rows[0]['status'] == 'scheduled')
+    assert rows[0]['timing'].startswith('retry 1 of 3 at ')
+    assert rows[0]['message'].startswith('RuntimeError: simulated failure at item 1')  # why the try failed
+    assert 'start' in rows[0]['actions'] and 'cancel' in rows[0]['actions']
 
 
 def test_a_waiting_retry_on_its_row():
