@@ -51,14 +51,22 @@ DEEP_OFFSET = 1000
 """From this offset on, a page's ids are found first, in an index, then their rows are read."""
 
 
-def _newest(session: Session, query: Any, offset: int, limit: int) -> list[JobRow]:
-    """`limit` jobs of `query`, newest first, after skipping `offset`. A deep OFFSET over whole rows reads every
-    skipped job's row (a page 86,000 completed jobs deep: 7.7 ms on SQLite); its ids alone come from the (status, id)
-    index (3.2 ms), and only the page's rows are read then."""
+def _newest(session: Session, query: Any, offset: int, limit: int, count: int) -> list[JobRow]:
+    """`limit` jobs of `query` (`count` of them in all), newest first, after skipping `offset`. Deep pages find their
+    ids first, in an index, then read only those rows: an OFFSET over whole rows reads every skipped job's row (a
+    page 86,000 completed jobs deep: 7.7 ms on SQLite, its ids alone 3.2 ms). Past the middle the ids are counted
+    from the oldest end, which is nearer (the last page of 95,000: 0.1 ms)."""
     newest = col(JobRow.id).desc()
     if offset < DEEP_OFFSET:
         return list(session.exec(query.order_by(newest).offset(offset).limit(limit)).all())
-    ids = list(session.exec(query.with_only_columns(col(JobRow.id)).order_by(newest).offset(offset).limit(limit)))
+    ids_query = query.with_only_columns(col(JobRow.id))
+    if offset <= count // 2:
+        ids = list(session.exec(ids_query.order_by(newest).offset(offset).limit(limit)))
+    else:
+        end = count - offset  # jobs from the oldest up to the end of this page
+        ids = list(session.exec(ids_query.order_by(col(JobRow.id).asc()).offset(max(0, end - limit))
+                                .limit(min(limit, end)))) if end > 0 else []
+        ids.reverse()
     if not ids:
         return []
     rows = {row.id: row for row in session.exec(select(JobRow).where(col(JobRow.id).in_(ids)))}
@@ -214,13 +222,13 @@ class Repository(HistoryQueries):
             if total is None:
                 total = session.exec(select(func.count()).select_from(query.subquery())).one()
             if not running_first:
-                return [_row_job(r) for r in _newest(session, query, offset, limit)], total
+                return [_row_job(r) for r in _newest(session, query, offset, limit, total)], total
             # Two queries rather than ORDER BY CASE, which sorts every row: ~30 ms for 50,000 jobs, per refresh
             on_top = col(JobRow.status).in_(ON_TOP)
             top = session.exec(select(func.count()).select_from(query.where(on_top).subquery())).one()
-            rows = _newest(session, query.where(on_top), offset, limit) if offset < top else []
+            rows = _newest(session, query.where(on_top), offset, limit, top) if offset < top else []
             if len(rows) < limit:
-                rows += _newest(session, query.where(~on_top), max(0, offset - top), limit - len(rows))
+                rows += _newest(session, query.where(~on_top), max(0, offset - top), limit - len(rows), total - top)
             return [_row_job(r) for r in rows], total
 
     def newest_with_resume_key(self, resume_key: str, kind: str) -> tuple[int, str] | None:

@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from progress_app.store.engine import create_db_engine, init_schema
 from progress_app.store.repository import Repository
+from tests.store.test_status_counts import add_jobs
 
 
 def plans(tmp_path: Path, read: Callable[[Repository], object], wanted: Callable[[str], bool]) -> list[str]:
@@ -35,10 +36,13 @@ def plans(tmp_path: Path, read: Callable[[Repository], object], wanted: Callable
 
 
 def test_a_status_filtered_page_is_read_in_index_order_without_sorting_every_match(tmp_path: Path) -> None:
-    found = plans(tmp_path, lambda repo: repo.list_jobs(status=['completed'], kind=None, search=None, limit=50,
-                                                        offset=99000, running_first=False),
-                  lambda statement: 'FROM job' in statement and 'ORDER BY' in statement)
-    assert found, 'the listing ran no ordered query'
+    def read(repo: Repository) -> None:
+        add_jobs(repo.engine, ['completed'] * 3000)
+        for offset in (0, 1200, 2500):  # a first page, a deep one, one deep enough to count from the oldest end
+            repo.list_jobs(status=['completed'], limit=50, offset=offset)
+
+    found = plans(tmp_path, read, lambda statement: 'FROM job' in statement and 'ORDER BY' in statement)
+    assert len(found) == 3, found
     for plan in found:
         assert 'TEMP B-TREE' not in plan, plan
         assert 'INDEX ix_job_status_id' in plan, plan  # a deep page finds its ids in the index alone (COVERING)

@@ -130,15 +130,15 @@ def test_a_name_search_on_sqlite_counts_in_the_name_index_and_calls_no_function_
 
 
 @pytest.mark.databases
-def test_a_deep_page_is_found_through_the_index_and_comes_newest_first(engine) -> None:
+def test_a_deep_page_is_found_through_the_index_from_either_end_and_comes_newest_first(engine) -> None:
     repo = Repository(engine)
     statuses = ['completed' if i % 3 else 'failed' for i in range(3000)] + ['running'] * 2
     add_jobs(engine, statuses)
     completed = [i + 1 for i in reversed(range(len(statuses))) if statuses[i] == 'completed']  # ids, newest first
-    rows, total = repo.list_jobs(status=['completed'], limit=50, offset=1500)
-    assert total == 2000 and [r['id'] for r in rows] == completed[1500:1550]
-    rows, _ = repo.list_jobs(status=['completed'], limit=50, offset=1990)
-    assert [r['id'] for r in rows] == completed[1990:]
-    assert repo.list_jobs(status=['completed'], limit=50, offset=5000)[0] == []
-    rows, total = repo.list_jobs(limit=25, offset=1001, running_first=True)  # two running jobs come first
-    assert total == 3002 and [r['id'] for r in rows] == list(range(3000 - 999, 3000 - 1024, -1))
+    for offset in (0, 999, 1000, 1001, 1234, 1500, 1950, 1990, 2000, 5000):  # 2,000 completed: the middle is 1,000
+        rows, total = repo.list_jobs(status=['completed'], limit=50, offset=offset)
+        assert total == 2000 and [r['id'] for r in rows] == completed[offset:offset + 50], offset
+    others = list(range(3000, 0, -1))  # after the two running jobs, which come first
+    for offset in (1001, 1502, 1503, 2502, 2990, 3002, 3100):
+        rows, total = repo.list_jobs(limit=25, offset=offset, running_first=True)
+        assert total == 3002 and [r['id'] for r in rows] == others[offset - 2:offset + 23], offset
