@@ -9,10 +9,11 @@ listing counted its 95,000 matches again. Here each status but the largest is co
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select
 
 from progress_app.domain.status import Status
 from progress_app.store.tables import JOB
@@ -24,15 +25,20 @@ def _count(*where: ColumnElement[bool]) -> Any:
     return select(func.count()).select_from(JOB).where(*where).scalar_subquery()
 
 
+@cache
+def _counting(largest: str) -> Select[Any]:
+    """The statement, built once per guess: building its 17 subqueries took 10x as long as running them."""
+    status = JOB.c.status
+    gaps = [status < KNOWN[0], *(and_(status > a, status < b) for a, b in pairwise(KNOWN)), status > KNOWN[-1]]
+    return select(_count(), *(_count(status == s) for s in KNOWN if s != largest), *(_count(gap) for gap in gaps))
+
+
 def status_counts(connection: Connection, largest: str) -> dict[str, int]:
     """Jobs per known status, read in one statement (one snapshot); `largest` is the status guessed to hold the
     most jobs, which is not visited. Rows with a status this app does not know (a damaged row) are counted apart,
     range by range between the known ones, so they are not taken for `largest` jobs; they are not returned."""
     counted = [s for s in KNOWN if s != largest]
-    status = JOB.c.status
-    gaps = [status < KNOWN[0], *(and_(status > a, status < b) for a, b in pairwise(KNOWN)), status > KNOWN[-1]]
-    row = connection.execute(select(_count(), *(_count(status == s) for s in counted),
-                                    *(_count(gap) for gap in gaps))).one()
+    row = connection.execute(_counting(largest)).one()
     total, counts, unknown = row[0], dict(zip(counted, row[1:1 + len(counted)], strict=True)), row[1 + len(counted):]
     counts[largest] = total - sum(counts.values()) - sum(unknown)
     return {s: counts[s] for s in KNOWN}
