@@ -32,7 +32,8 @@ def test_the_api_passes_every_schemathesis_check(tmp_path, password, examples, l
     try:
         result = subprocess.run(
             [sys.executable, '-m', 'schemathesis.cli', '--config-file', str(CONFIG), 'run', f'{app.url}/openapi.json',
-             '--checks', 'all', '--seed', '20261202', '--max-examples', str(examples), '--exclude-path-regex', 'stream', '--no-color', *headers],
+             '--checks', 'all', '--seed', '20261202', '--max-examples', str(examples),
+             '--exclude-path-regex', 'stream', '--no-color', *headers],
             capture_output=True, text=True, timeout=600, cwd=tmp_path)
     finally:
         app.stop()
