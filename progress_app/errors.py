@@ -125,6 +125,11 @@ class IllegalTransition(ProgressAppError):
     pass
 
 
+class NoResultYet(IllegalTransition):
+    """The job is there but has not completed, so it has nothing to download yet (HTTP 409, like an action its
+    status does not allow; 404 stays for a job that is not there or made no files)."""
+
+
 class UnreadableJob(ProgressAppError):
     def __init__(self, job_id: int, reason: str) -> None:
         super().__init__(f'{reason}; the job cannot be shown or run, only removed (DELETE /api/jobs/{job_id})')

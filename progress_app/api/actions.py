@@ -108,7 +108,8 @@ def log_download(path: Path, filename: str) -> Response:
 
 
 @router.get('/jobs/{job_id}/result', response_class=FileResponse, responses={
-    404: {'description': 'No such job, or it has no output (yet)'},
+    404: {'description': 'No such job, or it completed without output files'},
+    409: {'description': 'The job has not completed: no result yet'},
     200: {'description': 'The output file, or a zip of the output folder',
           'content': {'application/octet-stream': {}, 'application/zip': {}}}})
 def result(job_id: JobId, service: Service) -> FileResponse:

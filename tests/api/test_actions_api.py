@@ -130,7 +130,7 @@ def test_result_single_file_and_zip(app):
     assert sorted(names) == ['part-0.txt', 'part-1.txt', 'part-2.txt']
     assert app.job(many['id'])['has_output'] is True
     not_yet = app.client.get(f"/api/jobs/{running['id']}/result")
-    assert not_yet.status_code == 404 and 'no result yet' in not_yet.json()['detail']
+    assert not_yet.status_code == 409 and 'no result yet' in not_yet.json()['detail']
     app.client.post(f"/api/jobs/{running['id']}/cancel")
 
 

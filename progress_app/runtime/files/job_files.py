@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from progress_app.config import JobPaths
 from progress_app.domain.status import Status
-from progress_app.errors import NotFound
+from progress_app.errors import NoResultYet
 from progress_app.runtime.files.downloads import Download, output_download
 from progress_app.runtime.files.logfile import read_log, tail_offset
 
@@ -43,10 +43,11 @@ class JobFiles:
         return self.log_file(job_id)
 
     def result_file(self, job_id: int) -> Download:
-        """The output of a completed job as one file (a zip when there are several); raises NotFound."""
+        """The output of a completed job as one file (a zip when there are several); raises NotFound, or NoResultYet
+        before the job completed."""
         job = self._job(job_id)
         if job.status is not Status.COMPLETED:
-            raise NotFound(f'job {job_id} has no result yet: it is {job.status.value}')
+            raise NoResultYet(f'job {job_id} has no result yet: it is {job.status.value}')
         return output_download(job_id, self.output_dir(job_id))
 
     def delete(self, job_id: int) -> None:
