@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from progress_app.domain.attempts import Retries, RetryDelay, TimeoutSeconds
 from progress_app.domain.limits import KIND_MAX, NAME_MAX, Priority
 from progress_app.domain.overlap import Overlap
+from progress_app.domain.stall import OnStall
 
 
 class JobCreate(BaseModel):
@@ -35,6 +36,8 @@ class JobCreate(BaseModel):
     timeout_seconds: TimeoutSeconds = None
     retries: Retries = 0
     retry_delay_seconds: RetryDelay = None
+    on_stall: Annotated[OnStall | None, Field(description="When its progress stands still far longer than its pace: "
+                                                          "'warn' (flag it stalled; the default) or 'fail' it")] = None
 
 
 class StageOut(BaseModel):
@@ -66,6 +69,15 @@ class RetryOut(BaseModel):
     number: int = Field(description='The retry it waits for: 1 for the first')
     of: int = Field(description='How many retries the job has in all')
     at: str | None = Field(description='When it starts')
+
+
+class ResourcesOut(BaseModel):
+    cpu_percent: float | None = Field(description='CPU use over the last second, in percent of one core (null '
+                                      'when not running)')
+    rss_bytes: int | None = Field(description='Resident memory of its process tree now (null without processes '
+                                  'or when not running)')
+    peak_rss_bytes: int | None = Field(description='The most resident memory its process tree held, all attempts')
+    cpu_seconds: float | None = Field(description='CPU time its processes and thread used, all attempts')
 
 
 class JobOut(BaseModel):
@@ -107,6 +119,10 @@ class JobOut(BaseModel):
                                          'script outside the app reports into it), its facts')
     pause_requested: bool = Field(False, description='Pause was asked and the job has not paused yet (pausing…)')
     retry: RetryOut | None = Field(None, description='While the job waits for an automatic retry: which, and when')
+    stalled: bool = Field(False, description='Running, but its progress has stood still far longer than its pace')
+    stalled_since: str | None = Field(None, description='Since when its progress stands still (while stalled)')
+    resources: ResourcesOut | None = Field(None, description='CPU and memory of its processes and thread, sampled '
+                                           'about once a second; null before the first sample')
 
 
 class UnreadableOut(BaseModel):

@@ -110,6 +110,8 @@ def test_an_older_revision_is_backed_up_then_upgraded(tmp_path):
         connection.exec_driver_sql('DROP INDEX ix_job_status_id')
         connection.exec_driver_sql('DROP INDEX ix_job_resume_key')
         connection.exec_driver_sql('ALTER TABLE job DROP COLUMN resume_key')
+        connection.exec_driver_sql('ALTER TABLE job DROP COLUMN peak_rss_bytes')  # and without 0005's columns
+        connection.exec_driver_sql('ALTER TABLE job DROP COLUMN cpu_seconds')
         connection.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
         connection.exec_driver_sql("INSERT INTO meta VALUES ('marker', 'kept')")
     backup = init_schema(engine)

@@ -36,6 +36,7 @@ from progress_app.runtime.engine.orphans import Orphans
 from progress_app.runtime.engine.recovery import job_from_row, recover
 from progress_app.runtime.engine.retries import Retries
 from progress_app.runtime.engine.runner import Runner
+from progress_app.runtime.engine.stalls import Stalls
 from progress_app.runtime.engine.timeouts import Timeouts
 from progress_app.runtime.executor import make_executor
 from progress_app.runtime.files.job_files import JobFiles
@@ -43,6 +44,7 @@ from progress_app.runtime.live.bus import EventBus
 from progress_app.runtime.live.heartbeat import LoopHeartbeat
 from progress_app.runtime.live.recorder import Recorder
 from progress_app.runtime.live.sampler import Sampler
+from progress_app.runtime.live.usage import UsageSampler
 from progress_app.runtime.settings.notify import Notifier
 from progress_app.runtime.settings.user_settings import UserSettings
 from progress_app.store.engine import check_reachable, create_db_engine, init_schema
@@ -109,6 +111,9 @@ class Engine:
                                      log_max_bytes=settings.log_max_bytes)
         self.notifier = Notifier(self.scheduler, self.repo, preferences=self.user_settings.preferences,
                                  job=self.job)
+        self.stalls = Stalls(lambda: self.working.values(), event=self.lifecycle.event, publish=self.bus.publish_state,
+                             notify=self.notifier.job_stalled, minimum=settings.stall_min_seconds)
+        self.usage = UsageSampler(lambda: self.working.values(), after=self.stalls.check)  # CPU, memory; stalls
         self.plugin_kinds: list[str] = []
         self.plugin_problems: list[PluginProblem] = []
         self.recovery_problems: list[str] = []
@@ -132,6 +137,7 @@ class Engine:
         self.external.adopt(recovered.jobs)
         self.recorder.start(self.lifecycle.event, self.bus.publish_state)
         self.sampler.start()
+        self.usage.start()
         self.scheduler.start()
         self.calendar.start()
         self.scheduler.add_job(self.purge, 'interval', hours=1, id='retention',
@@ -190,6 +196,7 @@ class Engine:
         self.calendar.shutdown(wait=False)
         self.scheduler.shutdown(wait=False)
         self.sampler.stop()
+        self.usage.stop()
         self.recorder.stop()
         self.repo.engine.dispose()
         self.instance.release()
@@ -243,4 +250,5 @@ class Engine:
         self.remember(job)
         self.deferred.on_move(job)
         self.timeouts.on_move(job)
+        self.stalls.on_move(job)
         self.notifier.on_move(job)

@@ -17,6 +17,7 @@ from typing import Any
 from progress_app.domain import attempts
 from progress_app.domain.events import Event
 from progress_app.domain.progress import Meter, Progress, Stage, StageState
+from progress_app.domain.resources import Usage, columns, stored
 from progress_app.domain.stage_time import StageClock
 from progress_app.domain.status import Status
 
@@ -81,6 +82,10 @@ class Job:
         self.process: subprocess.Popen[bytes] | None = None  # while the job runs a child process (OS-level pause)
         self.process_group: int | None = None
         self.unsaved_events: list[Event] = []  # stage events not yet written (guarded by `lock`)
+        self.thread_id: int | None = None  # native id of the thread running the job, and its CPU seconds then
+        self.thread_cpu_start: float | None = None
+        self.resources: Usage | None = None  # CPU and memory (runtime/live/usage.py)
+        self.stalled_since: float | None = None  # epoch seconds; its progress stands still (runtime/engine/stalls.py)
 
         self._seq = itertools.count(last_seq + 1)
 
@@ -140,6 +145,9 @@ class Job:
             'cancel_requested_at': iso(self.cancel_requested_at), 'cancel_waiting_seconds': waiting,
             'external': self._external(), 'pause_requested': self.pause_requested and running,
             'retry': self._retry(),
+            'stalled': self.stalled_since is not None, 'stalled_since': iso(self.stalled_since),
+            'resources': None if self.resources is None
+            else (self.resources if self.in_worker else self.resources.ended()).to_dict(),
         }
 
     def _retry(self) -> dict[str, Any] | None:
@@ -168,7 +176,7 @@ class Job:
             'stage_states': [s.value for s in p.stage_states], 'current': p.current, 'total': p.total,
             'unit': p.unit, 'message': p.message, 'progress': p.fraction(),
             'elapsed': self.meter.elapsed(now),
-            'checkpoint': self.checkpoint_values(),
+            'checkpoint': self.checkpoint_values(), **columns(self.resources),
         }
 
     def checkpoint_values(self) -> dict[str, Any] | None:
@@ -215,3 +223,4 @@ class Job:
                      'result', 'resume_key'):
             setattr(self, name, row.get(name))
         self.attempts = row.get('attempts') or 0
+        self.resources = stored(row)

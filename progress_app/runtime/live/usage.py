@@ -1,0 +1,107 @@
+"""The usage sampler: about once a second, the CPU and memory of every job in a worker (issue 17, item 7).
+
+One pass for all of them, off the jobs' threads: one walk over the machine's processes (their parents and CPU
+times, from one file each) when any job has a child process, the resident memory of the jobs' process trees
+(children and grandchildren), and one read of this process's threads for the CPU time of the jobs' own threads.
+Queued jobs cost nothing: only working jobs are looked at. Processes may end at any moment: they are skipped.
+
+The same loop then calls `after(now)` (the stall watch), so both share one thread and one beat.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+import psutil
+
+from progress_app.domain.resources import THREAD, UsageMeter
+from progress_app.runtime.engine.job import Job
+
+log = logging.getLogger(__name__)
+
+INTERVAL_SECONDS = 1.0
+_GONE = (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess)
+
+
+class UsageSampler:
+    def __init__(self, live_jobs: Callable[[], Iterable[Job]], after: Callable[[float], None] = lambda now: None,
+                 interval: float = INTERVAL_SECONDS) -> None:
+        self._live_jobs, self._after, self._interval = live_jobs, after, interval
+        self._meters: dict[int, UsageMeter] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name='usage', daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            now = time.monotonic()
+            try:
+                self.sample(now)
+                self._after(now)
+            except Exception:  # the watch must outlive one bad pass
+                log.exception('usage sampling failed')
+
+    def sample(self, now: float) -> None:
+        jobs = [job for job in list(self._live_jobs()) if job.in_worker]
+        for job_id in set(self._meters) - {job.id for job in jobs}:
+            del self._meters[job_id]
+        if not jobs:
+            return
+        roots = {job.id: job.process_group for job in jobs if job.process_group is not None}
+        trees = _trees(roots) if roots else {}
+        threads = _thread_times() if any(job.thread_id is not None for job in jobs) else {}
+        for job in jobs:
+            meter = self._meters.get(job.id)
+            if meter is None:
+                before = job.resources
+                meter = self._meters[job.id] = UsageMeter(
+                    cpu_seconds=(before.cpu_seconds or 0.0) if before else 0.0,
+                    peak_rss_bytes=before.peak_rss_bytes if before else None, thread_start=job.thread_cpu_start)
+            cpu, rss = trees.get(job.id, ({}, None))
+            if job.thread_id is not None and job.thread_id in threads:
+                cpu = {**cpu, THREAD: threads[job.thread_id]}
+            job.resources = meter.sample(now, cpu, rss)
+
+
+def _trees(roots: dict[int, int]) -> dict[int, tuple[dict[int, float], int]]:
+    """Per job (id -> its leader's pid): the CPU seconds of each process of its tree and their summed memory."""
+    children: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    for proc in psutil.process_iter(['ppid', 'cpu_times']):
+        info = proc.info
+        if info['ppid'] is not None and info['cpu_times'] is not None:
+            children.setdefault(info['ppid'], []).append(proc.pid)
+            times = info['cpu_times']
+            cpu[proc.pid] = times.user + times.system
+    trees = {}
+    for job_id, root in roots.items():
+        members, todo = {}, [root]
+        while todo:
+            pid = todo.pop()
+            if pid in cpu and pid not in members:
+                members[pid] = cpu[pid]
+                todo.extend(children.get(pid, ()))
+        rss = 0
+        for pid in members:
+            with contextlib.suppress(*_GONE):
+                rss += psutil.Process(pid).memory_info().rss
+        trees[job_id] = (members, rss)
+    return trees
+
+
+def _thread_times() -> dict[int, float]:
+    """CPU seconds of each thread of this process, by native thread id."""
+    with contextlib.suppress(*_GONE):
+        return {t.id: t.user_time + t.system_time for t in psutil.Process().threads()}
+    return {}
