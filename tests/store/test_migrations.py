@@ -38,7 +38,11 @@ def test_a_first_release_data_dir_opens_with_everything_in_it(tmp_path):
         events_before = connection.execute('SELECT count(*) FROM job_event').fetchone()[0]
     app = AppProcess(data).start()
     try:
-        jobs = {job['name']: job for job in app.client.get('/api/jobs', params={'limit': 100}).json()['items']}
+        listed = app.client.get('/api/jobs', params={'limit': 100}).json()['items']
+        # the dump's nightly schedule fires once at start when its time (a date now past) went by while it was down
+        nightly = [job for job in listed if job['schedule_id']]
+        assert len(nightly) <= 1 and all(job['name'] == 'nightly' for job in nightly), nightly
+        jobs = {job['name']: job for job in listed if not job['schedule_id']}
         assert {name: job['status'] for name, job in jobs.items() if name != 'interrupted one'} == {
             'completed one': 'completed', 'failed one': 'failed', 'cancelled one': 'cancelled',
             'queued one': 'completed', 'paused one': 'paused', 'scheduled one': 'scheduled'}  # queued: it ran
