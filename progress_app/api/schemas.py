@@ -96,7 +96,8 @@ class JobOut(BaseModel):
     total: float | None
     unit: str
     speed: float | None = Field(description='Units of the current stage per second (smoothed)')
-    eta_seconds: float | None
+    eta_seconds: float | None = Field(description='Seconds left (estimated; for a job that reports no progress: its '
+                                      'expected duration less the time it has run)')
     elapsed_seconds: float
     created_at: str | None
     started_at: str | None
@@ -119,6 +120,12 @@ class JobOut(BaseModel):
                                          'script outside the app reports into it), its facts')
     pause_requested: bool = Field(False, description='Pause was asked and the job has not paused yet (pausing…)')
     retry: RetryOut | None = Field(None, description='While the job waits for an automatic retry: which, and when')
+    expected_seconds: float | None = Field(None, description='How long it usually takes: the median of its latest '
+                                           'successful runs (same schedule, or same kind and parameters); null if '
+                                           'unknown')
+    estimated_progress: float | None = Field(None, description='While it runs without reporting progress: percent '
+                                             'by time against expected_seconds (an estimate, at most 99)')
+    overdue: bool = Field(False, description='It has run more than twice its expected duration')
     stalled: bool = Field(False, description='Running, but its progress has stood still far longer than its pace')
     stalled_since: str | None = Field(None, description='Since when its progress stands still (while stalled)')
     resources: ResourcesOut | None = Field(None, description='CPU and memory of its processes and thread, sampled '

@@ -29,6 +29,7 @@ from progress_app.runtime.calendar.schedules import STORE as SCHEDULES
 from progress_app.runtime.calendar.schedules import adopt_stored_schedules
 from progress_app.runtime.engine import process
 from progress_app.runtime.engine.dispatcher import Dispatcher
+from progress_app.runtime.engine.expectations import Expectations
 from progress_app.runtime.engine.external import LEASE_CHECK_SECONDS, ExternalRuns
 from progress_app.runtime.engine.job import Job
 from progress_app.runtime.engine.lifecycle import Lifecycle
@@ -107,12 +108,16 @@ class Engine:
                              record=self.recorder.enqueue, abandoned=self.dispatcher.abandon,
                              heartbeat=self.heartbeat, executor=self.executor, fail=self.retries.fail)
         self.external = ExternalRuns(repo=self.repo, lifecycle=self.lifecycle, job=self.job, live=self.live,
-                                     remember=self.remember, working=self.working, log_file=self.files.log_file,
+                                     remember=self._external_started, working=self.working,
+                                     log_file=self.files.log_file,
                                      log_max_bytes=settings.log_max_bytes)
         self.notifier = Notifier(self.scheduler, self.repo, preferences=self.user_settings.preferences,
                                  job=self.job)
+        self.expectations = Expectations(self.repo, self.scheduler, self.lifecycle, self.bus, live=self.live,
+                                         warn=self.notifier.job_overdue)  # learned durations, overdue runs
         self.stalls = Stalls(lambda: self.working.values(), event=self.lifecycle.event, publish=self.bus.publish_state,
-                             notify=self.notifier.job_stalled, minimum=settings.stall_min_seconds)
+                             notify=self.notifier.job_stalled, minimum=settings.stall_min_seconds,
+                             expected=lambda job: job.expected_seconds)  # learned by self.expectations
         self.usage = UsageSampler(lambda: self.working.values(), after=self.stalls.check)  # CPU, memory; stalls
         self.plugin_kinds: list[str] = []
         self.plugin_problems: list[PluginProblem] = []
@@ -246,9 +251,15 @@ class Engine:
     def _run(self, job_id: int) -> None:
         self.runner.run(job_id)
 
+    def _external_started(self, job: Job) -> None:
+        """A new external run: kept in memory, and told what its earlier runs took."""
+        self.remember(job)
+        self.expectations.on_move(job)
+
     def _on_move(self, job: Job) -> None:
         self.remember(job)
         self.deferred.on_move(job)
         self.timeouts.on_move(job)
+        self.expectations.on_move(job)
         self.stalls.on_move(job)
         self.notifier.on_move(job)

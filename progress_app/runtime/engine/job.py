@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from progress_app.domain import attempts
+from progress_app.domain import attempts, estimate
 from progress_app.domain.events import Event
 from progress_app.domain.progress import Meter, Progress, Stage, StageState
 from progress_app.domain.resources import Usage, columns, stored
@@ -53,6 +53,8 @@ class Job:
         self.result: Any = None
         self.has_output = False
         self.queue_position: int | None = None
+        self.expected_seconds: float | None = None  # what its earlier runs took (runtime/engine/expectations.py)
+        self.overdue = False  # it has run more than twice that
 
         # Resume point: the kind's own state, how far each ctx.track() loop got and the finished items of each
         # ctx.map() (key -> {index: result}). `checkpoint_version` moves on every change; the recorder writes the
@@ -148,7 +150,20 @@ class Job:
             'stalled': self.stalled_since is not None, 'stalled_since': iso(self.stalled_since),
             'resources': None if self.resources is None
             else (self.resources if self.in_worker else self.resources.ended()).to_dict(),
+            **self._expectation(now),
         }
+
+    def _expectation(self, now: float) -> dict[str, Any]:
+        """`expected_seconds`, whether the run is `overdue`, and while it runs without reporting any progress,
+        its progress estimated by time (`estimated_progress`, percent, at most 99) and time left (`eta_seconds`)."""
+        expected, values = self.expected_seconds, {}
+        if expected is not None and self.status is Status.RUNNING and not self.progress.floor:
+            elapsed = self.meter.elapsed(now)
+            left = estimate.time_left(elapsed, expected)
+            values = {'estimated_progress': round((estimate.by_time(elapsed, expected) or 0.0) * 100, 1),
+                      'eta_seconds': None if left is None else round(left, 1)}
+        return {'expected_seconds': None if expected is None else round(expected, 3), 'overdue': self.overdue,
+                'estimated_progress': None, **values}
 
     def _retry(self) -> dict[str, Any] | None:
         """{'number': 2, 'of': 3, 'at': iso} while the job waits for an automatic retry."""

@@ -161,6 +161,12 @@ class Notifier:
                 body = f'Job #{job.id} ({job.kind}) has made no progress for {duration(seconds)}.'
                 self._deliver(job_id, prefs.notify_urls, f'{job.name} (#{job.id}) stalled', body, 'warning')
 
+    def job_overdue(self, job: Job, title: str, body: str) -> None:
+        """Tell now (call it in the pool) that a job takes longer than usual, if it notifies as its failure would."""
+        prefs = self._preferences()
+        if prefs.notify_urls and wanted(job, 'failed', prefs.notify_on):
+            self._deliver(job.id, prefs.notify_urls, title, body, 'warning')
+
     def _deliver(self, job_id: int, urls: Sequence[str], title: str, body: str, notify_type: str) -> None:
         try:
             send(urls, title, body, notify_type)
