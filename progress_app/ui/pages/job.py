@@ -66,6 +66,7 @@ class JobPage:
                 self.timing = ui.label().classes('text-lg muted')
             self.bar = ui.linear_progress(show_value=False).props('rounded animation-speed=200').style('height: 16px')
             self.message = ui.label().classes('text-base')
+            self.overdue = ui.label().classes('text-base text-orange-9').mark('overdue-notice')
             with ui.row().classes('w-full gap-8 text-sm'):
                 self.facts = {name: self._fact(name) for name in ('Done', 'Speed', 'Left', 'Elapsed', 'Attempts')}
             self.stepper = StageStepper()
@@ -98,8 +99,15 @@ class JobPage:
         status = snap['status']
         self.badge.text = rows.status_text(snap)
         self.badge.props(f'color={STATUS_COLORS[status]}')
-        self.percent.text = f"{snap['progress']:.1f} %"
-        self.bar.value = snap['progress'] / 100
+        by_time = snap['estimated_progress']  # a job that reports no progress: by time against its usual duration
+        self.percent.text = rows.percent_text(snap, 1)
+        self.bar.value = (snap['progress'] if by_time is None else by_time) / 100
+        if by_time is None:
+            self.bar.props(remove='stripe')
+        else:  # striped: an estimate
+            self.bar.props('stripe')
+        self.overdue.text = rows.overdue_text(snap)
+        self.overdue.set_visibility(bool(self.overdue.text))
         self.bar.props(f'color={STATUS_COLORS[status]}')
         self.timing.text = rows.timing_text(snap) if status != 'completed' else 'done in ' + fmt.duration(
             snap['elapsed_seconds'])
