@@ -39,6 +39,14 @@ def status_text(job: dict[str, Any]) -> str:
     return 'pausing…' if job.get('pause_requested') and job['status'] == 'running' else job['status']
 
 
+def stalled_text(job: dict[str, Any]) -> str:
+    """'stalled since 14:05' (local time) while the job's progress stands still far longer than usual; else ''."""
+    if not job.get('stalled'):
+        return ''
+    since = job.get('stalled_since')
+    return 'stalled' if not since else f"stalled since {datetime.fromisoformat(since).astimezone():%H:%M}"
+
+
 def stage_text(job: dict[str, Any]) -> str:
     """'2/4 · analyse' for multi-stage jobs, the stage name alone for single-stage ones."""
     stages = job['stages']
@@ -119,7 +127,7 @@ def row(job: dict[str, Any], icons: dict[str, str], colors: dict[str, str], paus
         'progress': job['progress'] if job.get('estimated_progress') is None else job['estimated_progress'],
         'percent': percent_text(job), 'stage_text': stage_text(job), 'message': detail[:160], 'counts': counts,
         'timing': timing_text(job), 'elapsed': fmt.duration(job['elapsed_seconds']) if job['started_at'] else '—',
-        'actions': actions(job, pausable), **where(job, now),
+        'actions': actions(job, pausable), 'stalled': stalled_text(job), **where(job, now),
     }
 
 

@@ -45,6 +45,7 @@ from progress_app.runtime.live.bus import EventBus
 from progress_app.runtime.live.heartbeat import LoopHeartbeat
 from progress_app.runtime.live.recorder import Recorder
 from progress_app.runtime.live.sampler import Sampler
+from progress_app.runtime.live.usage import INTERVAL_SECONDS as USAGE_SECONDS
 from progress_app.runtime.live.usage import UsageSampler
 from progress_app.runtime.settings.notify import Notifier
 from progress_app.runtime.settings.user_settings import UserSettings
@@ -118,7 +119,7 @@ class Engine:
         self.stalls = Stalls(lambda: self.working.values(), event=self.lifecycle.event, publish=self.bus.publish_state,
                              notify=self.notifier.job_stalled, minimum=settings.stall_min_seconds,
                              expected=lambda job: job.expected_seconds)  # learned by self.expectations
-        self.usage = UsageSampler(lambda: self.working.values(), after=self.stalls.check)  # CPU, memory; stalls
+        self.usage = UsageSampler(lambda: self.working.values(), after=self.stalls.check)
         self.plugin_kinds: list[str] = []
         self.plugin_problems: list[PluginProblem] = []
         self.recovery_problems: list[str] = []
@@ -142,12 +143,12 @@ class Engine:
         self.external.adopt(recovered.jobs)
         self.recorder.start(self.lifecycle.event, self.bus.publish_state)
         self.sampler.start()
-        self.usage.start()
         self.scheduler.start()
         self.calendar.start()
         self.scheduler.add_job(self.purge, 'interval', hours=1, id='retention',
                                next_run_time=datetime.now(UTC) + timedelta(seconds=30))
         self.scheduler.add_job(self.external.check_leases, 'interval', seconds=LEASE_CHECK_SECONDS, id='leases')
+        self.scheduler.add_job(self.usage.tick, 'interval', seconds=USAGE_SECONDS, id='usage')  # CPU, memory; stalls
         self.user_settings.load()
         for job in sorted(recovered.jobs, key=lambda j: j.id):
             if job.status is Status.QUEUED:
@@ -201,7 +202,6 @@ class Engine:
         self.calendar.shutdown(wait=False)
         self.scheduler.shutdown(wait=False)
         self.sampler.stop()
-        self.usage.stop()
         self.recorder.stop()
         self.repo.engine.dispose()
         self.instance.release()

@@ -47,8 +47,8 @@ class Stalls:
             p = job.progress
             seconds = job.meter.elapsed(now)
             change = watch.see(seconds, (p.index, p.fraction(), p.current), self._expected(job), p.current)
-            if change == 'stalled':
-                self._stalled(job, watch.still_for(seconds))
+            if change == 'stalled':  # one without progress is past twice its usual time: `overdue` tells that
+                self._stalled(job, watch.still_for(seconds), tell=watch.moves > 0)
             elif change == 'unstalled':
                 self._unstalled(job)
 
@@ -60,7 +60,7 @@ class Stalls:
         if job.stalled_since is not None and job.status not in (Status.RUNNING, Status.PAUSED):
             job.stalled_since = None
 
-    def _stalled(self, job: Job, seconds: float) -> None:
+    def _stalled(self, job: Job, seconds: float, tell: bool = True) -> None:
         fail = job.options.get('on_stall') == 'fail' and not job.is_external
         with job.lock:
             if job.status is not Status.RUNNING:
@@ -75,7 +75,8 @@ class Stalls:
                     process.terminate_group(job.process)
         log.info('job %s stalled: no progress for %.0f s%s', job.id, seconds, ', stopping it' if fail else '')
         self._publish(job, event)
-        self._notify(job, seconds)
+        if tell:
+            self._notify(job, seconds)
 
     def _unstalled(self, job: Job) -> None:
         with job.lock:

@@ -5,14 +5,13 @@ times, from one file each) when any job has a child process, the resident memory
 (children and grandchildren), and one read of this process's threads for the CPU time of the jobs' own threads.
 Queued jobs cost nothing: only working jobs are looked at. Processes may end at any moment: they are skipped.
 
-The same loop then calls `after(now)` (the stall watch), so both share one thread and one beat.
+`tick()` runs once a second in the engine's scheduler pool; after the sample it calls `after(now)` (the stall
+watch), so both share one beat.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
-import threading
 import time
 from collections.abc import Callable, Iterable
 
@@ -21,36 +20,25 @@ import psutil
 from progress_app.domain.resources import THREAD, UsageMeter
 from progress_app.runtime.engine.job import Job
 
-log = logging.getLogger(__name__)
-
 INTERVAL_SECONDS = 1.0
 _GONE = (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess)
 
 
 class UsageSampler:
-    def __init__(self, live_jobs: Callable[[], Iterable[Job]], after: Callable[[float], None] = lambda now: None,
-                 interval: float = INTERVAL_SECONDS) -> None:
-        self._live_jobs, self._after, self._interval = live_jobs, after, interval
+    """Samples `live_jobs()` (the working ones) into each job's `resources`."""
+
+    def __init__(self, live_jobs: Callable[[], Iterable[Job]],
+                 after: Callable[[float], None] = lambda now: None) -> None:
+        self._live_jobs, self._after = live_jobs, after
         self._meters: dict[int, UsageMeter] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, name='usage', daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=5)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._interval):
-            now = time.monotonic()
-            try:
-                self.sample(now)
-                self._after(now)
-            except Exception:  # the watch must outlive one bad pass
-                log.exception('usage sampling failed')
+    def tick(self) -> None:
+        """One beat: sample, then the stall watch."""
+        now = time.monotonic()
+        try:
+            self.sample(now)
+        finally:  # a failed sample must not stop the stall watch
+            self._after(now)
 
     def sample(self, now: float) -> None:
         jobs = [job for job in list(self._live_jobs()) if job.in_worker]
