@@ -10,6 +10,9 @@ from nicegui import ui
 from nicegui.testing import User
 
 from progress_app.runtime.service import JobService
+from progress_app.ui import rows
+from progress_app.ui.components.event_history import event_detail
+from progress_app.ui.components.resource_chart import facts
 from tests.helpers import until
 from tests.ui.test_dashboard import rows_until
 from tests.ui.test_history import rows_until as history_rows_until
@@ -69,3 +72,15 @@ async def test_the_history_sorts_by_peak_memory(user: User, service: JobService,
     user.find(ui.table).trigger('request', {'page': 1, 'rowsPerPage': 25, 'sortBy': 'memory', 'descending': True})
     rows = await history_rows_until(user, lambda rows: rows[0]['name'] == 'big')
     assert rows[0]['memory'].endswith('MB') and rows[1]['memory'] == '—'
+
+
+def test_the_words_for_resources_and_stalls():
+    assert facts(None) == dict.fromkeys(('CPU', 'Memory', 'Peak memory', 'CPU time'), '—')
+    assert facts({'cpu_percent': 97.4, 'rss_bytes': 124_000_000, 'peak_rss_bytes': 126_000_000,
+                  'cpu_seconds': 75}) == {'CPU': '97 %', 'Memory': '124.0 MB', 'Peak memory': '126.0 MB',
+                                          'CPU time': '1 min 15 s'}
+    assert event_detail({'type': 'stalled', 'data': {'seconds': 65.0, 'on_stall': 'fail'}}) == \
+        'no progress for 1 min 5 s · stopping it (on_stall: fail)'
+    assert event_detail({'type': 'unstalled', 'data': {'seconds': 90.0}}) == 'moving again after 1 min 30 s'
+    assert rows.stalled_text({'stalled': False}) == ''
+    assert rows.stalled_text({'stalled': True, 'stalled_since': None}) == 'stalled'
