@@ -61,3 +61,21 @@ def test_an_in_process_job_counts_the_cpu_time_of_its_thread(service, tmp_path):
     release.touch()
     done = service.wait(job['id'], END, timeout=10)
     assert done['status'] == 'completed' and done['resources']['cpu_seconds'] > first
+
+
+def test_the_proc_walk_and_psutil_find_the_same_tree(tmp_path):
+    """The Linux fast path (children files) and the portable one (psutil over all processes) agree."""
+    import os
+    import signal
+    import subprocess
+
+    from progress_app.runtime.live import usage
+
+    shell = subprocess.Popen(['sh', '-c', 'sleep 30 & sleep 30 & wait'], start_new_session=True)
+    try:
+        wait_until(lambda: len(usage._proc_tree(shell.pid)[0]) == 3, timeout=5, message='both sleeps')
+        fast, portable = usage._proc_tree(shell.pid), usage._trees({1: shell.pid})[1]
+        assert set(fast[0]) == set(portable[0]) and fast[1] > 0 and portable[1] > 0
+    finally:
+        os.killpg(shell.pid, signal.SIGKILL)  # its own group: the sleeps too
+        shell.wait()

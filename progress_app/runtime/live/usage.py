@@ -1,9 +1,12 @@
 """The usage sampler: about once a second, the CPU and memory of every job in a worker (issue 17, item 7).
 
-One pass for all of them, off the jobs' threads: one walk over the machine's processes (their parents and CPU
-times, from one file each) when any job has a child process, the resident memory of the jobs' process trees
-(children and grandchildren), and one read of this process's threads for the CPU time of the jobs' own threads.
+One pass for all of them, off the jobs' threads: the jobs' process trees (children and grandchildren, with their
+CPU times and resident memory), and one read of this process's threads for the CPU time of the jobs' own threads.
 Queued jobs cost nothing: only working jobs are looked at. Processes may end at any moment: they are skipped.
+
+On Linux a tree is walked down from its leader through `/proc/<pid>/task/<tid>/children`, one `stat` file per
+member, so the cost follows the jobs' processes, not the machine's (psutil's own `children()` reads every process
+on the machine); elsewhere psutil walks all processes once per pass.
 
 `tick()` runs once a second in the engine's scheduler pool; after the sample it calls `after(now)` (the stall
 watch), so both share one beat.
@@ -12,8 +15,10 @@ watch), so both share one beat.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import psutil
 
@@ -21,6 +26,9 @@ from progress_app.domain.resources import THREAD, UsageMeter
 from progress_app.runtime.engine.job import Job
 
 INTERVAL_SECONDS = 1.0
+_PROC_CHILDREN = Path(f'/proc/{os.getpid()}/task/{os.getpid()}/children').exists()
+_TICKS = os.sysconf('SC_CLK_TCK') if _PROC_CHILDREN else 100
+_PAGE = os.sysconf('SC_PAGE_SIZE') if _PROC_CHILDREN else 4096
 _GONE = (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess)
 
 
@@ -47,7 +55,8 @@ class UsageSampler:
         if not jobs:
             return
         roots = {job.id: job.process_group for job in jobs if job.process_group is not None}
-        trees = _trees(roots) if roots else {}
+        trees = ({job_id: _proc_tree(root) for job_id, root in roots.items()} if _PROC_CHILDREN
+                 else _trees(roots) if roots else {})
         threads = _thread_times() if any(job.thread_id is not None for job in jobs) else {}
         for job in jobs:
             meter = self._meters.get(job.id)
@@ -86,6 +95,26 @@ def _trees(roots: dict[int, int]) -> dict[int, tuple[dict[int, float], int]]:
                 rss += psutil.Process(pid).memory_info().rss
         trees[job_id] = (members, rss)
     return trees
+
+
+def _proc_tree(root: int) -> tuple[dict[int, float], int]:
+    """Linux: the CPU seconds of each process of the tree under `root` and their summed resident memory."""
+    members: dict[int, float] = {}
+    rss, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        if pid in members:
+            continue
+        try:
+            # after the command name (which may hold spaces or ')'): state, ppid, … utime (14), stime (15), rss (24)
+            fields = Path(f'/proc/{pid}/stat').read_bytes().rsplit(b')', 1)[1].split()
+            members[pid] = (int(fields[11]) + int(fields[12])) / _TICKS
+            rss += int(fields[21]) * _PAGE
+            for task in os.listdir(f'/proc/{pid}/task'):
+                todo.extend(int(child) for child in Path(f'/proc/{pid}/task/{task}/children').read_bytes().split())
+        except (FileNotFoundError, ProcessLookupError):  # it ended meanwhile
+            continue
+    return members, rss
 
 
 def _thread_times() -> dict[int, float]:
