@@ -43,7 +43,9 @@ class Stalls:
         for job_id in set(self._watches) - {job.id for job in running}:
             del self._watches[job_id]  # paused or ended: the watch starts afresh when it runs again
         for job in running:
-            watch = self._watches.setdefault(job.id, stall.StallWatch(self._minimum))
+            watch = self._watches.get(job.id)
+            if watch is None:  # one paused while stalled is still stalled until it moves
+                watch = self._watches[job.id] = stall.StallWatch(self._minimum, stalled=job.stalled_since is not None)
             p = job.progress
             seconds = job.meter.elapsed(now)
             change = watch.see(seconds, (p.index, p.fraction(), p.current), self._expected(job), p.current)
