@@ -22,7 +22,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -q --durations=25 $(ARGS)
+	$(PY) -m pytest -q -n auto --maxprocesses 4 --durations=25 $(ARGS)
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .

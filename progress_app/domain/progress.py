@@ -11,12 +11,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from progress_app.domain import speed as speed_reading
-
-if TYPE_CHECKING:
-    from progress_app.domain.stage_eta import StagePlan
 
 DEFAULT_STAGE = 'run'
 SMOOTHING = 0.3
@@ -247,7 +243,6 @@ class Meter:
         self.speed: float | None = None
         self.per_unit = False  # the speed reads as seconds per unit (domain/speed.py)
         self.eta: float | None = None
-        self.plan: StagePlan | None = None  # what earlier runs say of each stage (domain/stage_eta.py)
 
     @property
     def running(self) -> bool:
@@ -287,9 +282,6 @@ class Meter:
         remaining = eta(fraction, self._overall.at(now), run_seconds)
         # count down between increases: a job that advances every 2 s should not show a frozen ETA for 2 s
         self.eta = None if remaining is None else max(remaining - self._overall.waiting(now), 0.0)
-        planned = None if self.plan is None else self.plan.eta(self.elapsed(now), fraction, stage_index,
-                                                               self._overall.at(now))
-        self.eta = self.eta if planned is None else planned
 
     def finish(self, now: float) -> None:
         self.pause(now)
