@@ -11,8 +11,12 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from progress_app.domain import speed as speed_reading
+
+if TYPE_CHECKING:
+    from progress_app.domain.stage_eta import StagePlan
 
 DEFAULT_STAGE = 'run'
 SMOOTHING = 0.3
@@ -243,6 +247,8 @@ class Meter:
         self.speed: float | None = None
         self.per_unit = False  # the speed reads as seconds per unit (domain/speed.py)
         self.eta: float | None = None
+        self.plan: StagePlan | None = None  # what earlier runs say of each stage (domain/stage_eta.py)
+        self._eta_at = 0.0  # when `eta` was worked out
 
     @property
     def running(self) -> bool:
@@ -282,6 +288,17 @@ class Meter:
         remaining = eta(fraction, self._overall.at(now), run_seconds)
         # count down between increases: a job that advances every 2 s should not show a frozen ETA for 2 s
         self.eta = None if remaining is None else max(remaining - self._overall.waiting(now), 0.0)
+        planned = None if self.plan is None else self.plan.eta(self.elapsed(now), fraction, stage_index,
+                                                               self._overall.at(now))
+        self.eta = self.eta if planned is None else planned
+        self._eta_at = now
+
+    def left(self, now: float) -> float | None:
+        """`eta` as of `now`: less the running time since the sample that worked it out (up to a sampling interval,
+        a noticeable part of the last seconds)."""
+        if self.eta is None or self._run_started is None:
+            return self.eta
+        return max(self.eta - max(now - max(self._eta_at, self._run_started), 0.0), 0.0)
 
     def finish(self, now: float) -> None:
         self.pause(now)

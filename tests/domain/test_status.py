@@ -136,8 +136,8 @@ def test_a_job_being_cancelled_never_goes_back_to_the_queue() -> None:
 def test_event_types_and_their_dict_form() -> None:
     assert [t.value for t in EventType] == [
         'created', 'queued', 'started', 'stage', 'progress', 'message', 'paused', 'resumed', 'interrupted',
-        'retried', 'completed', 'failed', 'cancelling', 'cancelled', 'removed', 'attempt_failed',
-        'reattached']
+        'retried', 'completed', 'failed', 'cancelling', 'cancelled', 'removed', 'attempt_failed', 'stalled',
+        'unstalled', 'overdue', 'reattached']
     event = Event(id=7, job_id=3, seq=2, at=1700000000.5, type=EventType.STAGE, data={'stage': 'parse'})
     assert event.to_dict() == {'id': 7, 'job_id': 3, 'seq': 2, 'at': 1700000000.5, 'type': 'stage',
                                'data': {'stage': 'parse'}}

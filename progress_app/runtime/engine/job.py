@@ -14,9 +14,10 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from progress_app.domain import attempts
+from progress_app.domain import attempts, estimate
 from progress_app.domain.events import Event
 from progress_app.domain.progress import Meter, Progress, Stage, StageState
+from progress_app.domain.resources import Usage, columns, stored
 from progress_app.domain.stage_time import StageClock
 from progress_app.domain.status import Status
 
@@ -52,6 +53,8 @@ class Job:
         self.result: Any = None
         self.has_output = False
         self.queue_position: int | None = None
+        self.expected_seconds: float | None = None  # what its earlier runs took (runtime/engine/expectations.py)
+        self.overdue = False  # it has run more than twice that
 
         # Resume point: the kind's own state, how far each ctx.track() loop got and the finished items of each
         # ctx.map() (key -> {index: result}). `checkpoint_version` moves on every change; the recorder writes the
@@ -81,6 +84,10 @@ class Job:
         self.process: subprocess.Popen[bytes] | None = None  # while the job runs a child process (OS-level pause)
         self.process_group: int | None = None
         self.unsaved_events: list[Event] = []  # stage events not yet written (guarded by `lock`)
+        self.thread_id: int | None = None  # native id of the thread running the job, and its CPU seconds then
+        self.thread_cpu_start: float | None = None
+        self.resources: Usage | None = None  # CPU and memory (runtime/live/usage.py)
+        self.stalled_since: float | None = None  # epoch seconds; its progress stands still (runtime/engine/stalls.py)
 
         self._seq = itertools.count(last_seq + 1)
 
@@ -129,7 +136,7 @@ class Job:
             'stage': p.stage, 'stage_index': p.index, 'stages': stages, 'message': p.message,
             'current': p.current, 'total': p.total, 'unit': p.unit,
             'speed': self.meter.speed if running else None, 'speed_per_unit': self.meter.per_unit,
-            'eta_seconds': (None if self.meter.eta is None else round(self.meter.eta, 1))
+            'eta_seconds': (None if (left := self.meter.left(now)) is None else round(left, 1))
             if self.status in (Status.RUNNING, Status.PAUSED) else None,
             'elapsed_seconds': round(self.meter.elapsed(now), 3),
             'created_at': iso(self.created_at), 'started_at': iso(self.started_at),
@@ -140,7 +147,23 @@ class Job:
             'cancel_requested_at': iso(self.cancel_requested_at), 'cancel_waiting_seconds': waiting,
             'external': self._external(), 'pause_requested': self.pause_requested and running,
             'retry': self._retry(),
+            'stalled': self.stalled_since is not None, 'stalled_since': iso(self.stalled_since),
+            'resources': None if self.resources is None
+            else (self.resources if self.in_worker else self.resources.ended()).to_dict(),
+            **self._expectation(now),
         }
+
+    def _expectation(self, now: float) -> dict[str, Any]:
+        """`expected_seconds`, whether the run is `overdue`, and while it runs without reporting any progress,
+        its progress estimated by time (`estimated_progress`, percent, at most 99) and time left (`eta_seconds`)."""
+        expected, values = self.expected_seconds, {}
+        if expected is not None and self.status is Status.RUNNING and not self.progress.floor:
+            elapsed = self.meter.elapsed(now)
+            left = estimate.time_left(elapsed, expected)
+            values = {'estimated_progress': round((estimate.by_time(elapsed, expected) or 0.0) * 100, 1),
+                      'eta_seconds': None if left is None else round(left, 1)}
+        return {'expected_seconds': None if expected is None else round(expected, 3), 'overdue': self.overdue,
+                'estimated_progress': None, **values}
 
     def _retry(self) -> dict[str, Any] | None:
         """{'number': 2, 'of': 3, 'at': iso} while the job waits for an automatic retry."""
@@ -168,7 +191,7 @@ class Job:
             'stage_states': [s.value for s in p.stage_states], 'current': p.current, 'total': p.total,
             'unit': p.unit, 'message': p.message, 'progress': p.fraction(),
             'elapsed': self.meter.elapsed(now),
-            'checkpoint': self.checkpoint_values(),
+            'checkpoint': self.checkpoint_values(), **columns(self.resources),
         }
 
     def checkpoint_values(self) -> dict[str, Any] | None:
@@ -215,3 +238,4 @@ class Job:
                      'result', 'resume_key'):
             setattr(self, name, row.get(name))
         self.attempts = row.get('attempts') or 0
+        self.resources = stored(row)

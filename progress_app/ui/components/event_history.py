@@ -37,8 +37,15 @@ def event_detail(event: dict[str, Any]) -> str:
         return f"{data.get('error') or ''} · retry {data.get('retry')} of {data.get('retries')} at {at}"
     if event['type'] == 'started':
         return f"attempt {data.get('attempt')}" + (', resuming from checkpoint' if data.get('resuming') else '')
+    if event['type'] == 'overdue':  # it has run more than twice its usual time
+        return f"ran {fmt.duration(data.get('elapsed_seconds'))}, usually {fmt.duration(data.get('expected_seconds'))}"
     if event['type'] == 'interrupted':
         return f"{data.get('reason')} at {data.get('progress', 0):.1f} %"
+    if event['type'] == 'stalled':  # its progress stood still far longer than its pace
+        failing = ' · stopping it (on_stall: fail)' if data.get('on_stall') == 'fail' else ''
+        return f"no progress for {fmt.duration(data.get('seconds'))}{failing}"
+    if event['type'] == 'unstalled':
+        return f"moving again after {fmt.duration(data.get('seconds'))}"
     return ', '.join(text for k, v in data.items() if k != 'params' and (text := detail_field(k, v)))[:200]
 
 
