@@ -80,6 +80,8 @@ class Settings(BaseModel):
     processes the app starts and stops) or 'tcp://HOST:PORT' (the workers of an existing Dask scheduler)."""
     executor_workers: Annotated[int | None, Field(ge=1, le=1024)] = None
     """Worker processes of `--executor processes`; default: one per core."""
+    stall_min_seconds: Annotated[float, Field(gt=0)] = 60.0
+    """No job is flagged stalled before its progress has stood still this long (domain/stall.py)."""
 
     @field_validator('host')
     @classmethod

@@ -52,6 +52,17 @@ def stuck(ctx: JobContext, release: str = '') -> str:
     return 'woke up'
 
 
+@job_kind('t_spin', title='Spin (test)')
+def spin(ctx: JobContext, release: str = '') -> str:
+    """Compute in its own thread (checking in) until the file `release` exists."""
+    n = 0
+    while not Path(release).exists():
+        ctx.check()
+        for i in range(20_000):
+            n += i
+    return 'spun'
+
+
 def install(plugins_dir: Path) -> None:
     plugins_dir.mkdir(parents=True, exist_ok=True)
     (plugins_dir / 'fixture_kinds.py').write_text(Path(__file__).read_text())

@@ -10,7 +10,7 @@ from tzlocal import get_localzone
 
 from progress_app import __version__
 from progress_app.api.schemas import Health, JobCreate, JobList, JobOut, KindOut, ScheduleOut
-from progress_app.domain import attempts
+from progress_app.domain import attempts, stall
 from progress_app.domain.limits import KIND_MAX
 from progress_app.domain.overlap import DEFAULT_OVERLAP
 from progress_app.domain.status import Status
@@ -48,13 +48,16 @@ def submit(body: JobCreate, service: Service) -> dict[str, Any]:
         if body.cron is not None:
             if body.run_at is not None or body.after is not None:
                 raise InvalidParams.field('cron', 'give cron alone, without run_at or after')
+            if body.on_stall is not None:
+                raise InvalidParams.field('on_stall', 'a schedule does not pass on_stall to its runs yet')
             return service.schedules.create({'kind': body.kind, 'params': body.params, 'name': body.name,
                                              'priority': body.priority, 'cron': body.cron,
                                              'notify': body.notify, 'overlap': body.overlap or DEFAULT_OVERLAP,
                                              **attempts.policy(body.model_dump())})
         if body.overlap is not None:
             raise InvalidParams.field('overlap', 'overlap is for a schedule: give it with cron')
-        options = {**attempts.policy(body.model_dump()), **({} if body.notify is None else {'notify': body.notify})}
+        options = {**attempts.policy(body.model_dump()), **stall.option(body.model_dump()),
+                   **({} if body.notify is None else {'notify': body.notify})}
         return service.submit(body.kind, body.params, name=body.name, priority=body.priority,
                               run_at=epoch(body.run_at), after=body.after, options=options)
     except KindNotFound as exc:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from progress_app.domain.attempts import Retries, RetryDelay, TimeoutSeconds
 from progress_app.domain.limits import KIND_MAX, NAME_MAX, Priority
 from progress_app.domain.overlap import Overlap
+from progress_app.domain.stall import OnStall
 
 
 class JobCreate(BaseModel):
@@ -35,6 +36,8 @@ class JobCreate(BaseModel):
     timeout_seconds: TimeoutSeconds = None
     retries: Retries = 0
     retry_delay_seconds: RetryDelay = None
+    on_stall: Annotated[OnStall | None, Field(description="When its progress stands still far longer than its pace: "
+                                                          "'warn' (flag it stalled; the default) or 'fail' it")] = None
 
 
 class StageOut(BaseModel):
@@ -68,6 +71,15 @@ class RetryOut(BaseModel):
     at: str | None = Field(description='When it starts')
 
 
+class ResourcesOut(BaseModel):
+    cpu_percent: float | None = Field(description='CPU use over the last second, in percent of one core (null '
+                                      'when not running)')
+    rss_bytes: int | None = Field(description='Resident memory of its process tree now (null without processes '
+                                  'or when not running)')
+    peak_rss_bytes: int | None = Field(description='The most resident memory its process tree held, all attempts')
+    cpu_seconds: float | None = Field(description='CPU time its processes and thread used, all attempts')
+
+
 class JobOut(BaseModel):
     id: int
     name: str
@@ -84,7 +96,8 @@ class JobOut(BaseModel):
     total: float | None
     unit: str
     speed: float | None = Field(description='Units of the current stage per second (smoothed)')
-    eta_seconds: float | None
+    eta_seconds: float | None = Field(description='Seconds left (estimated; for a job that reports no progress: its '
+                                      'expected duration less the time it has run)')
     elapsed_seconds: float
     created_at: str | None
     started_at: str | None
@@ -107,6 +120,16 @@ class JobOut(BaseModel):
                                          'script outside the app reports into it), its facts')
     pause_requested: bool = Field(False, description='Pause was asked and the job has not paused yet (pausing…)')
     retry: RetryOut | None = Field(None, description='While the job waits for an automatic retry: which, and when')
+    expected_seconds: float | None = Field(None, description='How long it usually takes: the median of its latest '
+                                           'successful runs (same schedule, or same kind and parameters); null if '
+                                           'unknown')
+    estimated_progress: float | None = Field(None, description='While it runs without reporting progress: percent '
+                                             'by time against expected_seconds (an estimate, at most 99)')
+    overdue: bool = Field(False, description='It has run more than twice its expected duration')
+    stalled: bool = Field(False, description='Running, but its progress has stood still far longer than its pace')
+    stalled_since: str | None = Field(None, description='Since when its progress stands still (while stalled)')
+    resources: ResourcesOut | None = Field(None, description='CPU and memory of its processes and thread, sampled '
+                                           'about once a second; null before the first sample')
 
 
 class UnreadableOut(BaseModel):

@@ -24,6 +24,9 @@ class EventType(StrEnum):
     CANCELLED = 'cancelled'
     REMOVED = 'removed'
     ATTEMPT_FAILED = 'attempt_failed'  # a try failed and the job waits for its next one (automatic retries)
+    STALLED = 'stalled'  # its progress has stood still far longer than its pace (domain/stall.py)
+    UNSTALLED = 'unstalled'  # … and has moved again
+    OVERDUE = 'overdue'  # it has run more than twice as long as its earlier runs usually take (domain/estimate.py)
     REATTACHED = 'reattached'  # an external run's script came back (resume_key, or a report after its lease ran out)
 
 

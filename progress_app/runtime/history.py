@@ -12,7 +12,7 @@ from progress_app.errors import InvalidParams
 from progress_app.runtime.engine.job import iso
 from progress_app.store.repository import Repository
 
-HISTORY_SORTS = ('finished_at', 'elapsed', 'name', 'kind', 'status', 'attempts')
+HISTORY_SORTS = ('finished_at', 'elapsed', 'name', 'kind', 'status', 'attempts', 'peak_rss_bytes', 'cpu_seconds')
 MAX_BUCKETS = 120
 ZONE_LOOKBACK = 400 * 86400  # without `since`, offsets are looked up this far back (older jobs: the oldest one)
 

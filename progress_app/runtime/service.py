@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from progress_app.config import Settings
-from progress_app.domain import attempts
+from progress_app.domain import attempts, stall
 from progress_app.domain.events import EventType
 from progress_app.domain.limits import NAME_MAX, PRIORITY_HIGHEST, PRIORITY_LOWEST, name_fits, priority_fits
 from progress_app.domain.status import FINISHED_NAMES, Status, transition
@@ -187,6 +187,7 @@ class JobService:
             problems.append(InvalidParams.problem(['params', 'stages'], str(exc)))
         problems.extend(self._deferral_problems(run_at, after))
         problems.extend(attempts.problems(options or {}))  # timeout_seconds, retries, retry_delay_seconds
+        problems.extend(stall.problems(options or {}))
         if problems:
             raise InvalidParams(problems)
         job = create_job(self._engine, kind, clean, stages, name=(name or job_kind.title).strip(), priority=priority,
@@ -283,13 +284,13 @@ class JobService:
         job = self._engine.external.refuse_restart(self.job(job_id))
         return self.submit_fields({'kind': job.kind, 'params': job.params, 'name': job.name,
                                    'priority': job.priority, 'notify': job.options.get('notify'),
-                                   **attempts.policy(job.options)})
+                                   **attempts.policy(job.options), **stall.option(job.options)})
 
     def submit_fields(self, fields: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
         """`submit` from a stored job definition (kind, params, name, priority, notify, time limit and retries): Run
         again, and a schedule's runs. `extra`: schedule_id, late_seconds, after, options."""
         notify = fields.get('notify')  # schedules stored before notify existed have none
-        options = {**attempts.policy(fields), **({} if notify is None else {'notify': notify}),
+        options = {**attempts.policy(fields), **stall.option(fields), **({} if notify is None else {'notify': notify}),
                    **extra.pop('options', {})}
         return self.submit(fields['kind'], fields['params'], name=fields['name'], priority=fields['priority'],
                            options=options, **extra)

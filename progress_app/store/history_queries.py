@@ -15,6 +15,7 @@ from progress_app.store.counting import name_match
 from progress_app.store.tables import JOB
 
 FINISHED_STATUSES = FINISHED_NAMES
+NULLABLE_SORTS = ('peak_rss_bytes', 'cpu_seconds')
 
 
 class HistoryQueries:
@@ -38,13 +39,16 @@ class HistoryQueries:
                 match = match | (JOB.c.id == int(text.lstrip('#')))
             where.append(match)
         column = JOB.c[sort]
+        order = column.desc() if descending else column.asc()
+        if sort in NULLABLE_SORTS:  # jobs never sampled come last either way, on SQLite and PostgreSQL alike
+            order = order.nulls_last()
         columns = [JOB.c[name] for name in ('id', 'name', 'kind', 'status', 'attempts', 'elapsed', 'started_at',
-                                            'finished_at', 'error_stage')]
+                                            'finished_at', 'error_stage', 'peak_rss_bytes', 'cpu_seconds')]
         with self.engine.connect() as connection:
             total = connection.execute(select(func.count()).select_from(JOB).where(*where)).scalar_one()
             rows = connection.execute(
                 select(*columns, func.substr(JOB.c.error, 1, 300).label('error')).where(*where)
-                .order_by(column.desc() if descending else column.asc(), JOB.c.id.desc())
+                .order_by(order, JOB.c.id.desc())
                 .offset(offset).limit(limit)).mappings().all()
             return [dict(row) for row in rows], total
 

@@ -25,6 +25,7 @@ from progress_app.store.counting import name_match, status_counts, total_from_co
 from progress_app.store.engine import UnreadableJSON
 from progress_app.store.group_commit import GroupCommit
 from progress_app.store.history_queries import FINISHED_STATUSES, HistoryQueries
+from progress_app.store.past_runs import PastRuns
 from progress_app.store.tables import EVENT, JOB, SETTING, JobEventRow, JobRow, SettingRow
 from progress_app.store.writes import CoreWrites, SqliteSql, SqliteWrites, Writes
 
@@ -129,7 +130,7 @@ class _Writer:
                 self.connection = None
 
 
-class Repository(HistoryQueries):
+class Repository(HistoryQueries, PastRuns):
     def __init__(self, engine: Engine, fast: bool | None = None) -> None:
         """`fast`: write SQLite through sqlite3 directly (default: when the engine is SQLite on pysqlite)."""
         self.engine = engine

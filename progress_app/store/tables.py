@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer
 from sqlmodel import Field, SQLModel
 
 
@@ -44,6 +44,10 @@ class JobRow(SQLModel, table=True):
     schedule_id: str | None = None
     resume_key: str | None = Field(default=None, index=True)
     """An external run's key: a script that opens a run with the same key goes on with this job."""
+    peak_rss_bytes: int | None = Field(default=None, sa_column=Column(BigInteger))
+    """The most resident memory its process tree held at once (a sample a second), over all its attempts."""
+    cpu_seconds: float | None = None
+    """CPU time its processes and its thread used, over all its attempts."""
 
 
 class JobEventRow(SQLModel, table=True):

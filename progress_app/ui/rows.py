@@ -39,6 +39,14 @@ def status_text(job: dict[str, Any]) -> str:
     return 'pausing…' if job.get('pause_requested') and job['status'] == 'running' else job['status']
 
 
+def stalled_text(job: dict[str, Any]) -> str:
+    """'stalled since 14:05' (local time) while the job's progress stands still far longer than usual; else ''."""
+    if not job.get('stalled'):
+        return ''
+    since = job.get('stalled_since')
+    return 'stalled' if not since else f"stalled since {datetime.fromisoformat(since).astimezone():%H:%M}"
+
+
 def stage_text(job: dict[str, Any]) -> str:
     """'2/4 · analyse' for multi-stage jobs, the stage name alone for single-stage ones."""
     stages = job['stages']
@@ -52,7 +60,7 @@ def stage_text(job: dict[str, Any]) -> str:
 def timing_text(job: dict[str, Any]) -> str:
     status = job['status']
     if status == 'running':
-        parts = [fmt.job_speed(job), fmt.eta(job['eta_seconds'])]
+        parts = [fmt.job_speed(job), fmt.eta(job['eta_seconds']), usual_text(job) or '—']
         return ' · '.join(p for p in parts if p != '—') or ('starting…' if job['elapsed_seconds'] < 2 else '')
     if status == 'queued':
         return f"#{job['queue_position']} in queue" if job.get('queue_position') else 'waiting'
@@ -65,6 +73,36 @@ def timing_text(job: dict[str, Any]) -> str:
     if status == 'scheduled':
         return f"at {job['run_at'][:16].replace('T', ' ')}" if job.get('run_at') else 'scheduled'
     return ''
+
+
+def usual_text(job: dict[str, Any]) -> str:
+    """For a running job that reports no progress or has run too long: 'usually 42 min', 'longer than usual (usually
+    42 min)'; else ''."""
+    expected, by_time = job.get('expected_seconds'), job.get('estimated_progress') is not None
+    if expected is None or job['status'] != 'running':
+        return ''
+    if job.get('overdue') or (by_time and job['elapsed_seconds'] >= expected):
+        return f'longer than usual (usually {fmt.duration(expected)})'
+    return f'usually {fmt.duration(expected)}' if by_time else ''
+
+
+def overdue_text(job: dict[str, Any]) -> str:
+    """The notice of a run past twice its usual time: 'Taking longer than usual: 5 min so far, usually 2 min.'"""
+    if not job.get('overdue') or job['status'] not in ('running', 'paused') or job.get('expected_seconds') is None:
+        return ''
+    return (f"Taking longer than usual: {fmt.duration(job['elapsed_seconds'])} so far, usually "
+            f"{fmt.duration(job['expected_seconds'])}.")
+
+
+def percent_text(job: dict[str, Any], digits: int = 0) -> str:
+    """'42 %' (99 % until the job has completed), or for a job estimated by time '≈ 40 %'."""
+    guess = job.get('estimated_progress')
+    if guess is not None:
+        return f'≈ {guess:.{digits}f} %'
+    progress = job['progress']
+    if progress >= 99.95 and job['status'] != 'completed':
+        progress = 99.0
+    return f'{progress:.{digits}f} %'
 
 
 def retry_text(retry: dict[str, Any], now: float | None = None) -> str:
@@ -86,11 +124,10 @@ def row(job: dict[str, Any], icons: dict[str, str], colors: dict[str, str], paus
         'id': job['id'], 'name': job['name'], 'kind': job['kind'],
         'icon': external.ICON if external.is_external(job) else icons.get(job['kind'], 'work'),
         'status': job['status'], 'status_text': status_text(job), 'color': colors.get(job['status'], 'grey'),
-        'progress': job['progress'],
-        'percent': f"{job['progress']:.0f} %" if job['progress'] < 99.95 or job['status'] == 'completed'
-        else '99 %', 'stage_text': stage_text(job), 'message': detail[:160], 'counts': counts,
+        'progress': job['progress'] if job.get('estimated_progress') is None else job['estimated_progress'],
+        'percent': percent_text(job), 'stage_text': stage_text(job), 'message': detail[:160], 'counts': counts,
         'timing': timing_text(job), 'elapsed': fmt.duration(job['elapsed_seconds']) if job['started_at'] else '—',
-        'actions': actions(job, pausable), **where(job, now),
+        'actions': actions(job, pausable), 'stalled': stalled_text(job), **where(job, now),
     }
 
 

@@ -29,6 +29,7 @@ from progress_app.runtime.calendar.schedules import STORE as SCHEDULES
 from progress_app.runtime.calendar.schedules import adopt_stored_schedules
 from progress_app.runtime.engine import process
 from progress_app.runtime.engine.dispatcher import Dispatcher
+from progress_app.runtime.engine.expectations import Expectations
 from progress_app.runtime.engine.external import LEASE_CHECK_SECONDS, ExternalRuns
 from progress_app.runtime.engine.job import Job
 from progress_app.runtime.engine.lifecycle import Lifecycle
@@ -36,6 +37,7 @@ from progress_app.runtime.engine.orphans import Orphans
 from progress_app.runtime.engine.recovery import job_from_row, recover
 from progress_app.runtime.engine.retries import Retries
 from progress_app.runtime.engine.runner import Runner
+from progress_app.runtime.engine.stalls import Stalls
 from progress_app.runtime.engine.timeouts import Timeouts
 from progress_app.runtime.executor import make_executor
 from progress_app.runtime.files.job_files import JobFiles
@@ -43,6 +45,8 @@ from progress_app.runtime.live.bus import EventBus
 from progress_app.runtime.live.heartbeat import LoopHeartbeat
 from progress_app.runtime.live.recorder import Recorder
 from progress_app.runtime.live.sampler import Sampler
+from progress_app.runtime.live.usage import INTERVAL_SECONDS as USAGE_SECONDS
+from progress_app.runtime.live.usage import UsageSampler
 from progress_app.runtime.settings.notify import Notifier
 from progress_app.runtime.settings.user_settings import UserSettings
 from progress_app.store.engine import check_reachable, create_db_engine, init_schema
@@ -105,10 +109,17 @@ class Engine:
                              record=self.recorder.enqueue, abandoned=self.dispatcher.abandon,
                              heartbeat=self.heartbeat, executor=self.executor, fail=self.retries.fail)
         self.external = ExternalRuns(repo=self.repo, lifecycle=self.lifecycle, job=self.job, live=self.live,
-                                     remember=self.remember, working=self.working, log_file=self.files.log_file,
+                                     remember=self._external_started, working=self.working,
+                                     log_file=self.files.log_file,
                                      log_max_bytes=settings.log_max_bytes)
         self.notifier = Notifier(self.scheduler, self.repo, preferences=self.user_settings.preferences,
                                  job=self.job)
+        self.expectations = Expectations(self.repo, self.scheduler, self.lifecycle, self.bus, live=self.live,
+                                         warn=self.notifier.job_overdue)  # learned durations, overdue runs
+        self.stalls = Stalls(lambda: self.working.values(), event=self.lifecycle.event, publish=self.bus.publish_state,
+                             notify=self.notifier.job_stalled, minimum=settings.stall_min_seconds,
+                             expected=lambda job: job.expected_seconds)  # learned by self.expectations
+        self.usage = UsageSampler(lambda: self.working.values(), after=self.stalls.check)
         self.plugin_kinds: list[str] = []
         self.plugin_problems: list[PluginProblem] = []
         self.recovery_problems: list[str] = []
@@ -137,6 +148,7 @@ class Engine:
         self.scheduler.add_job(self.purge, 'interval', hours=1, id='retention',
                                next_run_time=datetime.now(UTC) + timedelta(seconds=30))
         self.scheduler.add_job(self.external.check_leases, 'interval', seconds=LEASE_CHECK_SECONDS, id='leases')
+        self.scheduler.add_job(self.usage.tick, 'interval', seconds=USAGE_SECONDS, id='usage')  # CPU, memory; stalls
         self.user_settings.load()
         for job in sorted(recovered.jobs, key=lambda j: j.id):
             if job.status is Status.QUEUED:
@@ -239,8 +251,15 @@ class Engine:
     def _run(self, job_id: int) -> None:
         self.runner.run(job_id)
 
+    def _external_started(self, job: Job) -> None:
+        """A new external run: kept in memory, and told what its earlier runs took."""
+        self.remember(job)
+        self.expectations.on_move(job)
+
     def _on_move(self, job: Job) -> None:
         self.remember(job)
         self.deferred.on_move(job)
         self.timeouts.on_move(job)
+        self.expectations.on_move(job)
+        self.stalls.on_move(job)
         self.notifier.on_move(job)

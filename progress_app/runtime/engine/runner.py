@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -75,6 +76,7 @@ class Runner:
             except BaseException:
                 self._leave(job)
                 raise
+        job.thread_id, job.thread_cpu_start = threading.get_native_id(), time.thread_time()  # for its CPU time
         log = self._log(job)
         log.note(f'[progress-app] attempt {attempt} started' + (' (resuming from checkpoint)' if resuming else ''))
         ctx = JobContext(job, lifecycle=lifecycle, log=log, output_dir=self._files.output_dir(job.id),
@@ -132,6 +134,7 @@ class Runner:
         """The job leaves its worker. Stage events not yet written (only a status change writes them at once)
         go to the recorder, which looks at working jobs only."""
         job.in_worker = False
+        job.thread_id = None
         self._working.pop(job.id, None)
         if job.unsaved_events and not job.abandoned:
             with job.lock:

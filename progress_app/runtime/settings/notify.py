@@ -147,5 +147,32 @@ class Notifier:
             log.warning('notification for job %s failed: %s', job_id, exc)
             self._repo.put_setting(LAST_ERROR, {'at': time.time(), 'message': str(exc), 'job_id': job_id})
 
+    def job_stalled(self, job: Job, seconds: float) -> None:
+        """Tell that a job stalled (later, in the pool), if it notifies: its own `notify`, else as its failure
+        would be told."""
+        if self._preferences().notify_urls:
+            self._scheduler.add_job(self._tell_stalled, args=[job.id, seconds], misfire_grace_time=None)
+
+    def _tell_stalled(self, job_id: int, seconds: float) -> None:
+        with contextlib.suppress(NotFound):
+            job = self._job(job_id)
+            prefs = self._preferences()
+            if prefs.notify_urls and wanted(job, 'failed', prefs.notify_on):
+                body = f'Job #{job.id} ({job.kind}) has made no progress for {duration(seconds)}.'
+                self._deliver(job_id, prefs.notify_urls, f'{job.name} (#{job.id}) stalled', body, 'warning')
+
+    def job_overdue(self, job: Job, title: str, body: str) -> None:
+        """Tell now (call it in the pool) that a job takes longer than usual, if it notifies as its failure would."""
+        prefs = self._preferences()
+        if prefs.notify_urls and wanted(job, 'failed', prefs.notify_on):
+            self._deliver(job.id, prefs.notify_urls, title, body, 'warning')
+
+    def _deliver(self, job_id: int, urls: Sequence[str], title: str, body: str, notify_type: str) -> None:
+        try:
+            send(urls, title, body, notify_type)
+        except Exception as exc:  # a notification never fails the job, whatever went wrong
+            log.warning('notification for job %s failed: %s', job_id, exc)
+            self._repo.put_setting(LAST_ERROR, {'at': time.time(), 'message': str(exc), 'job_id': job_id})
+
     def last_error(self) -> dict[str, Any] | None:
         return self._repo.get_settings().get(LAST_ERROR)

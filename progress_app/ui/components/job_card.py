@@ -30,6 +30,7 @@ CARD_SLOT = r'''
             <span v-if="props.row.runs_on">· {{ props.row.runs_on }}</span></div>
         </div>
         <q-badge :color="props.row.color" :label="props.row.status_text" class="px-2 py-1"/>
+        <q-badge v-if="props.row.stalled" color="orange-9" label="stalled" class="stalled-badge px-2 py-1"/>
       </div>
       <div class="flex items-center no-wrap q-mt-sm" style="gap: 8px">
         <q-linear-progress :value="props.row.progress / 100" :color="props.row.color" rounded

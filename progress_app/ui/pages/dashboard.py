@@ -49,6 +49,8 @@ NAME_SLOT = r'''
 STATUS_SLOT = r'''
 <q-td :props="props" :class="'status-' + props.row.status">
   <q-badge :color="props.row.color" :label="props.row.status_text" class="px-2 py-1"/>
+  <q-badge v-if="props.row.stalled" color="orange-9" label="stalled" class="stalled-badge q-ml-xs px-2 py-1">
+    <q-tooltip>{{ props.row.stalled }}: no progress for far longer than usual</q-tooltip></q-badge>
 </q-td>'''
 PROGRESS_SLOT = r'''
 <q-td :props="props" style="min-width: 200px">

@@ -23,7 +23,7 @@ RANGE_TEXT = {'24 h': 'in the last 24 hours', '7 days': 'in the last 7 days', '3
               'All': 'yet'}
 STATUS_FILTERS = {'All': (), 'Completed': ('completed',), 'Failed': ('failed',), 'Cancelled': ('cancelled',)}
 SORTS = {'name': 'name', 'kind': 'kind', 'status': 'status', 'finished': 'finished_at', 'duration': 'elapsed',
-         'attempts': 'attempts'}
+         'attempts': 'attempts', 'memory': 'peak_rss_bytes', 'cpu': 'cpu_seconds'}
 PAGE = {'page': 1, 'rowsPerPage': 25, 'sortBy': 'finished', 'descending': True, 'rowsNumber': 0}
 
 COLUMNS = [
@@ -33,6 +33,8 @@ COLUMNS = [
     {'name': 'finished', 'label': 'Finished', 'field': 'finished', 'align': 'left', 'sortable': True},
     {'name': 'duration', 'label': 'Duration', 'field': 'duration', 'align': 'right', 'sortable': True},
     {'name': 'attempts', 'label': 'Attempts', 'field': 'attempts', 'align': 'right', 'sortable': True},
+    {'name': 'memory', 'label': 'Peak memory', 'field': 'memory', 'align': 'right', 'sortable': True},
+    {'name': 'cpu', 'label': 'CPU time', 'field': 'cpu', 'align': 'right', 'sortable': True},
     {'name': 'error', 'label': 'Error', 'field': 'error', 'align': 'left'},
 ]
 NAME_SLOT = r'''
@@ -73,6 +75,8 @@ def table_row(job: dict[str, Any]) -> dict[str, Any]:
             'color': STATUS_COLORS[job['status']], 'finished': finished, 'finished_full': full,
             'duration': fmt.duration(job['elapsed_seconds']) if job['started_at'] else '—',
             'attempts': job['attempts'], 'error': error[0][:160] if error else '',
+            'memory': fmt.size(job['peak_rss_bytes']) if job.get('peak_rss_bytes') is not None else '—',
+            'cpu': fmt.duration(job['cpu_seconds']) if job.get('cpu_seconds') is not None else '—',
             'error_stage': job['error_stage'] if job['status'] == 'failed' else None}
 
 

@@ -24,6 +24,7 @@ from progress_app.ui.components.external_run import ExternalRunCard
 from progress_app.ui.components.log_view import LogView
 from progress_app.ui.components.params_form import applicable
 from progress_app.ui.components.progress_chart import ProgressChart
+from progress_app.ui.components.resource_chart import ResourceChart
 from progress_app.ui.components.stages import StageStepper
 from progress_app.ui.theme import STATUS_COLORS, frame
 
@@ -58,6 +59,7 @@ class JobPage:
                 ui.label(f"#{snap['id']} · {snap['kind']} · created {snap['created_at'][:19].replace('T', ' ')}"
                          ).classes('text-sm muted')
             self.badge = ui.badge().classes('text-sm px-3 py-1 ml-2')
+            self.stalled = ui.badge('stalled', color='orange-9').classes('text-sm px-3 py-1').mark('stalled-badge')
             ui.space()
             self.actions = ui.row().classes('gap-1')
         with ui.card().classes('w-full'):
@@ -66,6 +68,7 @@ class JobPage:
                 self.timing = ui.label().classes('text-lg muted')
             self.bar = ui.linear_progress(show_value=False).props('rounded animation-speed=200').style('height: 16px')
             self.message = ui.label().classes('text-base')
+            self.overdue = ui.label().classes('text-base text-orange-9').mark('overdue-notice')
             with ui.row().classes('w-full gap-8 text-sm'):
                 self.facts = {name: self._fact(name) for name in ('Done', 'Speed', 'Left', 'Elapsed', 'Attempts')}
             self.stepper = StageStepper()
@@ -78,12 +81,14 @@ class JobPage:
                 ui.code(json.dumps(applicable(snap['params'], self.params_schema), indent=2, ensure_ascii=False),
                         language='json').classes('w-full text-xs').set_visibility(bool(snap['params']))
                 self.result_box = ui.column().classes('w-full gap-2')
+        self.resources = ResourceChart(lambda: self.job.snapshot())
         with ui.card().classes('w-full'):
             LogView(self.service, self.job_id, on_gone=self._gone)
         with ui.card().classes('w-full'):
             self.history = EventHistory(self.service, self.job_id)
         self.refresh()
-        self.timers = [ui.timer(REFRESH_SECONDS, self.refresh), self.chart.timer, self.history.timer]
+        self.timers = [ui.timer(REFRESH_SECONDS, self.refresh), self.chart.timer, self.history.timer,
+                       self.resources.timer]
 
     @staticmethod
     def _fact(name: str) -> ui.label:
@@ -98,8 +103,18 @@ class JobPage:
         status = snap['status']
         self.badge.text = rows.status_text(snap)
         self.badge.props(f'color={STATUS_COLORS[status]}')
-        self.percent.text = f"{snap['progress']:.1f} %"
-        self.bar.value = snap['progress'] / 100
+        self.stalled.set_visibility(snap['stalled'])
+        if snap['stalled']:
+            self.stalled.text = rows.stalled_text(snap)
+        by_time = snap['estimated_progress']  # a job that reports no progress: by time against its usual duration
+        self.percent.text = rows.percent_text(snap, 1)
+        self.bar.value = (snap['progress'] if by_time is None else by_time) / 100
+        if by_time is None:
+            self.bar.props(remove='stripe')
+        else:  # striped: an estimate
+            self.bar.props('stripe')
+        self.overdue.text = rows.overdue_text(snap)
+        self.overdue.set_visibility(bool(self.overdue.text))
         self.bar.props(f'color={STATUS_COLORS[status]}')
         self.timing.text = rows.timing_text(snap) if status != 'completed' else 'done in ' + fmt.duration(
             snap['elapsed_seconds'])
