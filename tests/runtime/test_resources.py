@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sys
 
+import pytest
+
 from tests import fixture_kinds  # noqa: F401  (registers the t_* kinds)
 from tests.helpers import wait_until
 
@@ -23,6 +25,7 @@ def resources(service, job_id: int) -> dict:
     return service.get(job_id)['resources'] or {}
 
 
+@pytest.mark.databases
 def test_a_process_tree_holding_120_mb_and_spinning_shows_in_resources_and_its_peak_stays(make_service, tmp_path):
     release = tmp_path / 'release'
     data = tmp_path / 'data'
