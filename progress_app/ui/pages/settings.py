@@ -20,8 +20,6 @@ from progress_app.ui.theme import frame
 
 THEMES = {'light': 'Light', 'dark': 'Dark', 'auto': 'Same as the system'}
 DARK = {'auto': None, 'light': False, 'dark': True}
-FLAGS = {'workers': '--workers or PROGRESS_APP_WORKERS', 'retention_days': '--retention-days or '
-         'PROGRESS_APP_RETENTION_DAYS'}
 
 
 def number(value: float | None) -> int | float | None:
@@ -75,10 +73,11 @@ class SettingsPage:
             field = ui.number(label, value=value).props('outlined').classes('w-full sm:w-72 shrink-0')
             ui.label(hint).classes('text-sm muted pt-2')
         field.on('update:model-value', lambda: setattr(field, 'error', None))
-        if name in self.settings.model_fields_set:
+        given = self.service.preferences_given_at_start()
+        if name in given:
             with ui.row().classes('items-center gap-1 text-xs text-orange-9 no-wrap').mark(f'{name}-override'):
                 ui.icon('info', size='xs')
-                ui.label(f'Given at start-up by {FLAGS[name]}, which wins over the value saved here '
+                ui.label(f'Given at start-up by {given[name]}, which wins over the value saved here '
                          'whenever the app starts.')
         return field
 
