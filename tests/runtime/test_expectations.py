@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from progress_app.runtime.engine.expectations import keys
 from tests.helpers import wait_until
 
 
@@ -81,3 +82,26 @@ def test_the_second_run_of_a_multi_stage_job_goes_by_the_stage_times_of_the_firs
     assert plan.learned == pytest.approx([s['seconds'] for s in learned], abs=0.002)  # stored to the millisecond
     assert live.snapshot()['expected_seconds'] is not None
     service.wait(second['id'], ['completed'], timeout=20)
+
+
+def test_an_external_run_without_a_total_expects_what_its_earlier_runs_of_that_name_took(service):
+    first, _ = service.runs.open_run(name='nightly sync', host='build-box', pid=4242)
+    wait_until(lambda: service.get(first['id'])['elapsed_seconds'] > 0.2)
+    service.runs.report(first['id'], {'done': True})
+    took = service.wait(first['id'], ['completed'])['elapsed_seconds']
+
+    again, _ = service.runs.open_run(name='nightly sync', host='build-box', pid=4243)
+    other, _ = service.runs.open_run(name='weekly sync', host='build-box', pid=4244)
+    snap = service.get(again['id'])
+    assert snap['expected_seconds'] == pytest.approx(took, abs=0.01)
+    assert 0 <= snap['estimated_progress'] < 100 and snap['eta_seconds'] is not None
+    assert service.get(other['id'])['expected_seconds'] is None, 'another name: nothing to go by'
+    for run in (again, other):
+        service.runs.report(run['id'], {'done': True})
+
+
+def test_earlier_runs_are_those_of_the_schedule_first_then_of_the_same_kind_and_parameters():
+    assert keys('demo', 'a', {'items': 3, 'b': 1}, 'nightly') == [
+        ('schedule', 'nightly'), ('params', 'demo', '{"b": 1, "items": 3}')]
+    assert keys('demo', 'a', {'b': 1, 'items': 3}, None) == [('params', 'demo', '{"b": 1, "items": 3}')]
+    assert keys('external', 'sync', {}, None) == [('params', 'external', '{"name": "sync"}')], 'a run by its name'

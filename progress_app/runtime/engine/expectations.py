@@ -106,9 +106,11 @@ class Expectations:
         if missing:
             self._load(job.kind, wanted)
         with self._lock:
-            for key in wanted:
-                self._runs.move_to_end(key)
-            return next((self._runs[key] for key in wanted if self._runs[key]), [])
+            found = [self._runs.get(key) for key in wanted]  # (evicted meanwhile by many other keys: None)
+            for key, runs in zip(wanted, found, strict=True):
+                if runs is not None:
+                    self._runs.move_to_end(key)
+            return next((runs for runs in found if runs), [])
 
     def _load(self, kind: str, wanted: list[tuple[str, ...]]) -> None:
         found: dict[tuple[str, ...], list[Run]] = {key: [] for key in wanted}
