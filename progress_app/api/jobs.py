@@ -48,12 +48,10 @@ def submit(body: JobCreate, service: Service) -> dict[str, Any]:
         if body.cron is not None:
             if body.run_at is not None or body.after is not None:
                 raise InvalidParams.field('cron', 'give cron alone, without run_at or after')
-            if body.on_stall is not None:
-                raise InvalidParams.field('on_stall', 'a schedule does not pass on_stall to its runs yet')
             return service.schedules.create({'kind': body.kind, 'params': body.params, 'name': body.name,
                                              'priority': body.priority, 'cron': body.cron,
                                              'notify': body.notify, 'overlap': body.overlap or DEFAULT_OVERLAP,
-                                             **attempts.policy(body.model_dump())})
+                                             **attempts.policy(body.model_dump()), **stall.option(body.model_dump())})
         if body.overlap is not None:
             raise InvalidParams.field('overlap', 'overlap is for a schedule: give it with cron')
         options = {**attempts.policy(body.model_dump()), **stall.option(body.model_dump()),

@@ -208,3 +208,4 @@ class ScheduleOut(BaseModel):
     timeout_seconds: float | None = None
     retries: int = 0
     retry_delay_seconds: float | None = None
+    on_stall: OnStall | None = None

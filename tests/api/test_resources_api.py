@@ -22,5 +22,15 @@ def test_a_running_job_has_resources_and_on_stall_is_kept_in_its_options(app):
 def test_on_stall_is_warn_or_fail(app):
     bad = app.client.post('/api/jobs', json={'kind': 'demo', 'params': {'items': 1}, 'on_stall': 'explode'})
     assert bad.status_code == 422 and 'on_stall' in bad.text
-    scheduled = app.client.post('/api/jobs', json={'kind': 'demo', 'cron': '0 3 * * *', 'on_stall': 'warn'})
-    assert scheduled.status_code == 422 and 'on_stall' in scheduled.text
+
+
+def test_a_schedule_passes_on_stall_to_its_runs(app):
+    made = app.client.post('/api/jobs', json={'kind': 'demo', 'params': {'items': 1, 'item_seconds': 0},
+                                              'cron': '0 3 * * *', 'on_stall': 'fail'})
+    assert made.status_code == 201, made.text
+    schedule = made.json()
+    assert schedule['on_stall'] == 'fail'
+    run = app.client.post(f"/api/schedules/{schedule['id']}/run")
+    assert run.status_code in (200, 201), run.text
+    assert run.json()['options']['on_stall'] == 'fail'
+    app.client.delete(f"/api/schedules/{schedule['id']}")

@@ -84,3 +84,15 @@ def test_the_words_for_resources_and_stalls():
     assert event_detail({'type': 'unstalled', 'data': {'seconds': 90.0}}) == 'moving again after 1 min 30 s'
     assert rows.stalled_text({'stalled': False}) == ''
     assert rows.stalled_text({'stalled': True, 'stalled_since': None}) == 'stalled'
+
+
+async def test_the_form_can_ask_a_job_to_fail_when_it_stalls(user: User, service: JobService):
+    from nicegui import ElementFilter
+
+    await user.open('/new?kind=demo')
+    await user.should_see('Time limit and retries')
+    with user.client:
+        next(iter(ElementFilter(kind=ui.checkbox, marker='fail-on-stall'))).value = True
+    user.find('Start job').click()
+    await user.should_see('Progress over time')
+    assert service.list()['items'][0]['options']['on_stall'] == 'fail'

@@ -29,6 +29,7 @@ from progress_app.domain.attempts import POLICY, Retries, RetryDelay, TimeoutSec
 from progress_app.domain.cron import crontab_fields
 from progress_app.domain.limits import KIND_MAX, NAME_MAX, Priority
 from progress_app.domain.overlap import DEFAULT_OVERLAP, Overlap, decide
+from progress_app.domain.stall import OnStall
 from progress_app.errors import InvalidParams, NotFound, ProgressAppError
 
 if TYPE_CHECKING:
@@ -74,6 +75,8 @@ class ScheduleSpec(BaseModel):
     timeout_seconds: TimeoutSeconds = None
     retries: Retries = 0
     retry_delay_seconds: RetryDelay = None
+    on_stall: Annotated[OnStall | None, Field(description="When a run's progress stands still far longer than its "
+                                                          "pace: 'warn' (flag it stalled) or 'fail' it")] = None
 
     @field_validator('cron')
     @classmethod
@@ -102,7 +105,7 @@ class ScheduleSpec(BaseModel):
 
     def job_fields(self) -> dict[str, Any]:
         return {'kind': self.kind, 'params': self.params, 'name': self.name, 'priority': self.priority,
-                'notify': self.notify, **{name: getattr(self, name) for name in POLICY}}
+                'notify': self.notify, **{name: getattr(self, name) for name in POLICY}, 'on_stall': self.on_stall}
 
 
 def check_cron(expression: str) -> None:
@@ -275,7 +278,7 @@ def describe(entry: SchedulerJob) -> dict[str, Any]:
         'overlap': definition.get('overlap', DEFAULT_OVERLAP), 'skipped_runs': entry.kwargs.get('skipped_runs', 0),
         'last_skipped_at': _iso(entry.kwargs.get('last_skipped_at')),
         'timeout_seconds': definition.get('timeout_seconds'), 'retries': definition.get('retries') or 0,
-        'retry_delay_seconds': definition.get('retry_delay_seconds'),
+        'retry_delay_seconds': definition.get('retry_delay_seconds'), 'on_stall': definition.get('on_stall'),
     }
 
 

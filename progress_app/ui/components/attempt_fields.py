@@ -1,6 +1,6 @@
 """The new-job form's "Time limit and retries" section (folded away): how long a try may run and how many more tries
-a failed job gets (domain/attempts.py). It turns its fields into the job's options, or a schedule's fields, and
-shows the service's errors under them."""
+a failed job gets (domain/attempts.py), and whether a stalled one fails (domain/stall.py). It turns its fields into
+the job's options, or a schedule's fields, and shows the service's errors under them."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ class AttemptFields:
                                        max=attempts.RETRY_DELAY_MAX).props(
                     'outlined hint="Doubles for each next retry, at most an hour"').classes('w-64').mark(
                     'retry-delay')
+            self.fail_stall = ui.checkbox('Fail it when it stalls (no progress for far longer than usual)').mark(
+                'fail-on-stall')
         self.fields: dict[str, Any] = {'timeout_seconds': self.timeout, 'retries': self.retries,
                                        'retry_delay_seconds': self.delay}
         for field in self.fields.values():
@@ -38,7 +40,7 @@ class AttemptFields:
         given = {'timeout_seconds': self.timeout.value or None,  # 0 or empty: no limit
                  'retries': int(retries) if float(retries).is_integer() else retries,
                  'retry_delay_seconds': self.delay.value if retries else None}
-        return attempts.policy(given)
+        return {**attempts.policy(given), **({'on_stall': 'fail'} if self.fail_stall.value else {})}
 
     def clear_errors(self) -> None:
         for field in self.fields.values():
