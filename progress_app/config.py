@@ -242,6 +242,7 @@ def _parser() -> argparse.ArgumentParser:
                            "machine) or tcp://HOST:PORT (an existing Dask scheduler)")
     add('--executor-workers', help='worker processes of --executor processes (default: one per core)')
     add('--retention-days', help='purge finished jobs older than this (default 30)')
+    add('--stall-min-seconds', help='flag no job stalled before its progress stood still this long (default 60)')
     add('--allowed-dirs', help=f'folders jobs may read and write, separated by {os.pathsep!r} or \',\' (default: '
                                'any on loopback, else the data dir and your home)')
     return parser

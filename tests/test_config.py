@@ -29,3 +29,13 @@ def test_a_database_url_whose_driver_is_missing_is_said_in_one_line_without_its_
         parse_settings(['--database-url', url], env={})
     assert str(refused.value).startswith('--database-url: ') and says in str(refused.value)
     assert 'secret' not in str(refused.value)
+
+
+def test_the_minimum_is_a_setting_flag_and_variable():
+    from progress_app.domain import stall
+
+    assert parse_settings([], env={}).stall_min_seconds == stall.MIN_STALL_SECONDS
+    assert parse_settings(['--stall-min-seconds', '5'], env={}).stall_min_seconds == 5
+    assert parse_settings([], env={'PROGRESS_APP_STALL_MIN_SECONDS': '7'}).stall_min_seconds == 7
+    with pytest.raises(ConfigError, match='--stall-min-seconds'):
+        parse_settings(['--stall-min-seconds', '0'], env={})
