@@ -24,9 +24,9 @@ from progress_app.domain.progress import Rate
 SMOOTHING = 0.1
 """Of the current stage's rate: smoother than the meter's speed (0.3), which shows how fast the job goes now; an
 ETA that jumps with each sample is read as wrong."""
-PRIOR = 0.25
-"""How much a stage's learned duration counts against what is seen of it, as a fraction of the stage: at a quarter
-of the way through, the two count the same."""
+PRIOR = 0.15
+"""How much a stage's learned duration counts against what is seen of it, in stage fractions: 15 % of the way
+through a stage, the two count the same."""
 
 
 def stage_fraction(weights: Sequence[float], index: int, fraction: float) -> float:
@@ -103,8 +103,9 @@ class StagePlan:
             self._entered = self._entered if self._index < 0 else (self._last + clock) / 2
             self._index = index
             self._rate = Rate(self._smoothing)
-            self._rate.restart(self._entered, f)
-        else:
+        if f > 0 or self._rate.value is not None:
+            # The rate counts from the stage's first move: the time before it (a program starting, a file being
+            # opened) is not its pace, and the learned duration covers it.
             self._rate.sample(clock, f)
         self._last = clock
         rate = self._rate.at(clock)

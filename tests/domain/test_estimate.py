@@ -97,3 +97,14 @@ def test_the_eta_read_between_samples_counts_down_and_stands_still_while_paused(
     assert meter.left(4.05) == pytest.approx(meter.eta - 0.05), 'read 50 ms after the sample that worked it out'
     meter.pause(4.05)
     assert meter.left(100.0) == meter.eta, 'frozen while paused'
+
+
+def test_the_time_before_a_stage_first_moves_is_not_its_pace() -> None:
+    """A program that takes 2 s to start, then does its 10 s of work steadily: its pace is that of the work."""
+    plan = StagePlan((1.0,), (None,))
+    etas = {}
+    for tenth in range(1, 121):
+        t = tenth / 10
+        etas[t] = plan.eta(t, max(t - 2.0, 0.0) / 10, 0, None)
+    assert etas[1.0] is None, 'nothing seen, nothing learned'
+    assert etas[6.0] == pytest.approx(6.0, rel=0.05), 'not 6 s of work in 6 s seen: 4 s in 4 s'
