@@ -37,22 +37,21 @@ class Usage:
 
 @dataclass
 class UsageMeter:
-    """Turns one job's samples into its `Usage`. `cpu_seconds` and `peak_rss_bytes`: what earlier attempts used;
-    `thread_start`: the CPU seconds its thread had used before the job started in it (pool threads are reused)."""
+    """Turns one job's samples into its `Usage`. `cpu_seconds` and `peak_rss_bytes`: what earlier attempts used."""
 
     cpu_seconds: float = 0.0
     peak_rss_bytes: int | None = None
-    thread_start: float | None = None
     _seen: dict[int, float] = field(default_factory=dict)
     _last: tuple[float, float] | None = None  # (time, total CPU seconds) of the previous sample
 
-    def sample(self, now: float, cpu: Mapping[int, float], rss: int | None) -> Usage:
+    def sample(self, now: float, cpu: Mapping[int, float], rss: int | None, thread_start: float = 0.0) -> Usage:
         """One sample at `now`: CPU seconds so far by process id (THREAD: the job's thread), and the resident
-        memory of its processes (None: it has none)."""
+        memory of its processes (None: it has none). `thread_start`: the CPU seconds the thread had used when the
+        job started in it (pool threads are reused), counted from at its first sample."""
         for key, seconds in cpu.items():
             before = self._seen.get(key)
             if before is None:
-                before = (self.thread_start or 0.0) if key == THREAD else 0.0
+                before = thread_start if key == THREAD else 0.0
             elif seconds < before:  # a new process with a reused id, or a new thread
                 before = 0.0
             self.cpu_seconds += max(seconds - before, 0.0)

@@ -15,8 +15,8 @@ def test_cpu_seconds_add_up_over_processes_that_come_and_go_and_percent_is_over_
 
 
 def test_the_thread_counts_from_where_the_job_started_in_it_and_totals_go_on_from_earlier_attempts():
-    meter = UsageMeter(cpu_seconds=3.0, peak_rss_bytes=5000, thread_start=7.0)
-    usage = meter.sample(0.0, {THREAD: 7.5}, None)
+    meter = UsageMeter(cpu_seconds=3.0, peak_rss_bytes=5000)
+    usage = meter.sample(0.0, {THREAD: 7.5}, None, thread_start=7.0)
     assert usage == Usage(None, None, 5000, 3.5)
     assert meter.sample(0.5, {THREAD: 8.0}, None).cpu_percent == 100.0
 

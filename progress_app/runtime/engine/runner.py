@@ -76,7 +76,7 @@ class Runner:
             except BaseException:
                 self._leave(job)
                 raise
-        job.thread_id, job.thread_cpu_start = threading.get_native_id(), time.thread_time()  # for its CPU time
+        job.thread_cpu_start, job.thread_id = time.thread_time(), threading.get_native_id()  # for its CPU time
         log = self._log(job)
         log.note(f'[progress-app] attempt {attempt} started' + (' (resuming from checkpoint)' if resuming else ''))
         ctx = JobContext(job, lifecycle=lifecycle, log=log, output_dir=self._files.output_dir(job.id),

@@ -64,11 +64,12 @@ class UsageSampler:
                 before = job.resources
                 meter = self._meters[job.id] = UsageMeter(
                     cpu_seconds=(before.cpu_seconds or 0.0) if before else 0.0,
-                    peak_rss_bytes=before.peak_rss_bytes if before else None, thread_start=job.thread_cpu_start)
+                    peak_rss_bytes=before.peak_rss_bytes if before else None)
             cpu, rss = trees.get(job.id, ({}, None))
-            if job.thread_id is not None and job.thread_id in threads:
-                cpu = {**cpu, THREAD: threads[job.thread_id]}
-            job.resources = meter.sample(now, cpu, rss)
+            thread, start = job.thread_id, job.thread_cpu_start  # the runner sets the start first, then the id
+            if thread is not None and thread in threads:
+                cpu = {**cpu, THREAD: threads[thread]}
+            job.resources = meter.sample(now, cpu, rss, start or 0.0)
 
 
 def _trees(roots: dict[int, int]) -> dict[int, tuple[dict[int, float], int]]:
