@@ -11,7 +11,7 @@ time that was actually left: |ETA − actual| / actual. Readings between 10 % an
 first moments, with nothing to go by, nor the last, where a tenth of a second is a large fraction). Readings without
 an ETA are counted apart (coverage). Targets (issue 17, item 6), on the second run: median ≤ 5 %, p90 ≤ 15 %.
 
-    .venv/bin/python bench/eta_accuracy.py [--items 200] [--item-seconds 0.05] [--video-seconds 60]
+    .venv/bin/python bench/eta_accuracy.py [--items 200] [--item-seconds 0.05] [--video-seconds 120]
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def main() -> None:
     parser.add_argument('--items', type=int, default=200)
     parser.add_argument('--item-seconds', type=float, default=0.05)
     parser.add_argument('--percent-seconds', type=float, default=0.05, help="the command's time per percent")
-    parser.add_argument('--video-seconds', type=float, default=60, help='length of the generated clip')
+    parser.add_argument('--video-seconds', type=float, default=120, help='length of the generated clip')
     parser.add_argument('--video-size', default='320x240')
     parser.add_argument('--only', nargs='*', choices=('demo', 'command', 'video'), help='run only these jobs')
     args = parser.parse_args()
