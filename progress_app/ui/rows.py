@@ -125,6 +125,7 @@ def row(job: dict[str, Any], icons: dict[str, str], colors: dict[str, str], paus
         'icon': external.ICON if external.is_external(job) else icons.get(job['kind'], 'work'),
         'status': job['status'], 'status_text': status_text(job), 'color': colors.get(job['status'], 'grey'),
         'progress': job['progress'] if job.get('estimated_progress') is None else job['estimated_progress'],
+        'estimated': job.get('estimated_progress') is not None,  # by time: the bar is striped
         'percent': percent_text(job), 'stage_text': stage_text(job), 'message': detail[:160], 'counts': counts,
         'timing': timing_text(job), 'elapsed': fmt.duration(job['elapsed_seconds']) if job['started_at'] else '—',
         'actions': actions(job, pausable), 'stalled': stalled_text(job), **where(job, now),

@@ -29,7 +29,7 @@ async def test_a_silent_job_shows_an_estimate_by_time_then_that_it_is_overdue(us
     table = await rows_until(user, lambda table: any(r['id'] == job['id'] and r['percent'].startswith('≈')
                                                      for r in table))
     row = next(r for r in table if r['id'] == job['id'])
-    assert 'usually' in row['timing'] and 0 < row['progress'] < 100
+    assert 'usually' in row['timing'] and 0 < row['progress'] < 100 and row['estimated'], 'a striped bar'
 
     await user.open(f"/jobs/{job['id']}")
     await until(lambda: 'Taking longer than usual' in texts(user), timeout=15)

@@ -34,6 +34,7 @@ CARD_SLOT = r'''
       </div>
       <div class="flex items-center no-wrap q-mt-sm" style="gap: 8px">
         <q-linear-progress :value="props.row.progress / 100" :color="props.row.color" rounded
+                           :stripe="props.row.estimated"
                            class="col" style="height: 8px" animation-speed="250"/>
         <span class="text-xs mono" style="white-space: nowrap">{{ props.row.percent }}</span>
       </div>

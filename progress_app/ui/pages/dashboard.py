@@ -56,6 +56,7 @@ PROGRESS_SLOT = r'''
 <q-td :props="props" style="min-width: 200px">
   <div class="flex items-center no-wrap" style="gap: 8px">
     <q-linear-progress :value="props.row.progress / 100" :color="props.row.color" rounded
+                       :stripe="props.row.estimated"
                        class="col" style="height: 8px" animation-speed="250"/>
     <span class="text-xs mono" style="width: 3.2em; text-align: right">{{ props.row.percent }}</span>
   </div>
