@@ -81,7 +81,7 @@ class JobPage:
                 ui.code(json.dumps(applicable(snap['params'], self.params_schema), indent=2, ensure_ascii=False),
                         language='json').classes('w-full text-xs').set_visibility(bool(snap['params']))
                 self.result_box = ui.column().classes('w-full gap-2')
-        self.resources = ResourceChart(lambda: self.job.snapshot())
+            self.resources = ResourceChart(lambda: self.job.snapshot())  # in the row: grows across, not down
         with ui.card().classes('w-full'):
             LogView(self.service, self.job_id, on_gone=self._gone)
         with ui.card().classes('w-full'):
