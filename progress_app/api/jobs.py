@@ -16,6 +16,7 @@ from progress_app.domain.overlap import DEFAULT_OVERLAP
 from progress_app.domain.status import Status
 from progress_app.errors import InvalidParams, KindNotFound
 from progress_app.runtime.service import JobService
+from progress_app.runtime.settings.notify import destinations
 
 router = APIRouter(prefix='/api')
 
@@ -51,11 +52,12 @@ def submit(body: JobCreate, service: Service) -> dict[str, Any]:
             return service.schedules.create({'kind': body.kind, 'params': body.params, 'name': body.name,
                                              'priority': body.priority, 'cron': body.cron,
                                              'notify': body.notify, 'overlap': body.overlap or DEFAULT_OVERLAP,
-                                             **attempts.policy(body.model_dump()), **stall.option(body.model_dump())})
+                                             **attempts.policy(body.model_dump()), **stall.option(body.model_dump()),
+                                             'notify_to': body.notify_to})
         if body.overlap is not None:
             raise InvalidParams.field('overlap', 'overlap is for a schedule: give it with cron')
         options = {**attempts.policy(body.model_dump()), **stall.option(body.model_dump()),
-                   **({} if body.notify is None else {'notify': body.notify})}
+                   **destinations(body.model_dump()), **({} if body.notify is None else {'notify': body.notify})}
         return service.submit(body.kind, body.params, name=body.name, priority=body.priority,
                               run_at=epoch(body.run_at), after=body.after, options=options)
     except KindNotFound as exc:

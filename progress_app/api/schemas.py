@@ -36,6 +36,9 @@ class JobCreate(BaseModel):
     timeout_seconds: TimeoutSeconds = None
     retries: Retries = 0
     retry_delay_seconds: RetryDelay = None
+    notify_to: Annotated[list[str] | None, Field(
+        max_length=20, description='Apprise URLs its notifications go to instead of those in Settings (this job '
+                                   'only; implies notify unless it is false)')] = None
     on_stall: Annotated[OnStall | None, Field(description="When its progress stands still far longer than its pace: "
                                                           "'warn' (flag it stalled; the default) or 'fail' it")] = None
 
@@ -208,4 +211,5 @@ class ScheduleOut(BaseModel):
     timeout_seconds: float | None = None
     retries: int = 0
     retry_delay_seconds: float | None = None
+    notify_to: list[str] | None = None
     on_stall: OnStall | None = None

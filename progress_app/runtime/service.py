@@ -34,6 +34,7 @@ from progress_app.runtime.files.downloads import Download
 from progress_app.runtime.files.uploads import Uploads, uploads_dir
 from progress_app.runtime.live.subscription import Message, Subscription
 from progress_app.runtime.runs import Runs
+from progress_app.runtime.settings.notify import destinations
 from progress_app.runtime.settings.preferences import Preferences, overridden
 from progress_app.runtime.settings.tokens import TokenStore
 
@@ -175,6 +176,8 @@ class JobService:
         """Validate and store a new job (durably) and queue it — or, with `run_at` (epoch seconds) or `after`
         (another job's id), keep it `scheduled` until then. Raises InvalidParams or KindNotFound."""
         job_kind, clean = self.checked_params(kind, params)
+        if options and 'notify_to' in options:  # where this job's notifications go: URLs Apprise takes, or none
+            options = {k: v for k, v in options.items() if k != 'notify_to'} | destinations(options)
         problems = []
         if name is not None and not name_fits(name):
             problems.append(InvalidParams.problem('name', f'must be 1 to {NAME_MAX} characters'))
@@ -284,14 +287,15 @@ class JobService:
         job = self._engine.external.refuse_restart(self.job(job_id))
         return self.submit_fields({'kind': job.kind, 'params': job.params, 'name': job.name,
                                    'priority': job.priority, 'notify': job.options.get('notify'),
-                                   **attempts.policy(job.options), **stall.option(job.options)})
+                                   **attempts.policy(job.options), **stall.option(job.options),
+                                   'notify_to': job.options.get('notify_to')})
 
     def submit_fields(self, fields: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
         """`submit` from a stored job definition (kind, params, name, priority, notify, time limit and retries): Run
         again, and a schedule's runs. `extra`: schedule_id, late_seconds, after, options."""
         notify = fields.get('notify')  # schedules stored before notify existed have none
-        options = {**attempts.policy(fields), **stall.option(fields), **({} if notify is None else {'notify': notify}),
-                   **extra.pop('options', {})}
+        options = {**attempts.policy(fields), **stall.option(fields), **destinations(fields),
+                   **({} if notify is None else {'notify': notify}), **extra.pop('options', {})}
         return self.submit(fields['kind'], fields['params'], name=fields['name'], priority=fields['priority'],
                            options=options, **extra)
 

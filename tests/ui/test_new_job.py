@@ -90,6 +90,19 @@ async def test_notify_me_is_kept_with_the_job(user: User, service):
     assert service.list()['items'][0]['options']['notify'] is True
 
 
+async def test_a_job_can_name_where_its_notifications_go(user: User, service):
+    await user.open('/new?kind=demo')
+    user.find('Items').elements.pop().value = 1
+    user.find(marker='notify-to').elements.pop().value = 'json://127.0.0.1:9/a not-a-url'
+    user.find('Start job').click()
+    await user.should_see('not-a-url')  # under the field: the URL Apprise refused
+    assert service.list()['total'] == 0
+    user.find(marker='notify-to').elements.pop().value = 'json://127.0.0.1:9/a'
+    user.find('Start job').click()
+    await user.should_see('Progress over time', retries=100)
+    assert service.list()['items'][0]['options']['notify_to'] == ['json://127.0.0.1:9/a']
+
+
 async def test_a_batch_shows_and_sends_the_options_of_the_chosen_operation_only(user: User, service, tmp_path):
     (tmp_path / 'a.png').write_bytes(b'not really a picture')
     await user.open('/new?kind=batch')

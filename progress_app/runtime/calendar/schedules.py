@@ -31,6 +31,7 @@ from progress_app.domain.limits import KIND_MAX, NAME_MAX, Priority
 from progress_app.domain.overlap import DEFAULT_OVERLAP, Overlap, decide
 from progress_app.domain.stall import OnStall
 from progress_app.errors import InvalidParams, NotFound, ProgressAppError
+from progress_app.runtime.settings.notify import destinations
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.base import BaseScheduler
@@ -75,6 +76,9 @@ class ScheduleSpec(BaseModel):
     timeout_seconds: TimeoutSeconds = None
     retries: Retries = 0
     retry_delay_seconds: RetryDelay = None
+    notify_to: Annotated[list[str] | None, Field(max_length=20, description='Apprise URLs its notifications go to '
+                                                                      'instead of those in Settings (each of its jobs; '
+                                                                      'implies notify unless it is false)')] = None
     on_stall: Annotated[OnStall | None, Field(description="When a run's progress stands still far longer than its "
                                                           "pace: 'warn' (flag it stalled) or 'fail' it")] = None
 
@@ -105,7 +109,8 @@ class ScheduleSpec(BaseModel):
 
     def job_fields(self) -> dict[str, Any]:
         return {'kind': self.kind, 'params': self.params, 'name': self.name, 'priority': self.priority,
-                'notify': self.notify, **{name: getattr(self, name) for name in POLICY}, 'on_stall': self.on_stall}
+                'notify': self.notify, **{name: getattr(self, name) for name in POLICY}, 'on_stall': self.on_stall,
+                'notify_to': self.notify_to}
 
 
 def check_cron(expression: str) -> None:
@@ -177,6 +182,7 @@ class Schedules:
 
     def create(self, spec: dict[str, Any] | ScheduleSpec) -> dict[str, Any]:
         spec = validate(spec)
+        destinations(spec.job_fields())  # its URLs must be ones Apprise takes, as a job's would
         # the job it makes must be valid (and its paths allowed) before the schedule is stored
         kind, _ = self._check(spec.kind, spec.params)
         schedule_id = uuid.uuid4().hex[:12]
@@ -279,6 +285,7 @@ def describe(entry: SchedulerJob) -> dict[str, Any]:
         'last_skipped_at': _iso(entry.kwargs.get('last_skipped_at')),
         'timeout_seconds': definition.get('timeout_seconds'), 'retries': definition.get('retries') or 0,
         'retry_delay_seconds': definition.get('retry_delay_seconds'), 'on_stall': definition.get('on_stall'),
+        'notify_to': definition.get('notify_to'),
     }
 
 

@@ -12,7 +12,7 @@ import io
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from progress_app.domain.duration import duration
@@ -39,8 +39,9 @@ class NotificationFailed(ProgressAppError):
     """No notification could be delivered; the message says why (as Apprise reported it)."""
 
 
-def clean_urls(urls: Iterable[str]) -> list[str]:
-    """The URLs without blanks and repeats; raises InvalidParams naming each one Apprise does not accept."""
+def clean_urls(urls: Iterable[str], field: str = 'notify_urls') -> list[str]:
+    """The URLs without blanks and repeats; raises InvalidParams at `field` naming each one Apprise does not
+    accept."""
     cleaned = list(dict.fromkeys(url.strip() for url in urls if url.strip()))
     problems = []
     for i, url in enumerate(cleaned):
@@ -48,7 +49,7 @@ def clean_urls(urls: Iterable[str]) -> list[str]:
             accepted = _apprise().add(url)
         if not accepted:
             reason = refusal(output.getvalue())
-            problems.append(InvalidParams.problem(['notify_urls', i], f"'{url}' is not a valid Apprise URL"
+            problems.append(InvalidParams.problem([field, i], f"'{url}' is not a valid Apprise URL"
                                                   + (f' ({reason})' if reason else '')))
     if problems:
         raise InvalidParams(problems)
@@ -98,12 +99,20 @@ def _apprise_says() -> Iterator[io.StringIO]:
             logger.propagate = propagate
 
 
+def destinations(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """`{'notify_to': urls}` for a submission that names where its own notifications go (Apprise URLs, checked:
+    InvalidParams at `notify_to`), else {}."""
+    urls = fields.get('notify_to')
+    return {'notify_to': clean_urls(urls, field='notify_to')} if urls else {}
+
+
 def wanted(job: Job, ending: str, notify_on: NotifyOn) -> bool:
-    """Whether the job's ending is to be told: its own `notify` option first, then the preference."""
+    """Whether the job's ending is to be told: its own `notify` option first (a job that names where its
+    notifications go wants them), then the preference."""
     choice = job.options.get('notify')
     if choice is not None:
         return bool(choice)
-    return notify_on in (ending, 'both')
+    return bool(job.options.get('notify_to')) or notify_on in (ending, 'both')
 
 
 def message(job: Job, ending: str, elapsed: float | None) -> tuple[str, str]:
@@ -128,7 +137,7 @@ class Notifier:
         """Called on every status change, maybe under the job's lock: an ending is sent later, in the pool."""
         ending = ENDINGS.get(job.status)
         # Without URLs nothing can be sent: no hand-off to the pool at every job's end.
-        if ending is not None and self._preferences().notify_urls:
+        if ending is not None and self._reachable(job):
             # the ending is passed along: by the time it is sent the job may have been retried
             self._scheduler.add_job(self.job_ended, args=[job.id, ending], misfire_grace_time=None)
 
@@ -137,35 +146,39 @@ class Notifier:
             job = self._job(job_id)
         except NotFound:
             return
-        prefs = self._preferences()
-        if not prefs.notify_urls or not wanted(job, ending, prefs.notify_on):
-            return
-        title, body = message(job, ending, job.snapshot()['elapsed_seconds'])
-        try:
-            send(prefs.notify_urls, title, body, TYPES[ending])
-        except Exception as exc:  # a notification never fails the job, whatever went wrong
-            log.warning('notification for job %s failed: %s', job_id, exc)
-            self._repo.put_setting(LAST_ERROR, {'at': time.time(), 'message': str(exc), 'job_id': job_id})
+        urls = self._targets(job, ending)
+        if urls:
+            title, body = message(job, ending, job.snapshot()['elapsed_seconds'])
+            self._deliver(job_id, urls, title, body, TYPES[ending])
 
     def job_stalled(self, job: Job, seconds: float) -> None:
         """Tell that a job stalled (later, in the pool), if it notifies: its own `notify`, else as its failure
         would be told."""
-        if self._preferences().notify_urls:
+        if self._reachable(job):
             self._scheduler.add_job(self._tell_stalled, args=[job.id, seconds], misfire_grace_time=None)
 
     def _tell_stalled(self, job_id: int, seconds: float) -> None:
         with contextlib.suppress(NotFound):
             job = self._job(job_id)
-            prefs = self._preferences()
-            if prefs.notify_urls and wanted(job, 'failed', prefs.notify_on):
+            urls = self._targets(job, 'failed')
+            if urls:
                 body = f'Job #{job.id} ({job.kind}) has made no progress for {duration(seconds)}.'
-                self._deliver(job_id, prefs.notify_urls, f'{job.name} (#{job.id}) stalled', body, 'warning')
+                self._deliver(job_id, urls, f'{job.name} (#{job.id}) stalled', body, 'warning')
 
     def job_overdue(self, job: Job, title: str, body: str) -> None:
         """Tell now (call it in the pool) that a job takes longer than usual, if it notifies as its failure would."""
+        urls = self._targets(job, 'failed')
+        if urls:
+            self._deliver(job.id, urls, title, body, 'warning')
+
+    def _reachable(self, job: Job) -> bool:
+        return bool(job.options.get('notify_to') or self._preferences().notify_urls)
+
+    def _targets(self, job: Job, ending: str) -> list[str]:
+        """Where the job's news goes if it is to be told so: its own `notify_to`, else the saved URLs."""
         prefs = self._preferences()
-        if prefs.notify_urls and wanted(job, 'failed', prefs.notify_on):
-            self._deliver(job.id, prefs.notify_urls, title, body, 'warning')
+        urls = job.options.get('notify_to') or prefs.notify_urls
+        return list(urls) if urls and wanted(job, ending, prefs.notify_on) else []
 
     def _deliver(self, job_id: int, urls: Sequence[str], title: str, body: str, notify_type: str) -> None:
         try:

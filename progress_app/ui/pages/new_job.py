@@ -54,6 +54,9 @@ class NewJob:
                         'outlined hint="Higher runs first"').classes('w-40')
                     self.notify = ui.checkbox('Notify me when it ends').classes('pt-2').tooltip(
                         'Send a notification to the URLs set in Settings, whatever they are set to notify about')
+                self.notify_to = ui.input('Send its notifications to (optional)').classes('w-full').props(
+                    'outlined dense hint="Apprise URLs for this job only, instead of those in Settings; space '
+                    'between several"').mark('notify-to')
                 self.attempt_fields = AttemptFields()
                 self.when = When(self.initial_when)
                 self.problems = ui.label().classes('text-negative')
@@ -136,20 +139,23 @@ class NewJob:
         self.submit_button.props('loading')
         try:
             notify = True if self.notify.value else None  # unticked: as the settings say
+            notify_to = {'notify_to': urls} if (urls := (self.notify_to.value or '').split()) else {}
             policy = self.attempt_fields.values()  # time limit and retries
             if self.when.repeating:
                 schedule = await run.io_bound(self.service.schedules.create, {
                     'kind': self.kind, 'params': params, 'name': name, 'priority': priority, 'notify': notify,
-                    **policy, **when})
+                    **policy, **notify_to, **when})
                 if schedule is not None:
                     ui.notify(f"Schedule {schedule['name']} created", type='positive')
                     ui.navigate.to('/schedules')
                 return schedule is not None
-            options = {**policy, **({} if notify is None else {'notify': notify})} or None
+            options = {**policy, **notify_to, **({} if notify is None else {'notify': notify})} or None
             job = await run.io_bound(self.service.submit, self.kind, params, name=name, priority=priority,
                                      options=options, **when)
         except InvalidParams as exc:
-            loose = self.form.show_errors(self.attempt_fields.show_errors(self.when.show_errors(exc.errors)))
+            errors = [e for e in exc.errors if not e['loc'] or e['loc'][0] != 'notify_to']
+            self.notify_to.error = '; '.join(e['msg'] for e in exc.errors if e not in errors) or None
+            loose = self.form.show_errors(self.attempt_fields.show_errors(self.when.show_errors(errors)))
             self.problems.text = '; '.join(loose) or 'Please correct the fields marked in red.'
             return False
         except ProgressAppError as exc:
