@@ -89,8 +89,8 @@ def test_the_progress_chart_grows_while_the_page_is_open(app_process, page):
     job = app.submit('demo', {'items': 1000, 'item_seconds': 0.02}, name='charted')
     wait_until(lambda: app.job(job['id'])['status'] == 'running')
     page.goto(f"{app.url}/jobs/{job['id']}")
-    page.locator('.nicegui-echart canvas').wait_for()
-    series = """() => getElement(document.querySelector('.nicegui-echart')).chart.getOption().series[0].data"""
+    page.locator('.progress-chart canvas').wait_for()
+    series = """() => getElement(document.querySelector('.progress-chart')).chart.getOption().series[0].data"""
     first = page.evaluate(series)
     wait_until(lambda: len(page.evaluate(series)) >= len(first) + 3, timeout=15,
                message='the chart on the page to get new points')

@@ -124,7 +124,7 @@ class ProgressChart:
         self.attempts = job['attempts']
         with ui.card().classes('grow basis-[520px]') as self.card:
             ui.label('Progress over time').classes('text-lg font-medium')
-            self.chart = ui.echart(chart_options(line)).classes('w-full h-64')
+            self.chart = ui.echart(chart_options(line)).classes('w-full h-64 progress-chart')
             self.summary = ui.label().classes('muted')
         self._show(job)
         self.timer = ui.timer(1.0, self.tick)
