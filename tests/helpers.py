@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+import psutil
 
 from progress_app.store.engine import create_db_engine
 from progress_app.store.repository import Repository
@@ -60,6 +61,14 @@ def fresh_repository(url: str) -> Iterator[Repository]:
 def stored_job(url: str, job_id: int) -> dict[str, Any] | None:
     with fresh_repository(url) as repo:
         return repo.get_job(job_id)
+
+
+def gone(proc: psutil.Process) -> bool:
+    """The process has ended (or is a zombie waiting for its parent): safe against it ending while asked."""
+    try:
+        return not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def free_port() -> int:

@@ -10,20 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, wait_until
+from tests.helpers import ROOT, gone, wait_until
 
 psutil = pytest.importorskip('psutil')
 pytest.importorskip('distributed')
 
 KINDS = ROOT / 'tests' / 'executor_kinds.py'  # the test kinds, installed as a plugin
 TIMEOUT = 60.0
-
-
-def gone(proc: psutil.Process) -> bool:
-    try:
-        return not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return True
 
 
 def holding(app, job_id: int) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, free_port, wait_until
+from tests.helpers import ROOT, free_port, gone, wait_until
 
 psutil = pytest.importorskip('psutil')
 pytest.importorskip('distributed')
@@ -82,5 +82,5 @@ def test_the_app_runs_jobs_on_an_existing_cluster(scheduler: str, app_process, t
     child = psutil.Process(int(line.split()[1]))
     assert child.is_running()
     app.kill()
-    wait_until(lambda: not child.is_running() or child.status() == psutil.STATUS_ZOMBIE, 30,
+    wait_until(lambda: gone(child), 30,
                message='the child process on the worker to end after the app was killed')

@@ -17,7 +17,7 @@ import pytest
 from progress_app.config import Settings
 from progress_app.runtime.engine.engine import Engine
 from progress_app.runtime.service import JobService
-from tests.helpers import ROOT, wait_until
+from tests.helpers import ROOT, gone, wait_until
 
 psutil = pytest.importorskip('psutil')
 pytest.importorskip('distributed')
@@ -114,7 +114,7 @@ def test_a_child_process_on_the_worker_is_paused_and_cancelled(service: JobServi
     wait_until(lambda: child.status() != psutil.STATUS_STOPPED, TIMEOUT)
     service.cancel(job['id'])
     status_is(service, job['id'], 'cancelled')
-    wait_until(lambda: not child.is_running() or child.status() == psutil.STATUS_ZOMBIE, TIMEOUT)
+    wait_until(lambda: gone(child), TIMEOUT)
 
 
 def test_a_command_job_runs_its_program_on_a_worker(service: JobService) -> None:
