@@ -99,6 +99,11 @@ class JobService:
         `progress=False`: no `job_progress` messages; `accept`: any other filter."""
         return self._engine.bus.subscribe(accept, maxsize, job_id=job_id, progress=progress)
 
+    def watch(self, watcher: Callable[[list[Message], dict[int, Job]], None]) -> Callable[[], None]:
+        """Call `watcher(state_messages, moved_jobs)` on the event loop each time the bus flushes (each sampler tick
+        while jobs move, at once on a state change); returns the function that stops it. For the pages."""
+        return self._engine.bus.watch(watcher)
+
     def events_after(self, event_id: int) -> list[dict[str, Any]]:
         """All jobs' events with an id above `event_id`, in order, including everything published so far."""
         self._engine.recorder.flush()

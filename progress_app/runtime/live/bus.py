@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +23,8 @@ from progress_app.runtime.live.subscription import Message, Subscription
 if TYPE_CHECKING:
     from progress_app.domain.events import Event
     from progress_app.runtime.engine.job import Job
+
+logger = logging.getLogger(__name__)
 
 FAN_OUT_PER_SECOND = 8_000.0  # job_progress messages a second to all the all-jobs streams together
 LEAST_PER_SECOND = 50.0  # each all-jobs stream gets at least this many, however many clients there are
@@ -69,6 +72,7 @@ class EventBus:
         self._held_timer: asyncio.TimerHandle | None = None
         self._scheduled = False
         self._subscribers: set[Subscription] = set()
+        self._watchers: list[Callable[[list[Message], dict[int, Job]], None]] = []
         self.delivered = 0
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -92,6 +96,22 @@ class EventBus:
     def unsubscribe(self, sub: Subscription) -> None:
         self._subscribers.discard(sub)
 
+    def watch(self, watcher: Callable[[list[Message], dict[int, Job]], None]) -> Callable[[], None]:
+        """Call `watcher(state_messages, moved)` on the event loop at each flush: the state messages in order, and
+        the jobs whose progress changed (job id → live job), every one of them (no budget, no queue: the pages
+        read what they show from the live jobs). Returns the function that stops it. Call on the loop."""
+        self._watchers.append(watcher)
+
+        def unwatch() -> None:
+            if watcher in self._watchers:
+                self._watchers.remove(watcher)
+
+        return unwatch
+
+    @property
+    def _listened(self) -> bool:
+        return bool(self._subscribers or self._watchers)
+
     def close_all(self) -> None:
         """End every subscription (call on the loop): what is queued is still delivered, then their streams end."""
         for sub in list(self._subscribers):
@@ -99,7 +119,7 @@ class EventBus:
 
     def publish_state(self, job: Job, event: Event | None, type: str = 'job_update') -> None:
         """A status/stage change (or removal): always delivered, in order."""
-        if self._loop is None or not self._subscribers:
+        if self._loop is None or not self._listened:
             return
         with self._lock:
             self._state.append((job, event, type))
@@ -108,7 +128,7 @@ class EventBus:
 
     def publish_progress(self, job: Job) -> None:
         """New counters for a job: coalesced, only the newest is delivered."""
-        if self._loop is None or not self._subscribers:
+        if self._loop is None or not self._listened:
             return
         with self._lock:
             if job.id not in self._progress:
@@ -136,6 +156,13 @@ class EventBus:
         updates: list[Message] = [
             _Shared(type=type, job=job.snapshot(), event=event.to_dict() if event else None)
             for job, event, type in state]
+        if self._watchers:
+            moved = {job_id: job for job_id, (job, _at) in progress.items()}
+            for watcher in list(self._watchers):
+                try:
+                    watcher(updates, moved)
+                except Exception:  # one page's bug must not stop the others' updates, nor the streams
+                    logger.exception('a bus watcher failed')
         held = self._held
         for job, _event, _type in state:  # a state message carries the job's newest snapshot
             held.pop(job.id, None)
