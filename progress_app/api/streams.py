@@ -3,7 +3,16 @@
 Messages are `{"type": "job_update" | "job_progress" | "job_removed", "job": {…}, "event": {…} | null}`.
 `job_update` carries a persisted history event whose global id is the SSE `id:`; a client that reconnects with
 `Last-Event-ID` first gets the events it missed from the database, then live ones, with none twice.
-`job_progress` is a coalesced live snapshot (at most ~10 per second per job) and has no id.
+`job_removed` follows a job's removal. Both are sent one by one, in order, never dropped.
+
+Progress has no id. The all-jobs streams (`/api/events/stream`, `/api/ws`) send it batched by default: about ten
+times a second one `{"type": "job_progress_batch", "at": <oldest change>, "jobs": [snapshot, …]}` frame with every
+job that moved since the last one, after the state messages of that moment (so a frame never carries a snapshot
+older than a state message already sent). A client that reads slowly gets the newer frame merged into the one it
+has not read yet: it skips to the newest progress and nothing piles up. Clients that ask for `progress=single`
+get `job_progress` messages, one per job (`at`: when its oldest unsent change came), within a budget shared by
+those clients. The per-job streams (`/api/jobs/{id}/stream`, WebSocket `subscribe_job`) always send
+`job_progress` messages: with one job, a batch would carry one snapshot anyway.
 """
 
 from __future__ import annotations
@@ -12,9 +21,9 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncGenerator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal, get_args
 
-from fastapi import APIRouter, Header, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Header, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import StreamingResponse
 from nicegui import run
 from starlette.background import BackgroundTask
@@ -30,6 +39,11 @@ KEEPALIVE_SECONDS = 15.0
 DISCONNECT_CHECK_SECONDS = 1.0
 BATCH = 500  # messages already queued for a client go out in one write
 SSE_HEADERS = {'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no'}
+ProgressMode = Literal['batch', 'single']
+PROGRESS_MODES: tuple[str, ...] = get_args(ProgressMode)
+PROGRESS_HELP = ('How the all-jobs stream sends progress: `batch` (default), one `job_progress_batch` frame about '
+                 'ten times a second with every job that moved; `single`, one `job_progress` message per job '
+                 '(the format before batching).')
 
 
 def sse(message: Message) -> str:
@@ -64,7 +78,8 @@ async def _next(sub: Subscription, timeout: float = KEEPALIVE_SECONDS) -> Messag
 
 
 @router.get('/jobs/{job_id}/stream', response_class=StreamingResponse, responses={
-    200: {'description': 'text/event-stream: `snapshot`, then `job_update`/`job_progress`, then `end`',
+    200: {'description': 'text/event-stream: `snapshot`, then `job_update`/`job_progress` (one job: progress is '
+                         'never batched), then `end`',
           'content': {'text/event-stream': {}}}, 404: {'description': 'No such job'}})
 async def job_stream(job_id: JobId, service: Service) -> StreamingResponse:
     """SSE of one job: its current snapshot, every change (≤ ~10/s), a final `end` event, then the stream closes."""
@@ -99,11 +114,21 @@ async def job_stream(job_id: JobId, service: Service) -> StreamingResponse:
 
 
 @router.get('/events/stream', response_class=StreamingResponse, responses={
-    200: {'description': 'text/event-stream of every job\'s events', 'content': {'text/event-stream': {}}}})
+    200: {'description': 'text/event-stream of every job\'s events: `job_update` (with an `id:`, for '
+                         '`Last-Event-ID`) and `job_removed`, in order; progress as `job_progress_batch` frames '
+                         '`{"type", "at", "jobs": [job, …]}` (default), or as `job_progress` messages with '
+                         '`?progress=single`',
+          'content': {'text/event-stream': {}}},
+    422: {'description': 'A `progress` other than `batch` or `single`'}})
 async def all_events(service: Service, request: Request,
-                     last_event_id: Annotated[str | None, Header(alias='Last-Event-ID')] = None) -> StreamingResponse:
-    """SSE of all jobs. Reconnect with `Last-Event-ID` to get what you missed (from the history) before live events."""
+                     last_event_id: Annotated[str | None, Header(alias='Last-Event-ID')] = None,
+                     progress: Annotated[ProgressMode, Query(description=PROGRESS_HELP)] = 'batch',
+                     ) -> StreamingResponse:
+    """SSE of all jobs. Reconnect with `Last-Event-ID` to get what you missed (from the history) before live events.
+    Progress comes batched: one `job_progress_batch` frame per tick with every job that moved (a slow reader skips
+    to the newest); `?progress=single` keeps one `job_progress` message per job."""
     sub = service.subscribe(maxsize=2000)
+    sub.batch = progress == 'batch'
     after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
     missed = await run.io_bound(replay, service, after) if after is not None else []
 
@@ -157,13 +182,22 @@ def replay(service: JobService, after: int) -> list[Message]:
 
 @router.websocket('/ws')
 async def websocket(ws: WebSocket) -> None:
-    """All jobs' live events as JSON; send `{"type": "subscribe_job", "job_id": N}` to follow one job only,
-    `{"type": "subscribe_all"}`, `{"type": "get_queue_stats"}` or `{"type": "get_active_jobs"}`."""
+    """All jobs' live events as JSON, progress in `job_progress_batch` frames (`/api/ws?progress=single`: one
+    `job_progress` message per job). Send `{"type": "subscribe_job", "job_id": N}` to follow one job only (its
+    `job_progress` messages), `{"type": "subscribe_all"}` (optionally with `"progress": "batch" | "single"`),
+    `{"type": "get_queue_stats"}` or `{"type": "get_active_jobs"}`. A bad `progress` in the URL gets an `error`
+    message, then the socket closes (1008)."""
     service: JobService = ws.app.state.service
     if not await websocket_allowed(ws, ws.app.state.auth):  # HTTP middleware does not guard WebSocket routes
         return
     await ws.accept()
+    progress = ws.query_params.get('progress', 'batch')
+    if progress not in PROGRESS_MODES:
+        await ws.send_json({'type': 'error', 'message': _bad_mode(progress)})
+        await ws.close(code=1008, reason='bad progress mode')
+        return
     sub = service.subscribe(maxsize=2000)
+    sub.batch = progress == 'batch'
     lock = asyncio.Lock()  # replies and live events share the socket
     sender = asyncio.create_task(_send_all(ws, sub, lock))
     try:
@@ -207,8 +241,12 @@ async def _answer(service: JobService, sub: Subscription, raw: str) -> dict[str,
         sub.follow(job_id)
         return {'type': 'subscribed', 'job_id': job_id, 'job': job}
     if kind == 'subscribe_all':
+        progress = message.get('progress', 'batch' if sub.batch else 'single')
+        if progress not in PROGRESS_MODES:
+            return {'type': 'error', 'message': _bad_mode(progress)}
+        sub.batch = progress == 'batch'
         sub.follow(None)
-        return {'type': 'subscribed', 'job_id': None}
+        return {'type': 'subscribed', 'job_id': None, 'progress': progress}
     if kind == 'get_queue_stats':
         return {'type': 'queue_stats', 'stats': await run.io_bound(service.stats)}
     if kind == 'get_active_jobs':
@@ -216,3 +254,7 @@ async def _answer(service: JobService, sub: Subscription, raw: str) -> dict[str,
         return {'type': 'active_jobs', 'jobs': listing['items']}
     known = 'subscribe_job, subscribe_all, get_queue_stats, get_active_jobs'
     return {'type': 'error', 'message': f'unknown message type {kind!r}; known types: {known}'}
+
+
+def _bad_mode(progress: object) -> str:
+    return f"unknown progress mode {progress!r}: use 'batch' (the default, job_progress_batch frames) or 'single'"

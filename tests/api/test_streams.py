@@ -98,17 +98,21 @@ def test_websocket_subscriptions_are_separate(app):
         a.send(json.dumps({'type': 'subscribe_job', 'job_id': x['id']}))
         b.send(json.dumps({'type': 'subscribe_job', 'job_id': y['id']}))
         for ws, mine in ((a, x['id']), (b, y['id'])):
-            ids = set()
+            ids, kinds, subscribed = set(), set(), False
             while True:
                 message = json.loads(ws.recv(timeout=10))
                 if message['type'] == 'subscribed':
                     assert message['job']['id'] == mine
-                    ids.clear()  # what came before the subscription was for all jobs
+                    subscribed = True
+                    continue
+                if not subscribed:  # what came before the subscription was for all jobs
                     continue
                 ids.add(message['job']['id'])
+                kinds.add(message['type'])
                 if message['job']['id'] == mine and message['job']['status'] == 'completed':
                     break
             assert ids == {mine}
+            assert 'job_progress' in kinds, 'one job: progress one message at a time, never batched'
 
 
 def test_websocket_errors_keep_the_connection_open(app):
@@ -117,7 +121,7 @@ def test_websocket_errors_keep_the_connection_open(app):
             ws.send(payload)
             while True:
                 message = json.loads(ws.recv(timeout=10))
-                if message['type'] not in ('job_update', 'job_progress', 'job_removed'):
+                if message['type'] not in ('job_update', 'job_progress', 'job_progress_batch', 'job_removed'):
                     return message
 
         assert ask('not json') == {'type': 'error', 'message': 'messages must be JSON objects'}

@@ -2,10 +2,21 @@
 
 Publishing never blocks a job: it appends under a short lock and schedules one flush on the loop per batch.
 Progress is coalesced per job (only the newest snapshot is delivered); state events are delivered in order.
-Each subscriber has a bounded queue (subscription.py). The all-jobs streams share a progress budget (below).
+Each subscriber has a bounded queue (subscription.py).
 
-A `job_progress` message also carries `at`: the wall-clock time (as `event.at`) of the oldest change it reports,
-so a client can tell how old a snapshot is. `encoded()` encodes a published message once for all subscribers.
+Each flush (about one per sampler tick, 10 a second, while jobs move; at once on a state change) gives:
+- every subscriber its state messages (`job_update`, `job_removed`), in order, never dropped;
+- a batch subscriber following all jobs, after them, one `job_progress_batch` frame `{"type", "at", "jobs":
+  [snapshot, ...]}` with every job whose progress changed. The frame is one object for all of them, encoded once
+  (`encoded()`), so 100 clients × 200 moving jobs cost 1,000 frames a second, not 200,000 messages;
+- a single-message subscriber following all jobs `job_progress` messages, within a progress budget the
+  single-message all-jobs streams share (FairBudget, below);
+- a subscriber following one job its `job_progress` messages, at the full rate;
+- the watchers (the pages) the state messages and every job that moved.
+
+A progress message or frame carries `at`: the wall-clock time (as `event.at`) of the oldest change it reports,
+so a client can tell how old a snapshot is. Snapshots are taken after the state messages' ones, so a frame never
+carries a snapshot older than a state message of its job that goes out before it.
 """
 
 from __future__ import annotations
@@ -18,7 +29,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from progress_app.runtime.live.subscription import Message, Subscription
+from progress_app.runtime.live.subscription import BATCH_TYPE, Message, Subscription
 
 if TYPE_CHECKING:
     from progress_app.domain.events import Event
@@ -26,7 +37,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-FAN_OUT_PER_SECOND = 8_000.0  # job_progress messages a second to all the all-jobs streams together
+FAN_OUT_PER_SECOND = 8_000.0  # job_progress messages a second to all the single-message all-jobs streams together
 LEAST_PER_SECOND = 50.0  # each all-jobs stream gets at least this many, however many clients there are
 BURST_SECONDS = 0.2  # the budget saved up while few jobs had news
 HELD_SECONDS = 0.05  # progress the budget held back goes out this much later (or with the next publish)
@@ -86,10 +97,11 @@ class EventBus:
         self._loop = None
 
     def subscribe(self, accept: Callable[[Message], bool] | None = None, maxsize: int = 1000, *,
-                  job_id: int | None = None, progress: bool = True) -> Subscription:
+                  job_id: int | None = None, progress: bool = True, batch: bool = False) -> Subscription:
         """Call on the event loop; iterate the result with `async for`. `job_id`: that job's messages only;
-        `progress=False`: no `job_progress` messages; `accept`: any other filter."""
-        sub = Subscription(self, accept, maxsize, job_id=job_id, progress=progress)
+        `progress=False`: no progress messages; `batch`: while following all jobs, progress in one
+        `job_progress_batch` frame per flush (or set `batch` on the subscription); `accept`: any other filter."""
+        sub = Subscription(self, accept, maxsize, job_id=job_id, progress=progress, batch=batch)
         self._subscribers.add(sub)
         return sub
 
@@ -163,31 +175,32 @@ class EventBus:
                     watcher(updates, moved)
                 except Exception:  # one page's bug must not stop the others' updates, nor the streams
                     logger.exception('a bus watcher failed')
-        held = self._held
-        for job, _event, _type in state:  # a state message carries the job's newest snapshot
-            held.pop(job.id, None)
-        for job_id, change in progress.items():
-            held.setdefault(job_id, change)  # the all-jobs streams keep the oldest unsent change's time
+        # Snapshots are taken after the state messages' ones, so progress is never older than a state message
+        # of its job that goes out before it; each job is snapshotted once, whoever gets it.
+        snapshots: dict[int, Message] = {}
+
+        def snapshot(job: Job) -> Message:
+            if job.id not in snapshots:
+                snapshots[job.id] = job.snapshot()
+            return snapshots[job.id]
+
         made: dict[int, Message] = {}
 
         def progress_message(job_id: int, job: Job, at: float) -> Message:
             if job_id not in made:
-                made[job_id] = _Shared(type='job_progress', job=job.snapshot(), event=None, at=at)
+                made[job_id] = _Shared(type='job_progress', job=snapshot(job), event=None, at=at)
             return made[job_id]
 
-        everything = updates
-        streams = sum(1 for sub in subscribers if sub.job_id is None and sub.progress)
-        if held and streams:
-            rate = max(self._fan_out / streams, LEAST_PER_SECOND)
-            chosen = self._budget.choose(held, rate, time.monotonic())
-            everything = updates + [progress_message(i, *held.pop(i)) for i in chosen]
-            if held and self._held_timer is None and self._loop is not None:  # the rest go in a later flush
-                self._held_timer = self._loop.call_later(HELD_SECONDS, self._flush_held)
-        else:
-            held.clear()
+        batched = updates
+        if progress and any(sub.job_id is None and sub.progress and sub.batch for sub in subscribers):
+            changes = progress.values()
+            batched = [*updates, _Shared(type=BATCH_TYPE, at=min(at for _job, at in changes),
+                                         jobs=[snapshot(job) for job, _at in changes])]
+        singles = updates + [progress_message(job_id, *change) for job_id, change in
+                             self._budgeted(state, progress, subscribers).items()]
         for sub in subscribers:
             if sub.job_id is None:
-                messages = everything if sub.progress else updates
+                messages = updates if not sub.progress else batched if sub.batch else singles
             else:
                 messages = [m for m in updates if m['job']['id'] == sub.job_id]
                 change = progress.get(sub.job_id)
@@ -197,14 +210,34 @@ class EventBus:
                 sub.put_all(messages)
                 self.delivered += len(messages)
 
+    def _budgeted(self, state: list[tuple[Job, Event | None, str]], progress: dict[int, tuple[Job, float]],
+                  subscribers: list[Subscription]) -> dict[int, tuple[Job, float]]:
+        """The progress the single-message all-jobs streams get in this flush (job id → (job, oldest change)):
+        what the budget allows of what they have not had yet; the rest is held for a later flush."""
+        held = self._held
+        for job, _event, _type in state:  # a state message carries the job's newest snapshot
+            held.pop(job.id, None)
+        for job_id, change in progress.items():
+            held.setdefault(job_id, change)  # the all-jobs streams keep the oldest unsent change's time
+        streams = sum(1 for sub in subscribers if sub.job_id is None and sub.progress and not sub.batch)
+        if not (held and streams):
+            held.clear()
+            return {}
+        rate = max(self._fan_out / streams, LEAST_PER_SECOND)
+        chosen = {job_id: held.pop(job_id) for job_id in self._budget.choose(held, rate, time.monotonic())}
+        if held and self._held_timer is None and self._loop is not None:  # the rest go in a later flush
+            self._held_timer = self._loop.call_later(HELD_SECONDS, self._flush_held)
+        return chosen
+
 
 class FairBudget:
-    """The all-jobs streams' progress budget, shared fairly among jobs: when more jobs have news than it allows,
-    those whose progress went out longest ago go first, the rest wait their turn.
+    """The single-message all-jobs streams' progress budget, shared fairly among jobs: when more jobs have news
+    than it allows, those whose progress went out longest ago go first, the rest wait their turn.
 
     The event loop spends ~20 µs on one WebSocket message, so the budget is a total for all those streams: with
-    one dashboard open, 200 running jobs move ten times a second; with 100 clients following all of them, each
-    client gets 80 messages a second and each job moves about every 2.5 s, and the loop stays responsive.
+    one of them open, 200 running jobs move ten times a second; with 100 of them following all of them, each
+    client gets 80 messages a second and each job moves about every 2.5 s, and the loop stays responsive. Batch
+    streams need no budget: they cost one frame per flush each.
     """
 
     def __init__(self) -> None:
