@@ -46,6 +46,16 @@ class JobPaths:
         """The folder the job writes its outputs in (`ctx.output_dir`); created by the job when it writes one."""
         return self.outputs_dir / str(job_id)
 
+    def scratch_dir(self, job_id: int) -> Path:
+        """The job's temporary files (`ctx.scratch_dir`): beside its outputs but not among them (not part of the
+        download), kept across restarts and retries, deleted with the job."""
+        return self.scratch_beside(self.output_dir(job_id))
+
+    @staticmethod
+    def scratch_beside(output_dir: Path) -> Path:
+        """The scratch folder of the job whose output folder is `output_dir`."""
+        return output_dir.parent / '.scratch' / output_dir.name
+
 
 class Settings(BaseModel):
     model_config = ConfigDict(extra='forbid', frozen=True)

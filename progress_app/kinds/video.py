@@ -1,8 +1,11 @@
 """`video`: transcode a video, or lay a text or image watermark over it, with the bundled ffmpeg.
 
 Progress is media time written against the probed duration (speed ×realtime and fps in the message); ffmpeg's
-stderr goes to the job log. Pause stops ffmpeg with SIGSTOP; cancel kills it and removes the partial output; a
-restart encodes again from the start.
+stderr goes to the job log. Pause stops ffmpeg with SIGSTOP; cancel kills it and removes the partial output.
+
+An encode of a minute or more goes in segments (`ffmpeg.segmented`): a few encode at once, and a restart, a
+crash or a retry goes on at the next unfinished one. A shorter one, or `codec: copy`, is one ffmpeg pass, and a
+restart does it again from the start.
 
 The output goes to the job's output folder (the download) unless `output` names a file elsewhere. That file is
 then also made downloadable without copying it: a hard link in the output folder (deleting the job removes
@@ -14,14 +17,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from progress_app.errors import JobCancelled
 from progress_app.kinds import ffmpeg
-from progress_app.kinds.ffmpeg import Audio, Position, Preset, VideoCodec
+from progress_app.kinds.ffmpeg import Audio, Position, Preset, VideoCodec, segmented, segments
 from progress_app.kinds.paths import PathParam
 from progress_app.kinds.registry import job_kind, shown_when
 from progress_app.kinds.titles import Titles
@@ -69,6 +72,12 @@ class VideoParams(BaseModel):
     opacity: Annotated[float, Field(gt=0, le=1, description='Watermark opacity: 1 is solid', **WATERMARK)] = 0.7
     font_size: Annotated[int | None, Field(ge=6, le=1000, description='Text height in pixels (default: 1/12 of '
                                                                       'the frame height)', **WATERMARK)] = None
+    segment_seconds: Annotated[int | None, Field(
+        ge=0, le=3600, title='Segment length (s)',
+        description='A long encode goes in pieces of this much media time: several encode at once, and after a '
+                    'crash or a restart it goes on at the next unfinished piece (default: '
+                    f'{segments.SEGMENT_SECONDS:g} s for videos of {segments.SEGMENTED_FROM_SECONDS:g} s or more; '
+                    '0: always one piece)')] = None
 
     @field_validator('output', 'scale', 'text', 'image', mode='before')
     @classmethod
@@ -123,6 +132,13 @@ class VideoParams(BaseModel):
         output = _output_name(info.data, info.data.get('codec'))
         if output is not None:
             ffmpeg.check_output_suffix(output, info.data['codec'], value)
+        return value
+
+    @field_validator('segment_seconds')
+    @classmethod
+    def _segments_encode(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value and info.data.get('codec') == 'copy':
+            raise ValueError("applies to encoding only, not to codec 'copy'")
         return value
 
     @field_validator('text')
@@ -184,31 +200,47 @@ def _output_name(data: dict[str, Any], codec: str | None) -> str | None:
 
 
 @job_kind('video', title='Video', params=VideoParams, stages={'probe': 5, 'encode': 90, 'finalize': 5},
-          restart='rerun', icon='movie',
+          icon='movie',
           description='Transcode a video (h264, h265, vp9; quality, speed, size, audio) or add a text or image '
                       'watermark, with live progress, speed and ETA from ffmpeg.')
 def video(ctx: JobContext, input: str, output: str | None = None, operation: str = 'transcode',
           codec: VideoCodec = 'h264', crf: int | None = None, preset: Preset | None = None, scale: str | None = None,
           audio: Audio = 'aac', text: str | None = None, image: str | None = None,
-          position: Position = 'bottom-right', opacity: float = 0.7, font_size: int | None = None) -> dict[str, Any]:
-    with ctx.stage('probe'):
-        info = ffmpeg.probe(input)
-        ctx.log(f'[video] input: {input}: {info.describe()}')
-        target = Path(output) if output else ctx.output_dir / f'{Path(input).stem}{ffmpeg.output_suffix(codec, input)}'
-        ctx.message(f'{info.describe()} → {target.name}')
-    with ctx.stage('encode'):
-        if operation == 'watermark':
-            with tempfile.TemporaryDirectory(prefix='progress-app-watermark-') as scratch:
+          position: Position = 'bottom-right', opacity: float = 0.7, font_size: int | None = None,
+          segment_seconds: int | None = None) -> dict[str, Any]:
+    try:
+        with ctx.stage('probe'):
+            info = ffmpeg.probe(input)
+            ctx.log(f'[video] input: {input}: {info.describe()}')
+            target = (Path(output) if output
+                      else ctx.output_dir / f'{Path(input).stem}{ffmpeg.output_suffix(codec, input)}')
+            ctx.message(f'{info.describe()} → {target.name}')
+            overlay = margin = None
+            if operation == 'watermark':
                 margin = max(4, round(min(info.width or 0, info.height or 0) * MARGIN_FRACTION))
-                overlay = Path(scratch) / 'watermark.png'
+                overlay = ctx.scratch_dir / 'watermark.png'
                 make_overlay(overlay, info, margin=margin, text=text, image=image, font_size=font_size)
+            length = _segment_length(info, target, codec, segment_seconds)
+            work = None if length is None else segmented.prepare(
+                ctx, input, target, {'codec': codec, 'crf': crf, 'preset': preset, 'scale': scale,
+                                     'overlay': None if overlay is None else str(overlay), 'position': position,
+                                     'opacity': opacity, 'margin': margin or 0},
+                audio=None if audio == 'none' or not info.audio_codec else audio, length=length)
+        with ctx.stage('encode'):
+            if work is not None:
+                stats = segmented.run(ctx, work)
+            elif overlay is not None:
                 args = ffmpeg.watermark_args(input, target, overlay, position=position, opacity=opacity,
-                                             margin=margin, codec=codec, crf=crf, preset=preset, audio=audio)
+                                             margin=margin or 0, codec=codec, crf=crf, preset=preset, audio=audio)
                 stats = ffmpeg.encode(ctx, args, info.duration)
-        else:
-            args = ffmpeg.transcode_args(input, target, codec=codec, crf=crf, preset=preset, scale=scale,
-                                         audio=audio)
-            stats = ffmpeg.encode(ctx, args, info.duration)
+            else:
+                args = ffmpeg.transcode_args(input, target, codec=codec, crf=crf, preset=preset, scale=scale,
+                                             audio=audio)
+                stats = ffmpeg.encode(ctx, args, info.duration)
+    except JobCancelled:
+        segmented.discard(ctx)
+        raise
+    segmented.discard(ctx)
     with ctx.stage('finalize'):
         result = ffmpeg.probe(target)
         download = publish(ctx, target)
@@ -220,7 +252,19 @@ def video(ctx: JobContext, input: str, output: str | None = None, operation: str
     return {'output': str(target), 'duration': result.duration, 'size': result.size, 'codec': result.video_codec,
             'audio_codec': result.audio_codec, 'width': result.width, 'height': result.height,
             'operation': operation, 'encode_seconds': round(stats.seconds, 3),
-            'speed': round(stats.speed, 2) if stats.speed else None, 'download': download}
+            'speed': round(stats.speed, 2) if stats.speed else None, 'download': download,
+            'segments': None if work is None else len(work.plan)}
+
+
+def _segment_length(info: ffmpeg.MediaInfo, target: Path, codec: str, asked: int | None) -> float | None:
+    """The segment length of this encode, or None for one pass: `codec` copy, an output container the segments
+    cannot be joined into, one segment's worth of video or less, or (by default) a video shorter than
+    SEGMENTED_FROM_SECONDS."""
+    if codec == 'copy' or asked == 0 or target.suffix.lower() not in segmented.CONTAINERS or not info.duration:
+        return None
+    if asked is None:
+        return segments.SEGMENT_SECONDS if info.duration >= segments.SEGMENTED_FROM_SECONDS else None
+    return float(asked) if info.duration > asked else None
 
 
 def make_overlay(path: Path, info: ffmpeg.MediaInfo, *, margin: int, text: str | None = None,

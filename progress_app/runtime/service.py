@@ -226,8 +226,8 @@ class JobService:
                 lifecycle.move(job, Status.PAUSED, EventType.PAUSED, action='pause')
                 return self.get(job_id)
             job.request_stop(pause_requested=True)
-            if job.process_group is not None:  # OS-level pause of the child process group, effective at once
-                process.signal_group(job.process_group, process.signal.SIGSTOP)
+            if job.processes:  # OS-level pause of the child process groups, effective at once
+                process.signal_groups(job.processes, process.signal.SIGSTOP)
                 lifecycle.move(job, Status.PAUSED, EventType.PAUSED, action='pause')
             else:
                 job.wakeup.wait_for(lambda: job.status is not Status.RUNNING, timeout=wait)
@@ -245,8 +245,7 @@ class JobService:
             if job.in_worker or job.is_external:  # an external run's script waits for the word
                 lifecycle.move(job, Status.RUNNING, EventType.RESUMED, action='resume')
                 job.request_stop(pause_requested=False)
-                if job.process_group is not None:
-                    process.signal_group(job.process_group, process.signal.SIGCONT)
+                process.signal_groups(job.processes, process.signal.SIGCONT)
                 return self.get(job_id)
             job.request_stop(pause_requested=False)
             lifecycle.move(job, Status.QUEUED, EventType.RESUMED, action='resume')
@@ -274,8 +273,7 @@ class JobService:
                     job.cancel_requested_at = None
                     raise
                 job.request_stop(cancel_requested=True)
-                if job.process is not None:
-                    process.terminate_group(job.process)
+                process.terminate_groups(job.processes)
         engine.dispatcher.abandon(job.id)
         with job.lock:
             job.wakeup.wait_for(lambda: job.status.is_terminal, timeout=wait)

@@ -136,14 +136,61 @@ def watermark_args(input: str | os.PathLike[str], output: str | os.PathLike[str]
     """
     if codec == 'copy':
         raise ValueError("a watermark needs re-encoding: codec 'copy' is not possible")
+    graph = _watermark_graph('[0:V:0]', codec, position=position, opacity=opacity, margin=margin)
+    return ['-i', _file(input), '-i', _file(overlay), '-filter_complex', graph, '-map', '[video]', *_audio(audio),
+            *_video_codec(codec, crf, preset), *_container(output, codec), _file(output)]
+
+
+def segment_args(input: str | os.PathLike[str], output: str | os.PathLike[str], *, start: float | None,
+                 end: float | None, seek: float, codec: VideoCodec, crf: int | None = None,
+                 preset: Preset | None = None, scale: str | None = None, overlay: str | os.PathLike[str] | None = None,
+                 position: Position = 'bottom-right', opacity: float = 1.0, margin: int = 10) -> list[str]:
+    """ffmpeg arguments that encode the frames of `input` whose timestamps are in [`start`, `end`) (None: from the
+    beginning, to the end) as one piece of a segmented encode: video only, timestamps from 0, `scale` or the
+    watermark `overlay` applied as `transcode_args`/`watermark_args` do.
+
+    Timestamps are the input's own (`-copyts`): the `trim` filter cuts exactly there, after a fast seek to
+    `seek` seconds from the file's start (some way before `start`, so that no frame of the piece is skipped).
+    """
+    cut = ':'.join(f'{name}={value:.6f}' for name, value in (('start', start), ('end', end)) if value is not None)
+    head = f'[0:V:0]trim={cut},setpts=PTS-STARTPTS' if cut else '[0:V:0]setpts=PTS-STARTPTS'
+    if overlay is not None:
+        inputs = ['-i', _file(input), '-i', _file(overlay)]
+        graph = _watermark_graph(f'{head},', codec, position=position, opacity=opacity, margin=margin)
+    else:
+        inputs = ['-i', _file(input)]
+        fit = f'scale={scale.strip()}' if scale else _EVEN if CODECS[codec].even_size else 'null'
+        graph = f'{head},{fit}[video]'
+    return [*(['-ss', f'{seek:.6f}'] if seek > 0 else []), '-copyts', *inputs, '-filter_complex', graph,
+            '-map', '[video]', '-an', '-sn', '-dn', *_video_codec(codec, crf, preset), _file(output)]
+
+
+def audio_args(input: str | os.PathLike[str], output: str | os.PathLike[str], audio: Audio) -> list[str]:
+    """ffmpeg arguments that write the first audio stream of `input` alone, copied or encoded to AAC (the audio
+    of a segmented encode: done once, in one piece)."""
+    return ['-i', _file(input), '-map', '0:a:0', '-vn', '-sn', '-dn', '-c:a', 'copy' if audio == 'copy' else 'aac',
+            _file(output)]
+
+
+def join_args(listing: str | os.PathLike[str], audio: str | os.PathLike[str] | None, output: str | os.PathLike[str],
+              codec: VideoCodec) -> list[str]:
+    """ffmpeg arguments that join the pieces named in the concat list `listing` without re-encoding, with the
+    `audio` file (None: none) beside them, into `output`."""
+    inputs, maps = ['-f', 'concat', '-safe', '0', '-i', _file(listing)], ['-map', '0:v:0']
+    if audio is not None:
+        inputs, maps = [*inputs, '-i', _file(audio)], [*maps, '-map', '1:a:0']
+    return [*inputs, *maps, '-c', 'copy', *_container(output, codec), _file(output)]
+
+
+def _watermark_graph(head: str, codec: str, *, position: Position, opacity: float, margin: int) -> str:
+    """The filter graph that lays input 1 over the video `head` leads to (a stream label, or a filter chain on one
+    ending with ','); its output is labelled [video]."""
     right, bottom = f'main_w-overlay_w-{margin}', f'main_h-overlay_h-{margin}'
     x, y = {'top-left': (margin, margin), 'top-right': (right, margin), 'bottom-left': (margin, bottom),
             'bottom-right': (right, bottom), 'center': ('(main_w-overlay_w)/2', '(main_h-overlay_h)/2')}[position]
-    base = f'[0:V:0]{_EVEN}[base]' if CODECS[codec].even_size else '[0:V:0]null[base]'
-    graph = (f'{base};[1:v]format=rgba,colorchannelmixer=aa={opacity:.3f}[mark];'
-             f'[base][mark]overlay=x={x}:y={y}:format=auto[video]')
-    return ['-i', _file(input), '-i', _file(overlay), '-filter_complex', graph, '-map', '[video]', *_audio(audio),
-            *_video_codec(codec, crf, preset), *_container(output, codec), _file(output)]
+    base = f'{head}{_EVEN}[base]' if CODECS[codec].even_size else f'{head}null[base]'
+    return (f'{base};[1:v]format=rgba,colorchannelmixer=aa={opacity:.3f}[mark];'
+            f'[base][mark]overlay=x={x}:y={y}:format=auto[video]')
 
 
 _EVEN = 'crop=trunc(iw/2)*2:trunc(ih/2)*2'

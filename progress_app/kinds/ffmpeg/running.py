@@ -113,19 +113,21 @@ def partial_path(output: str | os.PathLike[str]) -> Path:
 
 
 def encode(ctx: JobContext, args: Sequence[str], duration: float | None = None, *,
-           on_progress: Callable[[EncodeProgress], None] | None = None) -> EncodeStats:
+           on_progress: Callable[[EncodeProgress], None] | None = None, quiet: bool = False) -> EncodeStats:
     """Run ffmpeg with `args` (from `transcode_args`/`watermark_args`: the output file comes last) as the job's
     child process, and return how it went. Raises EncodeFailed (quoting ffmpeg's errors) or JobCancelled.
 
     ffmpeg's stderr goes to the job log. By default progress is reported into the current stage: `current`/
     `total` in seconds of media (`duration` from `probe`; None: unknown; the app shows their rate as × realtime),
     and the message shows fps and the media time. Pass `on_progress` to handle the reports yourself instead (e.g.
-    a batch counting files and bytes).
+    a batch counting files and bytes). `quiet`: only ffmpeg's warnings and errors go to the log (one of many
+    encodes of a job: the segments of a video).
     Pause stops ffmpeg (SIGSTOP); cancel kills it. Either way the partial output is removed.
     """
     output = Path(args[-1])
     partial = partial_path(output)
-    command = [executable(), '-hide_banner', '-nostdin', '-y', '-nostats', '-loglevel', 'level+info',
+    level = 'level+warning' if quiet else 'level+info'
+    command = [executable(), '-hide_banner', '-nostdin', '-y', '-nostats', '-loglevel', level,
                '-progress', 'pipe:1', '-stats_period', str(STATS_PERIOD_SECONDS), *args[:-1], str(partial)]
     if on_progress is None:
         ctx.set_total(duration, 'seconds')

@@ -16,6 +16,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from progress_app.config import JobPaths
 from progress_app.domain.progress import DEFAULT_STAGE, Stage, StageState
 from progress_app.errors import JobCancelled, JobInterrupted
 from progress_app.runtime.engine import fanout, process
@@ -186,6 +187,22 @@ class JobContext:
         return self._job.stop_requested
 
     @property
+    def scratch_dir(self) -> Path:
+        """A folder for the job's temporary files (created on first use; not part of the download). It survives a
+        restart or a retry, so half-done work kept there can be taken up again; removing the job deletes it, and
+        the job deletes it itself once it no longer needs it."""
+        folder = JobPaths.scratch_beside(self._output_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    @property
+    def distributed(self) -> bool:
+        """Whether `map()` spreads items over the workers of a Dask cluster (the `processes` or `tcp://` executor)
+        rather than running them one by one in this thread: a job with its own way of running a few items side
+        by side here (child processes in threads) maps them there instead."""
+        return not isinstance(self._mapper, fanout.SequentialMapper)
+
+    @property
     def output_dir(self) -> Path:
         """A folder for the job's result files (created on first use); its contents become the download."""
         self._output_dir.mkdir(parents=True, exist_ok=True)
@@ -198,6 +215,7 @@ class JobContext:
         """Run a child process and return its exit code; its output goes to the log and to `on_line(text, stream)`.
 
         Pause stops the whole process group (SIGSTOP/SIGCONT); cancel terminates it and raises JobCancelled.
+        Several threads of the job may each run one at the same time: pause and cancel reach them all.
         """
         self.check()
         job = self._job

@@ -190,8 +190,7 @@ class Engine:
         busy = [job for job in list(self.jobs.values()) if job.in_worker or job.id in taken]
         for job in busy:
             job.request_stop(interrupt_requested=True)
-            if job.process is not None:
-                process.terminate_group(job.process)
+            process.terminate_groups(job.processes)
         deadline = time.monotonic() + timeout
         while (self.dispatcher.busy() or any(job.in_worker for job in busy)) and time.monotonic() < deadline:
             time.sleep(0.01)

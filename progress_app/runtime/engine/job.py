@@ -81,8 +81,9 @@ class Job:
         self.abandoned = False
         self.timed_out: str | None = None  # 'timed out after 2 s': its try was stopped so; it fails
         self.in_worker = False  # a worker thread is executing this job (possibly blocked while paused)
-        self.process: subprocess.Popen[bytes] | None = None  # while the job runs a child process (OS-level pause)
-        self.process_group: int | None = None
+        # The child processes the job runs (OS-level pause and cancel reach each one's process group): usually
+        # one, several while a video encodes segments side by side. Changed under `lock` (lifecycle.py).
+        self.processes: list[subprocess.Popen[bytes]] = []
         self.unsaved_events: list[Event] = []  # stage events not yet written (guarded by `lock`)
         self.thread_id: int | None = None  # native id of the thread running the job, and its CPU seconds then
         self.thread_cpu_start: float | None = None
@@ -90,6 +91,18 @@ class Job:
         self.stalled_since: float | None = None  # epoch seconds; its progress stands still (runtime/engine/stalls.py)
 
         self._seq = itertools.count(last_seq + 1)
+
+    @property
+    def process(self) -> subprocess.Popen[bytes] | None:
+        """The first child process the job runs now (None: none)."""
+        running = self.processes
+        return running[0] if running else None
+
+    @property
+    def process_group(self) -> int | None:
+        """The process group of `process` (led by it)."""
+        first = self.process
+        return None if first is None else first.pid
 
     def next_seq(self) -> int:
         return next(self._seq)

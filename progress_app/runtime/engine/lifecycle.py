@@ -1,7 +1,7 @@
 """Moving jobs between statuses: checked against the domain table, committed, and only then made visible.
 
 Also the worker-side half of pause/cancel (`honour_requests`, called from `ctx.check()`), stage changes, and
-the bookkeeping of a job's child process so that pause and cancel can reach it from other threads.
+the bookkeeping of a job's child processes so that pause and cancel can reach it from other threads.
 """
 
 from __future__ import annotations
@@ -148,11 +148,11 @@ class Lifecycle:
         if job.interrupt_requested:
             raise JobInterrupted()
 
-    # -- child processes: pause and cancel act on the whole process group ---------------------------------
+    # -- child processes: pause and cancel act on the whole process group of each ----------------------------
     def attach_process(self, job: Job, popen: subprocess.Popen[bytes]) -> None:
+        """Count `popen` among the job's child processes; one started while a stop is asked for is stopped at once."""
         with job.lock:
-            job.process = popen
-            job.process_group = popen.pid
+            job.processes = [*job.processes, popen]  # a new list: readers outside the lock see one or the other
             if job.cancel_requested or job.interrupt_requested:
                 process.terminate_group(popen)
             elif job.pause_requested:
@@ -162,9 +162,7 @@ class Lifecycle:
 
     def detach_process(self, job: Job, popen: subprocess.Popen[bytes]) -> None:
         with job.lock:
-            if job.process is popen:
-                job.process = None
-                job.process_group = None
+            job.processes = [p for p in job.processes if p is not popen]
         # The job's process group ends with the job: leftovers (a daemonised grandchild) are terminated too.
         if popen.poll() is None or process.group_alive(popen.pid):
             process.terminate_group(popen)

@@ -142,6 +142,18 @@ def signal_group(pgid: int, sig: int) -> None:
         os.killpg(pgid, sig)
 
 
+def signal_groups(popens: Sequence[subprocess.Popen[bytes]], sig: int) -> None:
+    """Send `sig` to the process group of each of `popens` (a job's child processes: pause, resume)."""
+    for popen in popens:
+        signal_group(popen.pid, sig)
+
+
+def terminate_groups(popens: Sequence[subprocess.Popen[bytes]]) -> None:
+    """`terminate_group` for each of `popens` (a job's child processes: cancel, time limit, shutdown)."""
+    for popen in popens:
+        terminate_group(popen)
+
+
 def group_alive(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)

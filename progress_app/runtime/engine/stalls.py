@@ -73,8 +73,7 @@ class Stalls:
             if fail and not (job.timed_out or job.cancel_requested):
                 job.timed_out = stall.stalled_words(seconds)
                 job.request_stop(cancel_requested=True)
-                if job.process is not None:
-                    process.terminate_group(job.process)
+                process.terminate_groups(job.processes)
         log.info('job %s stalled: no progress for %.0f s%s', job.id, seconds, ', stopping it' if fail else '')
         self._publish(job, event)
         if tell:

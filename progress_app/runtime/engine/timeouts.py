@@ -68,8 +68,7 @@ class Timeouts:
                 return
             job.timed_out = attempts.timed_out(job.options)
             job.request_stop(cancel_requested=True)
-            if job.process is not None:
-                process.terminate_group(job.process)
+            process.terminate_groups(job.processes)
         log.info('job %s %s: stopping it', job_id, job.timed_out)
 
 

@@ -169,15 +169,15 @@ class Control:
             job.request_stop(**flags)
             if not job.pause_requested:
                 job.status = Status.RUNNING  # resumed (the app has moved the real job already)
-            popen = job.process
-            if popen is None:
+            running = job.processes
+            if not running:
                 return
             if job.cancel_requested or job.interrupt_requested:
-                process.terminate_group(popen)
+                process.terminate_groups(running)
             elif job.pause_requested and not before.get('pause_requested'):
-                process.signal_group(popen.pid, signal.SIGSTOP)
+                process.signal_groups(running, signal.SIGSTOP)
                 self._lifecycle.move(job, Status.PAUSED, EventType.PAUSED)
             elif not job.pause_requested and before.get('pause_requested'):
-                process.signal_group(popen.pid, signal.SIGCONT)
+                process.signal_groups(running, signal.SIGCONT)
 
 

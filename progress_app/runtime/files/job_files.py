@@ -53,3 +53,4 @@ class JobFiles:
     def delete(self, job_id: int) -> None:
         self.log_file(job_id).unlink(missing_ok=True)
         shutil.rmtree(self.output_dir(job_id), ignore_errors=True)
+        shutil.rmtree(self._paths.scratch_dir(job_id), ignore_errors=True)
