@@ -16,9 +16,12 @@ Measured over the run (the streams after `--warmup`):
   the share of the window spent in ticks more than 50 ms late is printed too), and a thread handing callbacks
   to the loop with call_soon_threadsafe as the event bus does;
 - delivery lag: receive time - `event.at` of `job_update` messages (history events: never dropped or
-  coalesced) and receive time - `at` of `job_progress` snapshots (the bus stamps when the oldest change it
-  reports was published: with 100 clients the all-jobs streams' progress budget sends each job about once a
-  second, so this is mostly how long a job waited for its turn, by design);
+  coalesced) and, per job snapshot, receive time - `at` of the progress that carried it (the bus stamps when the
+  oldest change it reports was published). By default the clients get `job_progress_batch` frames (one per bus
+  flush with every job that moved: each snapshot in a frame counts, with the frame's `at`); with `--single` they
+  ask for `?progress=single`, one `job_progress` message per job within the single-message streams' shared
+  budget (with 100 clients each job about every 2.5 s: then the lag is mostly a job waiting for its turn).
+  Targets: p99 <= 1 s with more than 10 clients, <= 100 ms with 10 or fewer (`--sse 5 --ws 5`);
 - CPU from /proc: the server process, its event-loop thread (and how long that waited for a CPU while runnable),
   each client process, and everything else on the machine.
 
@@ -27,7 +30,7 @@ processes and the rest of the machine were. A client process near 100 % of a cor
 of the limit (use more --client-procs); other processes' CPU makes the numbers noisy.
 
     .venv/bin/python bench/stream_fanout.py [--seconds 10] [--jobs 200] [--sse 50] [--ws 50] [--rate 0]
-        [--client-procs 2] [--profile DIR]  # py-spy raw samples of the server: DIR/setup.raw, DIR/run.raw
+        [--single] [--client-procs 2] [--profile DIR]  # py-spy raw samples of the server: DIR/setup.raw, run.raw
     experiments: [--switch-interval S] [--asyncio-loop] [--nice N]
 """
 
@@ -51,6 +54,9 @@ from _common import ROOT, print_table, start_app, stop_app, tmp_dir, verdict, wa
 
 TARGET_REPORTS = 100_000
 TARGET_P99_SECONDS = 0.050
+TARGET_PROGRESS_P99 = {True: 1.0, False: 0.100}  # progress delivery p99 with more than 10 clients, with 10 or fewer
+KINDS = ('job_update', 'job_progress', 'job_progress_batch', 'snapshots', 'other')
+LAGS = ('job_update', 'progress')
 PROBE_SECONDS = 0.01  # the plugin's timer probe (_fanout_kinds.py)
 KINDS_FILE = Path(__file__).resolve().parent / '_fanout_kinds.py'
 TICKS = os.sysconf('SC_CLK_TCK')
@@ -62,32 +68,44 @@ class Tally:
 
     def __init__(self, clients: int) -> None:
         self.start = self.end = float('inf')
-        self.counts = {'job_update': 0, 'job_progress': 0, 'other': 0}
+        self.counts = dict.fromkeys(KINDS, 0)
         self.per_client = [0] * clients
-        self.lags = {'job_update': array('d'), 'job_progress': array('d')}
+        self.lags = {kind: array('d') for kind in LAGS}
 
-    def add(self, kind: str, stamp: float | None, now: float, client: int) -> None:
+    def add(self, kind: str, stamp: float | None, now: float, client: int, snapshots: int = 0) -> None:
+        """One message of `kind` received at `now`; `snapshots`: the job snapshots it carries (progress)."""
         if not self.start <= now <= self.end:
             return
         self.counts[kind] += 1
         self.per_client[client] += 1
-        if stamp is not None and kind != 'other':
-            self.lags[kind].append(now - stamp)
+        self.counts['snapshots'] += snapshots
+        if stamp is None:
+            return
+        if kind == 'job_update':
+            self.lags['job_update'].append(now - stamp)
+        elif snapshots:
+            self.lags['progress'].extend([now - stamp] * snapshots)
 
 
 def _stamp(pattern: re.Pattern[Any], text: bytes | str) -> float | None:
-    """The number after `"at":` (event.at of a job_update, the bus stamp of a job_progress) without parsing the
-    JSON: job fields end in `_at"`, so `"at":` only matches the key `at` itself."""
+    """The number after `"at":` (event.at of a job_update, the bus stamp of progress) without parsing the JSON:
+    job fields end in `_at"`, so `"at":` only matches the key `at` itself (a frame's comes before its jobs)."""
     match = pattern.search(text)
     return float(match[1]) if match else None
 
 
 AT_BYTES = re.compile(rb'"at":([-+.0-9eE]+)')
 AT_TEXT = re.compile(r'"at":([-+.0-9eE]+)')
+SNAPSHOT_KEY = '"stage_index":'  # once in each job snapshot (the bench's jobs have no such key in their params)
+SNAPSHOT_BYTES = SNAPSHOT_KEY.encode()
 
 
-async def sse_client(client: Any, tally: Tally, index: int, connected: asyncio.Queue[int]) -> None:
-    async with client.stream('GET', '/api/events/stream') as response:
+def _query(args: argparse.Namespace) -> str:
+    return '?progress=single' if args.single else ''
+
+
+async def sse_client(client: Any, tally: Tally, index: int, connected: asyncio.Queue[int], query: str) -> None:
+    async with client.stream('GET', '/api/events/stream' + query) as response:
         response.raise_for_status()
         connected.put_nowait(index)
         buffer = b''
@@ -95,8 +113,11 @@ async def sse_client(client: Any, tally: Tally, index: int, connected: asyncio.Q
             now = time.time()
             *messages, buffer = (buffer + chunk).split(b'\n\n')
             for message in messages:
-                if message.startswith(b'event: job_progress'):
-                    tally.add('job_progress', _stamp(AT_BYTES, message), now, index)
+                if message.startswith(b'event: job_progress_batch'):
+                    tally.add('job_progress_batch', _stamp(AT_BYTES, message), now, index,
+                              message.count(SNAPSHOT_BYTES))
+                elif message.startswith(b'event: job_progress'):
+                    tally.add('job_progress', _stamp(AT_BYTES, message), now, index, 1)
                 elif message.startswith(b'id: '):
                     tally.add('job_update', _stamp(AT_BYTES, message), now, index)
                 elif not message.startswith(b':'):
@@ -110,8 +131,10 @@ async def ws_client(url: str, tally: Tally, index: int, connected: asyncio.Queue
         connected.put_nowait(index)
         async for message in ws:
             now = time.time()
-            if message.startswith('{"type":"job_progress"'):
-                tally.add('job_progress', _stamp(AT_TEXT, message), now, index)
+            if message.startswith('{"type":"job_progress_batch"'):
+                tally.add('job_progress_batch', _stamp(AT_TEXT, message), now, index, message.count(SNAPSHOT_KEY))
+            elif message.startswith('{"type":"job_progress"'):
+                tally.add('job_progress', _stamp(AT_TEXT, message), now, index, 1)
             elif message.startswith('{"type":"job_update"'):
                 tally.add('job_update', _stamp(AT_TEXT, message), now, index)
             else:
@@ -127,8 +150,8 @@ async def run_clients(args: argparse.Namespace) -> None:
     connected: asyncio.Queue[int] = asyncio.Queue()
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
     async with httpx.AsyncClient(base_url=args.url, timeout=httpx.Timeout(60, read=None), limits=limits) as client:
-        ws_url = args.url.replace('http://', 'ws://') + '/api/ws'
-        tasks = [asyncio.create_task(sse_client(client, tally, i, connected)) for i in range(args.sse)]
+        ws_url = args.url.replace('http://', 'ws://') + '/api/ws' + _query(args)
+        tasks = [asyncio.create_task(sse_client(client, tally, i, connected, _query(args))) for i in range(args.sse)]
         tasks += [asyncio.create_task(ws_client(ws_url, tally, args.sse + i, connected)) for i in range(args.ws)]
         for _ in range(n):
             await asyncio.wait_for(connected.get(), 60)
@@ -253,7 +276,7 @@ def run(args: argparse.Namespace, tmp: Path) -> None:
         for i, (n_sse, n_ws) in enumerate(zip(split(args.sse, procs), split(args.ws, procs), strict=True)):
             out = tmp / f'client-{i}.json'
             cmd = [sys.executable, __file__, '--client', '--url', url, '--sse', str(n_sse), '--ws', str(n_ws),
-                   '--out', str(out)]
+                   '--out', str(out), *(['--single'] if args.single else [])]
             clients.append((subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=ROOT,
                                              text=True), out))
         for child, _ in clients:
@@ -313,8 +336,8 @@ def report(args: argparse.Namespace, results: list[dict[str, Any]], probe: dict[
     calls = sum(r['calls'] for r in results)
     span = max(r['ended'] for r in results) - min(r['began'] for r in results)
     reports = calls / span
-    counts = {'job_update': 0, 'job_progress': 0, 'other': 0}
-    lags: dict[str, array] = {'job_update': array('d'), 'job_progress': array('d')}
+    counts = dict.fromkeys(KINDS, 0)
+    lags: dict[str, array] = {kind: array('d') for kind in LAGS}
     per_client: list[int] = []
     client_cpu: list[float] = []
     wall = args.seconds - args.warmup
@@ -329,15 +352,17 @@ def report(args: argparse.Namespace, results: list[dict[str, Any]], probe: dict[
         for kind, values in lags.items():
             raw = (out.parent / f'{out.name}.{kind}.lags').read_bytes()
             values.frombytes(raw)
-    delivered = sum(counts.values()) / wall
-    everything = lags['job_update'] + lags['job_progress']
+    delivered = (sum(counts.values()) - counts['snapshots']) / wall
+    everything = lags['job_update'] + lags['progress']
 
     n_clients = args.sse + args.ws
     server_cpu, loop_cpu = probe['server_cpu'], probe['loop_cpu']
     others = probe['machine_busy'] - server_cpu - sum(client_cpu)
     how = 'as fast as they can' if not args.rate else f'{args.rate:,.0f} times a second each'
+    mode = 'single job_progress messages (?progress=single)' if args.single else 'job_progress_batch frames'
     print(f'\nStream fan-out: {args.jobs} jobs call ctx.advance() {how} for {args.seconds:g} s; {args.sse} SSE + '
-          f'{args.ws} WebSocket clients in {len(clients)} process(es); streams measured over the last {wall:g} s.')
+          f'{args.ws} WebSocket clients in {len(clients)} process(es) asking for {mode}; streams measured over the '
+          f'last {wall:g} s.')
     print(f'Server: {probe["loop"]}, switch interval {probe["switch_interval"] * 1000:g} ms; submitting and starting '
           f'the jobs and connecting the clients took {probe["setup_seconds"]:.1f} s.')
     print(f'Machine: {os.cpu_count()} cores, shared by the server, the clients, this script and anything else '
@@ -345,13 +370,15 @@ def report(args: argparse.Namespace, results: list[dict[str, Any]], probe: dict[
     print_table(('measure', 'value'), [
         ('advance() calls (all jobs)', f'{calls:,}'),
         ('progress reports/s accepted', f'{reports:,.0f}'),
-        ('events/s delivered (all clients)', f'{delivered:,.0f}'),
-        ('  job_progress / job_update / other per s',
-         ' / '.join(f'{counts[k] / wall:,.0f}' for k in ('job_progress', 'job_update', 'other'))),
+        ('messages/s delivered (all clients)', f'{delivered:,.0f}'),
+        ('  job_progress_batch / job_progress / job_update / other per s',
+         ' / '.join(f'{counts[k] / wall:,.0f}' for k in ('job_progress_batch', 'job_progress', 'job_update', 'other'))),
+        ('  job snapshots per batch frame', f'{counts["snapshots"] / counts["job_progress_batch"]:,.1f}'
+         if counts['job_progress_batch'] else '-'),
         ('  per client per s: min / median / max', f'{min(per_client) / wall:,.1f} / '
                                                     f'{percentile(per_client, 50) / wall:,.1f} / '
                                                     f'{max(per_client) / wall:,.1f}' if per_client else '-'),
-        ('  job_progress per job per client per s', f'{counts["job_progress"] / wall / n_clients / args.jobs:.2f}'
+        ('  progress snapshots per job per client per s', f'{counts["snapshots"] / wall / n_clients / args.jobs:.2f}'
          if n_clients else '-'),
         ('bus: messages put into subscriber queues', f'{probe["bus_delivered"]:,}'),
         ('bus: subscriptions still open after the clients closed',
@@ -361,22 +388,22 @@ def report(args: argparse.Namespace, results: list[dict[str, Any]], probe: dict[
          f'{probe["server_cpu_wait"] * 100:.0f} / {probe["loop_cpu_wait"] * 100:.0f}'),
         ('  event loop neither running nor runnable % (GIL or idle)',
          f'{max(1 - loop_cpu - probe["loop_cpu_wait"], 0) * 100:.0f}'),
-        ('  event-loop CPU per delivered event (us)', f'{loop_cpu / delivered * 1e6:,.0f}' if delivered else '-'),
+        ('  event-loop CPU per delivered message (us)', f'{loop_cpu / delivered * 1e6:,.0f}' if delivered else '-'),
         ('client CPU % per process', ' '.join(f'{c * 100:.0f}' for c in client_cpu)),
         ('other processes on the machine, CPU %', f'{max(others, 0) * 100:.0f}'),
     ], title='Throughput')
 
     rows = []
     for name, values in (('job_update: now - event.at', lags['job_update']),
-                         ('job_progress: now - bus stamp', lags['job_progress']),
+                         ('progress, per job snapshot: now - at', lags['progress']),
                          ('all messages with a stamp', everything),
                          ('server loop: 10 ms timer lateness', probe['timer_lag']),
                          ('server loop: call_soon_threadsafe', probe['handoff_lag'])):
         rows.append((name, f'{len(values):,}', ms(percentile(values, 50)), ms(percentile(values, 99)),
                      ms(max(values) if len(values) else None)))
     print_table(('lag (ms)', 'samples', 'p50', 'p99', 'max'), rows, title='Lag')
-    if not lags['job_progress']:
-        print('(no job_progress message carried a stamp: their lag is not measured)')
+    if not lags['progress']:
+        print('(no progress message carried a stamp: its lag is not measured)')
     expected = wall / PROBE_SECONDS
     if len(probe['timer_lag']) < 0.5 * expected:
         print(f'(the 10 ms timer ran {len(probe["timer_lag"])} times instead of ~{expected:.0f}: the event loop was '
@@ -386,6 +413,8 @@ def report(args: argparse.Namespace, results: list[dict[str, Any]], probe: dict[
     stalled = sum(PROBE_SECONDS + lag for lag in timer if lag > TARGET_P99_SECONDS)
     tiled = sum(PROBE_SECONDS + lag for lag in timer)
     loop_p99 = percentile(timer, 99)
+    progress_p99 = percentile(lags['progress'], 99)
+    progress_goal = TARGET_PROGRESS_P99[n_clients > 10]
     print(f'event loop: ticks cover {tiled:.1f} s of the {wall:g} s window; {stalled / max(tiled, 1e-9):.1%} of it '
           f'in ticks more than {TARGET_P99_SECONDS * 1000:.0f} ms late')
     print_table(('target', 'value', 'goal', 'result'), [
@@ -393,6 +422,8 @@ def report(args: argparse.Namespace, results: list[dict[str, Any]], probe: dict[
          verdict(reports >= TARGET_REPORTS)),
         ('event-loop lag p99 (ms), 10 ms timer', ms(loop_p99), f'<= {TARGET_P99_SECONDS * 1000:.0f}',
          verdict(loop_p99 is not None and loop_p99 <= TARGET_P99_SECONDS)),
+        (f'progress delivery p99 (ms), {n_clients} clients', ms(progress_p99), f'<= {progress_goal * 1000:,.0f}',
+         verdict(progress_p99 is not None and progress_p99 <= progress_goal)),
     ], title='Targets')
     busy = [c for c in client_cpu if c > 0.85]
     if busy:
@@ -419,6 +450,9 @@ def main() -> None:
     parser.add_argument('--client-procs', type=int, default=2, help='processes the clients are spread over')
     parser.add_argument('--rate', type=float, default=0,
                         help='advances/s per job, in bursts every 50 ms (default 0: as fast as it can)')
+    parser.add_argument('--single', action='store_true',
+                        help='the clients ask for ?progress=single (one job_progress message per job, as before '
+                             'batching) instead of job_progress_batch frames')
     parser.add_argument('--nice', type=int, default=0,
                         help='experiment: each job raises the nice value of its own thread by this much')
     parser.add_argument('--switch-interval', type=float,
