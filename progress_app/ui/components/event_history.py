@@ -1,19 +1,18 @@
 """A job's History card: its events in words, newest first, followed as they are stored (a Retry's new attempt
-appears without a reload; the recorder writes events a moment after they happen, so the card asks for the ones
-after the last it has rather than reading once when the status changes)."""
+appears without a reload). The page asks it to load the events after the last it has when the job's state
+changes (`load_soon`), and on the shared clock while progress events are shown (they are stored as the job goes)."""
 
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from nicegui import run, ui
+from nicegui import background_tasks, run, ui
 
 from progress_app.errors import NotFound
 from progress_app.runtime.service import JobService
 from progress_app.ui import format as fmt
 
-POLL_SECONDS = 1.0
 COLUMNS = [
     {'name': 'seq', 'label': '#', 'field': 'seq', 'align': 'right', 'classes': 'gt-xs', 'headerClasses': 'gt-xs'},
     {'name': 'at', 'label': 'Time', 'field': 'at', 'align': 'left'},
@@ -76,11 +75,17 @@ class EventHistory:
             self.show_progress = ui.switch('Progress events', on_change=self._show).props('dense')
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='seq').classes('w-full').props(
             'flat dense :rows-per-page-options="[15, 50, 0]"')
-        self.timer = ui.timer(POLL_SECONDS, self.load)
+        self.load_soon()
 
     def load_soon(self) -> None:
-        """Ask for new events now (the status changed), not at the next poll."""
-        ui.timer(0, self.load, once=True)
+        """Read the events stored since the last one shown (the job's state changed)."""
+        if not self.loading:
+            background_tasks.create(self.load(), name=f'history of job {self.job_id}')
+
+    def tick(self) -> None:
+        """The shared clock: progress events, when shown, are stored as the job goes."""
+        if self.show_progress.value:
+            self.load_soon()
 
     async def load(self) -> None:
         if self.loading:

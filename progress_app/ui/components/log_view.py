@@ -1,10 +1,14 @@
-"""A live tail of a job's log: follows new lines, can hold still (the new lines wait), and downloads."""
+"""A live tail of a job's log: follows new lines, can hold still (the new lines wait), and downloads.
+
+The page says when to look for new lines (`poll_soon`: as the job moves, and on the shared clock); the view reads
+at most every POLL_SECONDS and never twice at once."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
-from nicegui import run, ui
+from nicegui import background_tasks, run, ui
 
 from progress_app.errors import NotFound
 from progress_app.runtime.service import JobService
@@ -31,16 +35,29 @@ class LogView:
         self.log = ui.log(max_lines=MAX_LINES).classes('w-full h-80 mono text-xs')
         # A job that has not written a line has no log file yet (its start and end are in its history).
         self.empty = ui.label('The job has written no log lines so far.').classes('text-xs muted')
-        self.timer = ui.timer(POLL_SECONDS, self.poll)
+        self.reading = False
+        self.read_at = 0.0
+        self.gone = False
+        self.poll_soon()
+
+    def poll_soon(self) -> None:
+        """Look for new lines, unless a read is under way or the last one was less than POLL_SECONDS ago."""
+        now = time.monotonic()
+        if self.reading or self.gone or now - self.read_at < POLL_SECONDS:
+            return
+        self.reading, self.read_at = True, now
+        background_tasks.create(self.poll(), name=f'log of job {self.job_id}')
 
     async def poll(self) -> None:
         try:
             read = await run.io_bound(self.service.log, self.job_id, self.offset or 0,
                                       TAIL_BYTES if self.offset is None else None)
         except NotFound:  # the job was removed while the page was open
-            self.timer.deactivate()
+            self.gone = True
             self.on_gone()
             return
+        finally:
+            self.reading = False
         if read is None:  # the page is going away
             return
         first = self.offset is None

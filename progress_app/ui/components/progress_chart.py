@@ -127,7 +127,6 @@ class ProgressChart:
             self.chart = ui.echart(chart_options(line)).classes('w-full h-64 progress-chart')
             self.summary = ui.label().classes('muted')
         self._show(job)
-        self.timer = ui.timer(1.0, self.tick)
 
     @property
     def points(self) -> list[list[Any]]:

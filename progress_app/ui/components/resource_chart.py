@@ -42,7 +42,7 @@ def chart_options() -> dict[str, Any]:
 
 
 class ResourceChart:
-    """The card; `timer` ticks it once a second from `snapshot()` (the job's JSON)."""
+    """The card; the page ticks it once a second (the app measures about that often) from `snapshot()`."""
 
     def __init__(self, snapshot: Callable[[], dict[str, Any]]) -> None:
         self.snapshot = snapshot
@@ -55,7 +55,6 @@ class ResourceChart:
             self.empty = ui.label('No samples yet: the app measures running jobs about once a second.').classes(
                 'muted text-sm')
         self.tick()
-        self.timer = ui.timer(1.0, self.tick)
 
     @staticmethod
     def _fact(name: str) -> ui.label:

@@ -1,20 +1,31 @@
-"""`/`: every job at a glance, live. One table refreshed by one timer, paged on the server, so it stays smooth
-with thousands of jobs (the UI reads only the rows in view)."""
+"""`/`: every job at a glance, live. One table paged on the server, so it stays smooth with thousands of jobs.
+
+Pushed, not polled (ui/live.py): the rows in view follow their live jobs as the bus publishes them, and the list
+is read from the database only when its shape may have changed (a job added, removed or changing status, another
+filter or page), once for all the tabs showing the same view (ui/listings.py).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from functools import partial
 from typing import Any
 
-from nicegui import run, ui
+from nicegui import background_tasks, ui
 
 from progress_app.domain.status import ACTIVE_NAMES
+from progress_app.runtime import Job, Message
 from progress_app.runtime.service import JobService
 from progress_app.ui import external, rows
 from progress_app.ui.components import job_actions
 from progress_app.ui.components.job_card import CARD_SLOT, action_buttons
+from progress_app.ui.listings import Loaded
+from progress_app.ui.live import Page, feed_of
 from progress_app.ui.theme import STATUS_COLORS, STATUS_ICONS, frame
 
-REFRESH_SECONDS = 0.3
+READ_SECONDS = 0.2
+"""While jobs keep changing status, a tab reads its list at most this often."""
 BULK_ACTIONS = ('start', 'pause', 'resume', 'retry', 'cancel', 'remove')  # offered where a selected job allows it
 PAGE_SIZES = [25, 50, 100]
 # Quasar draws one button per page unless told otherwise: 4,000 of them for 100,000 jobs, which kept Chromium busy
@@ -91,11 +102,17 @@ globalThis.Vue = {...vue, h: (type, ...rest) => {
 </script>'''
 
 
-class Dashboard:
+class Dashboard(Page):
     def __init__(self, service: JobService) -> None:
         self.service = service
         self.kinds = {k['name']: k for k in service.kinds()}
         self.icons = {name: k['icon'] for name, k in self.kinds.items()}
+        self.pausable = {name: k['pausable'] for name, k in self.kinds.items()}
+        self.feed = feed_of(service)
+        self.listings = self.feed.listings
+        self.reading = False  # a read of the list is under way
+        self.read_again = False  # ...and the shape changed meanwhile: read once more when it is done
+        self.shown: dict[int, int] = {}  # job id → its row's place in the table
         self.filter = 'All'
         self.kind: str | None = None
         self.search = ''
@@ -148,7 +165,8 @@ class Dashboard:
                 self.pager = ui.pagination(1, 1, direction_links=True, on_change=lambda e: self._set_page(e.value))
                 self.pager.props(f'max-pages={PAGE_BUTTONS} boundary-numbers')
         self._show_bulk()
-        ui.timer(REFRESH_SECONDS, self.refresh)
+        self.read_soon()
+        self.feed.add(self)
 
     def _stats(self) -> None:
         self.stat_labels: dict[str, ui.label] = {}
@@ -174,21 +192,85 @@ class Dashboard:
         self.pager.value = 1
         self.table.selected = []
         self._show_bulk()
-        ui.timer(0, self.refresh, once=True)
+        self.read_soon()
 
     def _set_page(self, page: int) -> None:
         self.page = page
-        ui.timer(0, self.refresh, once=True)
+        self.read_soon()
 
-    async def refresh(self) -> None:
-        loaded = await run.io_bound(self._load)
-        if loaded is None:  # the page is going away
+    # -- pushed: the feed calls these on the event loop ----------------------------------------------------------
+    def changed(self, state: list[Message], moved: dict[int, Job]) -> bool:
+        if state:  # a job added, removed or changing status: the list's shape may have changed
+            self.listings.changed()
+            self.read_soon()
+        shown = [job for job_id, job in moved.items() if job_id in self.shown]
+        if shown:
+            self._update_rows(shown)
+        return bool(state or shown)
+
+    def tick(self, now: float) -> None:
+        """Elapsed times and ETAs go on without news from the jobs."""
+        live = [job for job_id in self.shown if (job := self.service.live_job(job_id)) is not None
+                and job.status.value in ACTIVE_NAMES]
+        if live:
+            self._update_rows(live)
+
+    def refresh(self) -> None:
+        self.read_soon()
+
+    def _update_rows(self, jobs: list[Job]) -> None:
+        table_rows = list(self.table.rows)
+        for job in jobs:
+            place = self.shown.get(job.id)
+            if place is not None:
+                table_rows[place] = self._row(job.snapshot())
+        self.table.rows = table_rows
+
+    def _now(self, item: dict[str, Any]) -> dict[str, Any]:
+        """A listed job as it is now: the list may have been read a while ago for another tab, and a running job
+        has moved since."""
+        job = self.service.live_job(item['id']) if item['status'] == 'running' else None
+        return item if job is None or job.status.value != 'running' else job.snapshot()
+
+    def _row(self, job: dict[str, Any]) -> dict[str, Any]:
+        return rows.row(job, self.icons, STATUS_COLORS, self.pausable.get(job['kind'], True))
+
+    def read_soon(self) -> None:
+        """Read the list again (shared with the other tabs showing this view); once more after a read under way."""
+        if self.reading:
+            self.read_again = True
             return
+        self.reading = True
+        background_tasks.create(self._read(), name='dashboard list')
+
+    async def _read(self) -> None:
+        try:
+            while True:
+                self.read_again = False
+                view = (self.filter, self.kind, self.search, self.page, self.page_size)
+                started = time.monotonic()
+                loaded = await self.listings.get(view, partial(self._load, *view))
+                if loaded is None:  # the app is going away
+                    return
+                if view == (self.filter, self.kind, self.search, self.page, self.page_size):
+                    self._show(loaded)
+                if not self.read_again:
+                    return
+                # jobs keep changing status (a burst of starts): the list is read at most every READ_SECONDS
+                await asyncio.sleep(max(0.0, started + READ_SECONDS - time.monotonic()))
+        finally:
+            self.reading = False
+
+    def refresh_now(self) -> None:
+        """Read the list again now (after an action of this tab's)."""
+        self.listings.changed()
+        self.read_soon()
+
+    def _show(self, loaded: Loaded) -> None:
         listing, stats = loaded
         self.total = listing['total']
-        pausable = {name: k['pausable'] for name, k in self.kinds.items()}
-        self.table.rows = [rows.row(job, self.icons, STATUS_COLORS, pausable.get(job['kind'], True))
-                           for job in listing['items']]
+        self.table.rows = [self._row(self._now(job)) for job in listing['items']]
+        self.shown = {job['id']: place for place, job in enumerate(listing['items'])}
         self._show_empty(listing['total'] == 0)
         if listing['unreadable'] != self.damaged_shown:
             self._show_damaged(listing['unreadable'])
@@ -219,7 +301,7 @@ class Dashboard:
 
     async def _act_on(self, job_id: int, action: str) -> None:
         if await job_actions.perform(self.service, job_id, action):
-            await self.refresh()
+            self.refresh_now()
 
     def _show_empty(self, empty: bool) -> None:
         self.table.set_visibility(not empty)
@@ -230,9 +312,9 @@ class Dashboard:
             'Pick what to run under New job, or submit one over the HTTP API.'
         self.empty_button.set_visibility(not filtered)
 
-    def _load(self) -> tuple[dict[str, Any], dict[str, int]]:
-        listing = self.service.list(status=FILTERS[self.filter], kind=self.kind, search=self.search,
-                                    limit=self.page_size, offset=(self.page - 1) * self.page_size, running_first=True)
+    def _load(self, filter: str, kind: str | None, search: str, page: int, page_size: int) -> Loaded:
+        listing = self.service.list(status=FILTERS[filter], kind=kind, search=search, limit=page_size,
+                                    offset=(page - 1) * page_size, running_first=True)
         return listing, self.service.stats()
 
     async def _act(self, event: Any) -> None:
@@ -257,7 +339,7 @@ class Dashboard:
         await job_actions.perform_many(self.service, ids, action)
         self.table.selected = []
         self._show_bulk()
-        await self.refresh()
+        self.refresh_now()
 
 
 def create(service: JobService) -> None:

@@ -1,7 +1,8 @@
 """`/jobs/{id}`: one job in full — big progress, stages, live log, history, a chart, params, result, error.
 
-The page reads the live job object on the event loop (one timer); after a reload or a server restart it shows the
-stored state at once and goes live again.
+The page is pushed, not polled: it updates from the live job object when the bus publishes the job (each sampler
+tick while it moves, at once on a state change), and on the shared clock for what changes with time alone
+(ui/live.py). After a reload or a server restart it shows the stored state at once and goes live again.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from nicegui import ui
 
 from progress_app.domain.status import FINISHED_NAMES
 from progress_app.errors import NotFound
-from progress_app.runtime import Job
+from progress_app.runtime import Job, Message
 from progress_app.runtime.service import JobService
 from progress_app.ui import external, rows
 from progress_app.ui import format as fmt
@@ -26,12 +27,11 @@ from progress_app.ui.components.params_form import applicable
 from progress_app.ui.components.progress_chart import ProgressChart
 from progress_app.ui.components.resource_chart import ResourceChart
 from progress_app.ui.components.stages import StageStepper
+from progress_app.ui.live import Page, feed_of
 from progress_app.ui.theme import STATUS_COLORS, frame
 
-REFRESH_SECONDS = 0.2
 
-
-class JobPage:
+class JobPage(Page):
     def __init__(self, service: JobService, job: Job) -> None:
         self.service = service
         self.job_id = job.id
@@ -83,12 +83,37 @@ class JobPage:
                 self.result_box = ui.column().classes('w-full gap-2')
             self.resources = ResourceChart(lambda: self.job.snapshot())  # in the row: grows across, not down
         with ui.card().classes('w-full'):
-            LogView(self.service, self.job_id, on_gone=self._gone)
+            self.log = LogView(self.service, self.job_id, on_gone=self._gone)
         with ui.card().classes('w-full'):
             self.history = EventHistory(self.service, self.job_id)
-        self.refresh()
-        self.timers = [ui.timer(REFRESH_SECONDS, self.refresh), self.chart.timer, self.history.timer,
-                       self.resources.timer]
+        self.show()
+        self.feed = feed_of(self.service)
+        self.feed.add(self)
+
+    # -- pushed: the feed calls these on the event loop ----------------------------------------------------------
+    def changed(self, state: list[Message], moved: dict[int, Job]) -> bool:
+        mine = [message for message in state if (message.get('job') or {}).get('id') == self.job_id]
+        if not mine and self.job_id not in moved:
+            return False
+        if any(message['type'] == 'job_removed' for message in mine):
+            self._gone()
+            return True
+        self.show()
+        if mine:
+            self.history.load_soon()
+        self.log.poll_soon()
+        return True
+
+    def tick(self, now: float) -> None:
+        self.show()  # the elapsed time goes on without news from the job
+        self.chart.tick()
+        self.resources.tick()
+        self.log.poll_soon()
+        self.history.tick()
+
+    def refresh(self) -> None:
+        self.tick(0.0)
+        self.history.load_soon()
 
     @staticmethod
     def _fact(name: str) -> ui.label:
@@ -96,7 +121,8 @@ class JobPage:
             ui.label(name).classes('text-xs uppercase muted tracking-wide')
             return ui.label('—').classes('font-medium mono')
 
-    def refresh(self) -> None:
+    def show(self) -> None:
+        """Show the job as it is now."""
         if self.removed:
             return
         snap = self.job.snapshot()
@@ -173,9 +199,10 @@ class JobPage:
     def _gone(self) -> None:
         """The job was removed (from another tab, a script): say so, rather than go on showing its last state with
         buttons that can no longer work."""
+        if self.removed:
+            return
         self.removed = True
-        for timer in self.timers:
-            timer.deactivate()
+        self.feed.remove(self)
         self.badge.text = 'removed'
         self.badge.props('color=grey-8')
         self.actions.clear()
