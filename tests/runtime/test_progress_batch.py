@@ -166,3 +166,19 @@ def test_watchers_get_every_state_message_and_every_moved_job_beside_batch_strea
         assert calls == [(['job_update'], set(range(1, 300)))]
 
     on_bus(scenario, fan_out_per_second=1.0)
+
+
+def test_following_one_job_drops_the_queued_frame_and_gets_that_jobs_progress_one_by_one():
+    async def scenario(bus: EventBus) -> None:
+        sub = bus.subscribe(batch=True)
+        jobs = [Reporting(1), Reporting(2)]
+        advance(bus, jobs, 1)
+        bus.publish_state(jobs[1], None)
+        await settle()
+        sub.follow(2)
+        assert seen(sub.drain(10)) == [('job_update', {2: 1})]
+        advance(bus, jobs, 2)
+        await settle()
+        assert seen(sub.drain(10)) == [('job_progress', {2: 2})]
+
+    on_bus(scenario)

@@ -59,7 +59,7 @@ class Subscription:
         self.job_id = job_id
         if job_id is not None:
             queued = [slot[0] for slot in self._queue
-                      if slot[0] is not None and slot[0].get('job', {}).get('id') == job_id]
+                      if slot[0] is not None and (slot[0].get('job') or {}).get('id') == job_id]
             self._queue, self._progress, self._latest, self._size = deque(), deque(), {}, 0
             self._pending = self._merged = None
             self._add(queued)
