@@ -75,9 +75,10 @@ class VideoParams(BaseModel):
     segment_seconds: Annotated[int | None, Field(
         ge=0, le=3600, title='Segment length (s)',
         description='A long encode goes in pieces of this much media time: several encode at once, and after a '
-                    'crash or a restart it goes on at the next unfinished piece (default: '
-                    f'{segments.SEGMENT_SECONDS:g} s for videos of {segments.SEGMENTED_FROM_SECONDS:g} s or more; '
-                    '0: always one piece)')] = None
+                    'crash or a restart it goes on at the next unfinished piece (default, for videos of '
+                    f'{segments.SEGMENTED_FROM_SECONDS:g} s or more: a {segments.SEGMENTS_AIMED}th of the video, '
+                    f'{segments.MIN_SEGMENT_SECONDS:g} to {segments.MAX_SEGMENT_SECONDS:g} s; 0: always one piece)')
+                     ] = None
 
     @field_validator('output', 'scale', 'text', 'image', mode='before')
     @classmethod
@@ -263,7 +264,7 @@ def _segment_length(info: ffmpeg.MediaInfo, target: Path, codec: str, asked: int
     if codec == 'copy' or asked == 0 or target.suffix.lower() not in segmented.CONTAINERS or not info.duration:
         return None
     if asked is None:
-        return segments.SEGMENT_SECONDS if info.duration >= segments.SEGMENTED_FROM_SECONDS else None
+        return segments.default_length(info.duration) if info.duration >= segments.SEGMENTED_FROM_SECONDS else None
     return float(asked) if info.duration > asked else None
 
 

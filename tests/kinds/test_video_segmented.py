@@ -163,3 +163,16 @@ def test_a_restart_goes_on_at_the_next_unfinished_segment(make_service, tmp_path
     assert counted_frames(output) == 400 and ffmpeg.probe(output).duration == pytest.approx(16, abs=0.05)
     assert ffmpeg.probe(output).audio_codec == 'aac'
     assert not scratch.parent.exists()
+
+
+def test_on_the_processes_executor_the_segments_are_spread_over_the_workers(make_service, tmp_path):
+    source = make_vfr(tmp_path / 'vfr.mp4')
+    service = make_service(executor='processes', executor_workers=2)
+    job = service.submit('video', {'input': str(source), 'segment_seconds': 2, 'preset': 'veryfast'})
+    done = service.wait(job['id'], ['completed', 'failed'], timeout=90)
+    assert done['status'] == 'completed', done['traceback']
+    output = Path(done['result']['output'])
+    assert done['result']['segments'] == 4 and counted_frames(output) == len(frame_times(source))
+    assert ffmpeg.probe(output).duration == pytest.approx(7.3, abs=0.04)
+    assert (done['current'], done['total']) == (pytest.approx(7.3), pytest.approx(7.3))
+    assert not service.config.job_paths.scratch_dir(job['id']).exists()

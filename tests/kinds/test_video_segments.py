@@ -109,5 +109,8 @@ def test_the_concat_list_places_each_segment_at_its_first_frame():
                                  'duration 4.000000', "file 'it'\\''s.mp4'"]
 
 
-def test_the_defaults_are_a_few_seconds_to_a_minute():
-    assert 2 <= segments.SEGMENT_SECONDS <= 60 <= segments.SEGMENTED_FROM_SECONDS
+def test_the_default_length_is_a_few_seconds_to_a_minute():
+    assert segments.default_length(60) == 5
+    assert segments.default_length(120) == 7.5, 'a 2-minute video: 16 segments'
+    assert segments.default_length(2 * 3600) == 60, 'a 2-hour one: 120 segments of a minute'
+    assert segments.SEGMENTED_FROM_SECONDS >= 60

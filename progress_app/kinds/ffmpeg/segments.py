@@ -21,15 +21,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 
-SEGMENT_SECONDS = 20.0
-"""Media seconds per segment. A crash loses at most the segments in flight (so, ~this much encoding each), and each
-segment starts with a keyframe: at 25 fps, 20 s is 500 frames, twice x264's own keyframe interval, so the extra
-keyframes cost well under 1 % in size. A segment's first frames also cost a seek (decoding from the keyframe
-before it), which is why segments are not much shorter."""
+SEGMENTS_AIMED = 16
+"""A video is cut into about this many segments: a crash loses the segments in flight, a few sixteenths of the
+work at most (a kill at 60 % leaves well under 70 % to do)..."""
+MIN_SEGMENT_SECONDS = 5.0
+"""...but none shorter than this: each segment starts with a keyframe (at 25 fps, 5 s is half x264's own keyframe
+interval: ~1 % bigger files) and a seek (decoding from the keyframe before it: the cost of a short segment)..."""
+MAX_SEGMENT_SECONDS = 60.0
+"""...nor longer than this: a crash of a two-hour encode loses a minute or two of media, not eight."""
 SEGMENTED_FROM_SECONDS = 60.0
 """Inputs shorter than this are encoded in one pass, as before: a restart costs little, and one ffmpeg is fastest."""
 TAIL_SHARE = 0.25
-"""A last segment shorter than this share of SEGMENT_SECONDS is not made: its frames go to the one before."""
+"""A last segment shorter than this share of the segment length is not made: its frames go to the one before."""
 _NO_PTS = -(2**63)  # AV_NOPTS_VALUE, as framecrc prints a packet without a timestamp
 
 
@@ -58,7 +61,12 @@ class Segment:
         return cls(int(index), start, end, float(first), float(span), int(frames), float(seconds))  # type: ignore[arg-type]
 
 
-def plan(times: Sequence[float], length: float = SEGMENT_SECONDS) -> list[Segment]:
+def default_length(duration: float) -> float:
+    """The segment length for a video of `duration` seconds (see SEGMENTS_AIMED)."""
+    return min(MAX_SEGMENT_SECONDS, max(MIN_SEGMENT_SECONDS, duration / SEGMENTS_AIMED))
+
+
+def plan(times: Sequence[float], length: float) -> list[Segment]:
     """Cut a video whose frames have the timestamps `times` (sorted) into segments of about `length` seconds.
 
     Each cut is at the first frame at or after the next multiple of `length` (from the first frame), halfway back
