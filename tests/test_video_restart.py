@@ -35,9 +35,19 @@ def test_a_killed_transcode_goes_on_at_the_next_unfinished_segment(app_process, 
     assert len(done_at_kill) >= 5, done_at_kill
 
     app = app_process('--workers', '1')
-    done = wait_until(lambda: (s := app.job(job_id))['status'] in ('completed', 'failed') and s, timeout=120,
-                      interval=0.05, message='the resumed encode to end')
+    seen: list[dict] = []
+
+    def ended() -> dict | None:
+        seen.append(app.job(job_id))
+        return seen[-1] if seen[-1]['status'] in ('completed', 'failed') else None
+
+    done = wait_until(ended, timeout=120, interval=0.02, message='the resumed encode to end')
     assert done['status'] == 'completed', done['error']
+    encoding = [s for s in seen if s['status'] == 'running' and s['stage'] == 'encode']
+    assert encoding, 'the resumed encode was seen running'
+    # The media of the segments done counts as done: the bar goes on from there, it does not start again at 0.
+    assert min(s['current'] for s in encoding) >= len(done_at_kill) * SECONDS / SEGMENTS - 0.1, encoding[0]
+    assert min(s['progress'] for s in encoding) >= 5 + 90 * len(done_at_kill) / SEGMENTS - 1
     assert done['attempts'] == 2 and done['result']['segments'] == SEGMENTS
 
     log = JobPaths.under(app.data_dir).log_file(job_id).read_text()

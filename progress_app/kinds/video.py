@@ -221,7 +221,9 @@ def video(ctx: JobContext, input: str, output: str | None = None, operation: str
                 margin = max(4, round(min(info.width or 0, info.height or 0) * MARGIN_FRACTION))
                 overlay = ctx.scratch_dir / 'watermark.png'
                 make_overlay(overlay, info, margin=margin, text=text, image=image, font_size=font_size)
-            length = _segment_length(info, target, codec, segment_seconds)
+            # One pass for codec copy, and for an output the segments cannot be joined into by stream copy.
+            fits = codec != 'copy' and target.suffix.lower() in segmented.CONTAINERS
+            length = segments.length_for(info.duration, segment_seconds) if fits else None
             work = None if length is None else segmented.prepare(
                 ctx, input, target, {'codec': codec, 'crf': crf, 'preset': preset, 'scale': scale,
                                      'overlay': None if overlay is None else str(overlay), 'position': position,
@@ -255,17 +257,6 @@ def video(ctx: JobContext, input: str, output: str | None = None, operation: str
             'operation': operation, 'encode_seconds': round(stats.seconds, 3),
             'speed': round(stats.speed, 2) if stats.speed else None, 'download': download,
             'segments': None if work is None else len(work.plan)}
-
-
-def _segment_length(info: ffmpeg.MediaInfo, target: Path, codec: str, asked: int | None) -> float | None:
-    """The segment length of this encode, or None for one pass: `codec` copy, an output container the segments
-    cannot be joined into, one segment's worth of video or less, or (by default) a video shorter than
-    SEGMENTED_FROM_SECONDS."""
-    if codec == 'copy' or asked == 0 or target.suffix.lower() not in segmented.CONTAINERS or not info.duration:
-        return None
-    if asked is None:
-        return segments.default_length(info.duration) if info.duration >= segments.SEGMENTED_FROM_SECONDS else None
-    return float(asked) if info.duration > asked else None
 
 
 def make_overlay(path: Path, info: ffmpeg.MediaInfo, *, margin: int, text: str | None = None,

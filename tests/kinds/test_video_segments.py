@@ -114,3 +114,11 @@ def test_the_default_length_is_a_few_seconds_to_a_minute():
     assert segments.default_length(120) == 7.5, 'a 2-minute video: 16 segments'
     assert segments.default_length(2 * 3600) == 60, 'a 2-hour one: 120 segments of a minute'
     assert segments.SEGMENTED_FROM_SECONDS >= 60
+
+
+def test_short_videos_and_a_zero_length_are_one_pass():
+    assert segments.length_for(59.9, None) is None and segments.length_for(None, None) is None
+    assert segments.length_for(600, None) == 37.5
+    assert segments.length_for(600, 0) is None, '0: one pass whatever the length'
+    assert segments.length_for(7.3, 2) == 2.0, 'a length asked for cuts a short video too'
+    assert segments.length_for(2, 2) is None, 'but not into one segment'

@@ -8,7 +8,8 @@ ffmpeg comes from the `imageio-ffmpeg` wheel (`IMAGEIO_FFMPEG_EXE` overrides it)
 reads what `ffmpeg -i FILE` prints (`probing`). `arguments` builds command lines and holds the checks the params
 validators use. `encode` (`running`) writes to a hidden partial file next to the output and renames it only when
 ffmpeg succeeds: a cancelled, failed or interrupted encode leaves no half-written file behind and never clobbers
-an existing output.
+an existing output. A long encode goes in segments: `segments` plans the cuts (pure), `segmented` runs them side
+by side, checkpointed, and joins them.
 """
 
 from progress_app.kinds.ffmpeg.arguments import (

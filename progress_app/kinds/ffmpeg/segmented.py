@@ -137,9 +137,13 @@ def frame_times(path: Path) -> list[float] | None:
 def run(ctx: JobContext, work: Work) -> EncodeStats:
     """Encode the segments not done yet and the audio, then join them into `work.target`."""
     started = time.monotonic()
+    total = work.seconds
+    ctx.set_total(total, 'seconds')
+    ctx.set_current(sum(s.seconds for s in work.plan if s.index in work.done))  # the bar goes on where it was
+    if work.done:
+        ctx.message(f'checking the {len(work.done)} segments done')
     for leftover in work.folder.glob('.*.partial.*'):  # what a killed ffmpeg was writing
         leftover.unlink(missing_ok=True)
-    work.done = {s.index for s in work.plan if s.index in work.done and work.path(s).exists()}
     for segment in work.plan:  # finished, recorded or not (killed before its checkpoint): taken if it checks out
         path = work.path(segment)
         if path.exists() and segments.check(segment, frame_times(path)) is None:
@@ -150,7 +154,6 @@ def run(ctx: JobContext, work: Work) -> EncodeStats:
     work.audio_done = work.audio_done and work.audio_path.exists()
     ctx.checkpoint(work.record())
     todo = [s for s in work.plan if s.index not in work.done]
-    total = work.seconds
     done_before = sum(s.seconds for s in work.plan if s.index in work.done)
     if work.done:
         origin = work.plan[0].first
@@ -158,7 +161,6 @@ def run(ctx: JobContext, work: Work) -> EncodeStats:
         ctx.log(f'[video] resuming at {at}, {len(work.done)} of {len(work.plan)} segments done')
     else:
         ctx.log(f'[video] encoding in {len(work.plan)} segments of about {work.recipe["length"]:g} s')
-    ctx.set_total(total, 'seconds')
     ctx.set_current(done_before)
     if ctx.distributed:
         _run_mapped(ctx, work, todo)

@@ -66,6 +66,16 @@ def default_length(duration: float) -> float:
     return min(MAX_SEGMENT_SECONDS, max(MIN_SEGMENT_SECONDS, duration / SEGMENTS_AIMED))
 
 
+def length_for(duration: float | None, asked: float | None) -> float | None:
+    """The segment length of an encode of `duration` seconds, or None for one pass: by default (`asked` None) for a
+    video of SEGMENTED_FROM_SECONDS or more; with a length `asked`, when the video is longer than one (0: never)."""
+    if not duration or asked == 0:
+        return None
+    if asked is None:
+        return default_length(duration) if duration >= SEGMENTED_FROM_SECONDS else None
+    return float(asked) if duration > asked else None
+
+
 def plan(times: Sequence[float], length: float) -> list[Segment]:
     """Cut a video whose frames have the timestamps `times` (sorted) into segments of about `length` seconds.
 
