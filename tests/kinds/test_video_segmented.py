@@ -176,3 +176,25 @@ def test_on_the_processes_executor_the_segments_are_spread_over_the_workers(make
     assert ffmpeg.probe(output).duration == pytest.approx(7.3, abs=0.04)
     assert (done['current'], done['total']) == (pytest.approx(7.3), pytest.approx(7.3))
     assert not service.config.job_paths.scratch_dir(job['id']).exists()
+
+
+def test_a_failed_encode_retried_goes_on_at_the_next_unfinished_segment(service, tmp_path, two_at_once):
+    source = make_video(tmp_path / 'clip.mp4', seconds=16, size='320x240', pattern='testsrc2')
+    job = service.submit('video', {'input': str(source), 'preset': 'slow', 'segment_seconds': 2})
+    wait_until(lambda: len(segments_done(service, job['id'])) >= 3, timeout=60, interval=0.005,
+               message='three segments done')
+    away = source.rename(tmp_path / 'away.mp4')  # the next segment's ffmpeg cannot open the input: it fails
+    failed = service.wait(job['id'], ['completed', 'failed'], timeout=60)
+    assert failed['status'] == 'failed' and failed['error_stage'] == 'encode', failed['status']
+    done_before = segments_done(service, job['id'])
+    away.rename(source)  # back, as it was (a rename keeps its size and time): the plan still holds
+
+    service.retry(job['id'])
+    done = finished(service, job['id'], timeout=120)
+    log = service.log(job['id'])[0]
+    resumed = log[log.index('attempt 2 started'):]
+    found = re.search(r'\[video\] resuming at \S+, (\d+) of 8 segments done', resumed)
+    assert found is not None and int(found[1]) >= len(done_before) >= 3, resumed[:2000]
+    encoded_again = set(re.findall(r'segments/\.(\d{5})\.partial\.mp4', resumed))
+    assert not encoded_again & {f'{i:05d}' for i in done_before}, 'no finished segment is redone'
+    assert counted_frames(Path(done['result']['output'])) == 400

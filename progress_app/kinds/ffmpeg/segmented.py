@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import threading
 import time
 from collections import deque
@@ -106,7 +105,7 @@ def prepare(ctx: JobContext, source: str, target: Path, recipe: dict[str, Any], 
                     set(kept['done']), bool(kept['audio_done']), fingerprint)
     else:
         shutil.rmtree(folder, ignore_errors=True)  # another input or recipe: nothing there is of use
-        times = scan(ctx, source)
+        times = frame_times(ctx, source)
         plan = segments.plan(times, length) if times else []
         if len(plan) < 2:
             return None
@@ -116,22 +115,15 @@ def prepare(ctx: JobContext, source: str, target: Path, recipe: dict[str, Any], 
     return work
 
 
-def scan(ctx: JobContext, source: str) -> list[float] | None:
-    """The timestamps of the video frames of `source` (from its packets: nothing is decoded), or None."""
+def frame_times(ctx: JobContext, path: str | Path) -> list[float] | None:
+    """The timestamps of the video frames of `path` (from its packets: nothing is decoded), or None. A child process
+    of the job like its encodes: paused and ended with it."""
     lines: list[str] = []
-    code = ctx.run_process([executable(), '-hide_banner', '-nostdin', '-loglevel', 'error', '-copyts', '-i', source,
+    code = ctx.run_process([executable(), '-hide_banner', '-nostdin', '-loglevel', 'error', '-copyts', '-i', str(path),
                             '-map', '0:v:0', '-c', 'copy', '-f', 'framecrc', '-'],
                            on_line=lambda line, stream: lines.append(line) if stream == 'out' else None,
                            log_output=False)
     return segments.parse_frame_times('\n'.join(lines)) if code == 0 else None
-
-
-def frame_times(path: Path) -> list[float] | None:
-    """The frame timestamps of an encoded segment (None: unreadable)."""
-    done = subprocess.run([executable(), '-hide_banner', '-nostdin', '-loglevel', 'error', '-copyts', '-i', str(path),
-                           '-map', '0:v:0', '-c', 'copy', '-f', 'framecrc', '-'], stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=120, check=False)
-    return segments.parse_frame_times(done.stdout) if done.returncode == 0 else None
 
 
 def run(ctx: JobContext, work: Work) -> EncodeStats:
@@ -146,7 +138,7 @@ def run(ctx: JobContext, work: Work) -> EncodeStats:
         leftover.unlink(missing_ok=True)
     for segment in work.plan:  # finished, recorded or not (killed before its checkpoint): taken if it checks out
         path = work.path(segment)
-        if path.exists() and segments.check(segment, frame_times(path)) is None:
+        if path.exists() and segments.check(segment, frame_times(ctx, path)) is None:
             work.done.add(segment.index)
         else:
             work.done.discard(segment.index)
@@ -191,7 +183,7 @@ def _encode_one(ctx: JobContext, item: dict[str, Any], on_progress: Callable[[En
     # banners would say nothing.
     stats = encode(ctx, item['args'], on_progress=on_progress or _ignore, quiet=True)
     path = Path(item['args'][-1])
-    problem = segments.check(segment, frame_times(path))
+    problem = segments.check(segment, frame_times(ctx, path))
     if problem is not None:
         path.unlink(missing_ok=True)
         raise SegmentFailed(f'segment {segment.index + 1} ({clock(segment.first)}, {segment.frames} frames) came '
