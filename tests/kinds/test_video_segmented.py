@@ -20,9 +20,10 @@ from tests.kinds.test_command import assert_group_gone, proc_state
 from tests.kinds.test_video import finished, leftovers
 
 
-def frame_times(path: Path) -> list[float]:
-    done = subprocess.run([ffmpeg.executable(), '-hide_banner', '-nostdin', '-i', str(path), '-map', '0:v:0', '-c',
-                           'copy', '-f', 'framecrc', '-'], capture_output=True, text=True, timeout=60, check=True)
+def frame_times(path: Path, stream: str = 'v') -> list[float]:
+    """The timestamps of the packets of the first video (or 'a': audio) stream of `path`."""
+    done = subprocess.run([ffmpeg.executable(), '-hide_banner', '-nostdin', '-i', str(path), '-map', f'0:{stream}:0',
+                           '-c', 'copy', '-f', 'framecrc', '-'], capture_output=True, text=True, timeout=60, check=True)
     times = parse_frame_times(done.stdout)
     assert times is not None
     return times
@@ -61,6 +62,7 @@ def assert_same_video(segmented_job: dict, one_pass_job: dict, seconds: float) -
     assert info.duration == pytest.approx(reference.duration, abs=0.04)
     assert info.duration == pytest.approx(seconds, abs=0.05)
     assert (info.video_codec, info.audio_codec) == ('h264', 'aac')
+    assert frame_times(joined, 'a') == pytest.approx(frame_times(whole, 'a'), abs=1e-3), 'the audio in sync'
     for at in (1.0, 2.9, seconds - 0.8):  # inside segments, just after the 2 s join, the end: the same picture
         assert difference(frame_at(joined, at), frame_at(whole, at), (0, 0, 160, 120)) < 4, at
 
