@@ -200,3 +200,25 @@ def test_a_failed_encode_retried_goes_on_at_the_next_unfinished_segment(service,
     encoded_again = set(re.findall(r'segments/\.(\d{5})\.partial\.mp4', resumed))
     assert not encoded_again & {f'{i:05d}' for i in done_before}, 'no finished segment is redone'
     assert counted_frames(Path(done['result']['output'])) == 400
+
+
+def test_progress_adds_up_the_segments_running_side_by_side(service, tmp_path, two_at_once):
+    source = make_video(tmp_path / 'clip.mp4', seconds=16, size='320x240', pattern='testsrc2', audio=False)
+    job = service.submit('video', {'input': str(source), 'preset': 'slow', 'segment_seconds': 2})
+    snaps: list[dict] = []
+
+    def sample() -> bool:
+        snaps.append(service.get(job['id']))
+        return snaps[-1]['status'] in ('completed', 'failed')
+
+    wait_until(sample, timeout=60, interval=0.01)
+    assert snaps[-1]['status'] == 'completed', snaps[-1]['error']
+    encoding = [s for s in snaps if s['status'] == 'running' and s['stage'] == 'encode' and s['total']]
+    assert all(s['total'] == pytest.approx(16) and s['unit'] == 'seconds' for s in encoding)
+    current = [s['current'] for s in encoding]
+    assert current == sorted(current), 'media done never goes back, as segments finish and others start'
+    between = {round(c, 2) for c in current if c % 2 > 0.05}
+    assert between, 'the media time of running segments counts before they finish'
+    assert any(re.fullmatch(r'\d of 8 segments · [12] encoding · .*', s['message']) for s in encoding)
+    progress = [s['progress'] for s in snaps]
+    assert progress == sorted(progress)
