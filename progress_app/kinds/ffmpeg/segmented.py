@@ -1,7 +1,7 @@
 """A long encode in segments: it goes on at the next unfinished segment after a crash, and uses several cores.
 
-    work = prepare(ctx, 'film.mov', target, recipe, length=20)   # None: encode in one pass (see `segments`)
-    stats = run(ctx, work)                                      # the segments, the audio, then the join
+    work = prepare(ctx, 'film.mov', target, recipe, audio='aac', length=20)  # None: encode in one pass instead
+    stats = run(ctx, work)                                                  # the segments, the audio, the join
 
 `prepare` reads the input's frame timestamps and plans the cuts (`segments.plan`); the plan goes into the job's
 checkpoint with the segments done so far, so a restart, a crash or a retry reads it back and encodes only the
@@ -13,7 +13,8 @@ the segments (concat demuxer, `-c copy`) and muxes the audio in; then the scratc
 With the threads executor, PARALLEL_SEGMENTS segments run at once, each an ffmpeg child of the job (pause and
 cancel reach all of them), and the progress adds them up: the finished segments' media time plus each running
 one's. On a Dask executor the segments are `ctx.map` items spread over the cluster's workers; there progress
-counts segments as they finish (a detached item's own progress is dropped).
+counts segments as they finish (a detached item's own progress is dropped), and a pause or a cancel stops new
+segments while those already running on workers run to their end (Dask cannot stop a running task).
 """
 
 from __future__ import annotations
@@ -192,7 +193,7 @@ def _encode_one(ctx: JobContext, item: dict[str, Any], on_progress: Callable[[En
 
 
 def _item(work: Work, segment: Segment) -> dict[str, Any]:
-    recipe = {k: v for k, v in work.recipe.items() if k not in ('length', 'operation')}
+    recipe = {k: v for k, v in work.recipe.items() if k != 'length'}
     seek = max(0.0, (segment.start or 0.0) - work.plan[0].first - SEEK_MARGIN_SECONDS)
     args = segment_args(work.source, work.path(segment), start=segment.start, end=segment.end, seek=seek, **recipe)
     return {'segment': segment.to_list(), 'args': args}
