@@ -26,6 +26,10 @@ from progress_app.ui.theme import STATUS_COLORS, STATUS_ICONS, frame
 
 READ_SECONDS = 0.2
 """While jobs keep changing status, a tab reads its list at most this often."""
+SAME_PLACE = frozenset({'stage', 'progress', 'message', 'stalled', 'unstalled', 'overdue'})
+"""History events that leave the job's status as it was: its row changes, the list does not. The recorder stores a
+progress event for the running jobs in turn (up to 25 a second with hundreds running): read as a change of shape,
+each had every tab read its list again (bench/ui_latency.py)."""
 BULK_ACTIONS = ('start', 'pause', 'resume', 'retry', 'cancel', 'remove')  # offered where a selected job allows it
 PAGE_SIZES = [25, 50, 100]
 # Quasar draws one button per page unless told otherwise: 4,000 of them for 100,000 jobs, which kept Chromium busy
@@ -200,10 +204,13 @@ class Dashboard(Page):
 
     # -- pushed: the feed calls these on the event loop ----------------------------------------------------------
     def changed(self, state: list[Message], moved: dict[int, Job]) -> bool:
-        if state:  # a job added, removed or changing status: the list's shape may have changed
+        if any(not _same_place(message) for message in state):
+            # a job added, removed or changing status: the list's shape may have changed
             self.listings.changed()
             self.read_soon()
-        shown = [job for job_id, job in moved.items() if job_id in self.shown]
+        ids = {job_id for job_id in moved if job_id in self.shown}
+        ids.update(job_id for message in state if (job_id := (message.get('job') or {}).get('id')) in self.shown)
+        shown = [job for job_id in ids if (job := moved.get(job_id) or self.service.live_job(job_id)) is not None]
         if shown:
             self._update_rows(shown)
         return bool(state or shown)
@@ -340,6 +347,12 @@ class Dashboard(Page):
         self.table.selected = []
         self._show_bulk()
         self.refresh_now()
+
+
+def _same_place(message: Message) -> bool:
+    """A state message that changes a job's row but not which jobs the list shows, nor their order or counts."""
+    event = message.get('event')
+    return message['type'] == 'job_update' and event is not None and event.get('type') in SAME_PLACE
 
 
 def create(service: JobService) -> None:
