@@ -76,9 +76,30 @@ def test_the_proc_walk_and_psutil_find_the_same_tree(tmp_path):
 
     shell = subprocess.Popen(['sh', '-c', 'sleep 30 & sleep 30 & wait'], start_new_session=True)
     try:
-        wait_until(lambda: len(usage._proc_tree(shell.pid)[0]) == 3, timeout=5, message='both sleeps')
-        fast, portable = usage._proc_tree(shell.pid), usage._trees({1: shell.pid})[1]
+        wait_until(lambda: len(usage._proc_tree([shell.pid])[0]) == 3, timeout=5, message='both sleeps')
+        fast, portable = usage._proc_tree([shell.pid]), usage._trees({1: [shell.pid]})[1]
         assert set(fast[0]) == set(portable[0]) and fast[1] > 0 and portable[1] > 0
     finally:
         os.killpg(shell.pid, signal.SIGKILL)  # its own group: the sleeps too
         shell.wait()
+
+
+def test_a_job_with_several_children_counts_every_tree(tmp_path):
+    """A segmented video runs several ffmpegs side by side: the job's CPU and memory are all their trees'."""
+    import os
+    import signal
+    import subprocess
+
+    from progress_app.runtime.live import usage
+
+    shells = [subprocess.Popen(['sh', '-c', 'sleep 30 & wait'], start_new_session=True) for _ in range(2)]
+    try:
+        leaders = [shell.pid for shell in shells]
+        wait_until(lambda: len(usage._proc_tree(leaders)[0]) == 4, timeout=5, message='two shells, two sleeps')
+        one = usage._proc_tree(leaders[:1])
+        both, portable = usage._proc_tree(leaders), usage._trees({1: leaders})[1]
+        assert set(both[0]) == set(portable[0]) and set(one[0]) < set(both[0]) and both[1] > one[1]
+    finally:
+        for shell in shells:
+            os.killpg(shell.pid, signal.SIGKILL)
+            shell.wait()

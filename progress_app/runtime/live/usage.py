@@ -54,8 +54,9 @@ class UsageSampler:
             del self._meters[job_id]
         if not jobs:
             return
-        roots = {job.id: job.process_group for job in jobs if job.process_group is not None}
-        trees = ({job_id: _proc_tree(root) for job_id, root in roots.items()} if _PROC_CHILDREN
+        # every child the job runs (a segmented video runs several side by side), each with its own tree
+        roots = {job.id: [popen.pid for popen in job.processes] for job in jobs if job.processes}
+        trees = ({job_id: _proc_tree(leaders) for job_id, leaders in roots.items()} if _PROC_CHILDREN
                  else _trees(roots) if roots else {})
         threads = _thread_times() if any(job.thread_id is not None for job in jobs) else {}
         for job in jobs:
@@ -72,8 +73,8 @@ class UsageSampler:
             job.resources = meter.sample(now, cpu, rss, start or 0.0)
 
 
-def _trees(roots: dict[int, int]) -> dict[int, tuple[dict[int, float], int]]:
-    """Per job (id -> its leader's pid): the CPU seconds of each process of its tree and their summed memory."""
+def _trees(roots: dict[int, list[int]]) -> dict[int, tuple[dict[int, float], int]]:
+    """Per job (id -> its children's pids): the CPU seconds of each process of its tree and their summed memory."""
     children: dict[int, list[int]] = {}
     cpu: dict[int, float] = {}
     for proc in psutil.process_iter(['ppid', 'cpu_times']):
@@ -83,8 +84,8 @@ def _trees(roots: dict[int, int]) -> dict[int, tuple[dict[int, float], int]]:
             times = info['cpu_times']
             cpu[proc.pid] = times.user + times.system
     trees = {}
-    for job_id, root in roots.items():
-        members, todo = {}, [root]
+    for job_id, leaders in roots.items():
+        members, todo = {}, list(leaders)
         while todo:
             pid = todo.pop()
             if pid in cpu and pid not in members:
@@ -98,10 +99,10 @@ def _trees(roots: dict[int, int]) -> dict[int, tuple[dict[int, float], int]]:
     return trees
 
 
-def _proc_tree(root: int) -> tuple[dict[int, float], int]:
-    """Linux: the CPU seconds of each process of the tree under `root` and their summed resident memory."""
+def _proc_tree(leaders: list[int]) -> tuple[dict[int, float], int]:
+    """Linux: the CPU seconds of each process of the trees under `leaders` and their summed resident memory."""
     members: dict[int, float] = {}
-    rss, todo = 0, [root]
+    rss, todo = 0, list(leaders)
     while todo:
         pid = todo.pop()
         if pid in members:
