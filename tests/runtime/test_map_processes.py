@@ -28,7 +28,7 @@ import os
 import time
 from pathlib import Path
 
-from progress_app import JobContext, job_kind
+from progress_app import JobContext, item_context, job_kind
 
 
 def item(task):
@@ -44,6 +44,19 @@ def m_items(ctx: JobContext, calls: str, gate: str, items: int = 12, hold_from: 
     with ctx.stage('work'):
         tasks = [{'n': n, 'calls': calls, 'gate': gate, 'hold_from': hold_from} for n in range(items)]
         return ctx.map(item, tasks, unit='items')
+
+
+def sleeper(task):
+    ctx = item_context()
+    ctx.run_process(['sh', '-c', f"echo $$ >> {task['pids']}; exec sleep 600"], log_output=False)
+    ctx.check()  # a cancelled job's item ends here
+    return task['n']
+
+
+@job_kind('m_children', title='Items with a child process each (test)')
+def m_children(ctx: JobContext, pids: str, items: int = 8) -> list:
+    with ctx.stage('work'):
+        return ctx.map(sleeper, [{'n': n, 'pids': pids} for n in range(items)], unit='items')
 '''
 
 
@@ -123,6 +136,34 @@ def test_a_cancel_stops_the_fan_out(service, tmp_path):
                message=lambda: f"the job to be cancelled; it is {service.get(job['id'])['status']}")
     (tmp_path / 'gate').touch()  # the items in flight may end now
     assert len(calls(side)) < 40, 'the items not started when the job was cancelled never ran'
+
+
+def test_a_cancel_ends_the_child_processes_of_the_items_in_flight(service, tmp_path):
+    """Dask cannot stop a running task: the item's task watches the job's requests and ends its child."""
+    pids_file = tmp_path / 'pids.txt'
+    job = service.submit('m_children', {'pids': str(pids_file)})
+
+    def started() -> list[int]:
+        return [int(pid) for pid in pids_file.read_text().split()] if pids_file.exists() else []
+
+    wait_until(lambda: len(started()) >= 2, TIMEOUT, message=lambda: f'two items in flight: {started()}')
+    children = started()
+    assert all(alive(pid) for pid in children)
+    service.cancel(job['id'])
+    wait_until(lambda: service.get(job['id'])['status'] == 'cancelled', TIMEOUT,
+               message=lambda: f"the job to be cancelled; it is {service.get(job['id'])['status']}")
+    wait_until(lambda: not any(alive(pid) for pid in started()), TIMEOUT,
+               message=lambda: f'the items\' children to end: {[p for p in started() if alive(p)]} still run')
+    assert len(started()) < 8, 'the items not started when the job was cancelled never ran'
+
+
+def alive(pid: int) -> bool:
+    """Running (a zombie, ended and not yet reaped, is not)."""
+    try:
+        with open(f'/proc/{pid}/stat') as stat:
+            return stat.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except FileNotFoundError:
+        return False
 
 
 def test_a_restart_goes_on_with_the_unfinished_items_only(make_service, tmp_path):

@@ -13,10 +13,12 @@ when its result comes back).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import subprocess
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from progress_app.runtime.engine import process
@@ -45,20 +47,27 @@ def item_context() -> JobContext | DetachedContext:
     return getattr(_running, 'ctx', None) or DetachedContext()
 
 
+@contextlib.contextmanager
+def running_as(ctx: Any) -> Iterator[None]:
+    """Make `ctx` what `item_context()` gives the mapped functions this thread runs, for the block."""
+    outer = getattr(_running, 'ctx', None)
+    _running.ctx = ctx
+    try:
+        yield
+    finally:
+        _running.ctx = outer
+
+
 class SequentialMapper:
     """One item after the other, in the job's own thread; pause and cancel act between items (and inside an
     item at its own `item_context().check()` calls)."""
 
     def run(self, ctx: JobContext, fn: Callable[[Any], Any], todo: list[tuple[int, Any]],
             on_done: Callable[[int, Any], None]) -> None:
-        outer = getattr(_running, 'ctx', None)
-        _running.ctx = ctx
-        try:
+        with running_as(ctx):
             for index, item in todo:
                 ctx.check()
                 on_done(index, fn(item))
-        finally:
-            _running.ctx = outer
 
 
 class DetachedContext:
@@ -90,17 +99,29 @@ class DetachedContext:
     def run_process(self, args: str | Sequence[str], *, shell: bool = False, cwd: Any = None,
                     env: dict[str, str] | None = None, on_line: Callable[[str, str], None] | None = None,
                     log_output: bool = True) -> int:
+        self.check()
         popen = process.spawn(args if shell or isinstance(args, str) else [str(a) for a in args], shell=shell,
                               cwd=None if cwd is None else str(cwd), env=env, orphans=None, job_id=0)
+        self._started(popen)
+        try:
+            def handle(line: str, stream: str) -> None:
+                if log_output:
+                    self.log(line)
+                if on_line is not None:
+                    on_line(line, stream)
 
-        def handle(line: str, stream: str) -> None:
-            if log_output:
-                self.log(line)
-            if on_line is not None:
-                on_line(line, stream)
+            process.pump_lines(popen, handle)
+            code = popen.wait()
+        finally:
+            self._ended(popen)
+        self.check()
+        return code
 
-        process.pump_lines(popen, handle)
-        return popen.wait()
+    def _started(self, popen: subprocess.Popen[bytes]) -> None:
+        """A child process began (for a context that controls them)."""
+
+    def _ended(self, popen: subprocess.Popen[bytes]) -> None:
+        """A child process ended."""
 
 
 def frozen(value: Any) -> Any:

@@ -17,6 +17,8 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from progress_app.runtime.executor.item_control import run_controlled
+
 if TYPE_CHECKING:
     from distributed import Future
 
@@ -36,8 +38,9 @@ def run_items(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
 
 
 class DaskMapper:
-    def __init__(self, in_flight: int | None = None) -> None:
+    def __init__(self, in_flight: int | None = None, control: str | None = None) -> None:
         self._in_flight = in_flight  # None: PER_THREAD per worker thread of the cluster
+        self._control = control  # the job's control Variable: a cancel reaches the items running (item_control.py)
 
     def run(self, ctx: JobContext, fn: Callable[[Any], Any], todo: list[tuple[int, Any]],
             on_done: Callable[[int, Any], None]) -> None:
@@ -58,8 +61,10 @@ class DaskMapper:
                 while position < len(todo) and len(running) < limit and not ctx.stop_requested:
                     chunk = todo[position:position + sizes.next(len(todo) - position)]
                     position += len(chunk)
-                    future = client.submit(run_items, fn, [item for _, item in chunk], pure=False,
-                                           key=f'{name}-job{ctx.job_id}-{chunk[0][0]}-{tag}')
+                    items = [item for _, item in chunk]
+                    key = f'{name}-job{ctx.job_id}-{chunk[0][0]}-{tag}'
+                    future = (client.submit(run_items, fn, items, pure=False, key=key) if self._control is None
+                              else client.submit(run_controlled, fn, items, self._control, pure=False, key=key))
                     running[future] = [index for index, _ in chunk]
                 if not running:
                     if position == len(todo):
@@ -85,7 +90,8 @@ class DaskMapper:
             if running:
                 client.cancel(list(running))
         # Only a map that ended waits for a slot again: a stopped or failed job ends at once, without waiting for
-        # the items that were running on this worker (they run to their end; Dask cannot stop a running task).
+        # the items that were running (Dask cannot stop a running task; with a control Variable, they stop their
+        # child processes and end at their next check, item_control.py).
         rejoin()
 
 

@@ -63,7 +63,7 @@ def run_job(payload: dict[str, Any]) -> dict[str, Any]:
     control.start()
     orphans = _orphans(Path(payload['run_dir']), payload['key'])
     ctx = JobContext(job, lifecycle=lifecycle, log=courier, output_dir=Path(payload['output_dir']),  # type: ignore[arg-type]
-                     heartbeat=LoopHeartbeat(), orphans=orphans, mapper=DaskMapper())
+                     heartbeat=LoopHeartbeat(), orphans=orphans, mapper=DaskMapper(control=payload['control']))
     try:
         return {'result': kind.call(ctx, payload['params'])}
     except JobStopped as stop:  # a BaseException: Dask would not hand it back as the task's error
