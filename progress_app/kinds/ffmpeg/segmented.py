@@ -13,8 +13,9 @@ the segments (concat demuxer, `-c copy`) and muxes the audio in; then the scratc
 With the threads executor, PARALLEL_SEGMENTS segments run at once, each an ffmpeg child of the job (pause and
 cancel reach all of them), and the progress adds them up: the finished segments' media time plus each running
 one's. On a Dask executor the segments are `ctx.map` items spread over the cluster's workers; there progress
-counts segments as they finish (a detached item's own progress is dropped), and a pause or a cancel stops new
-segments while those already running on workers run to their end (Dask cannot stop a running task).
+counts segments as they finish (a detached item's own progress is dropped); a cancel ends the ffmpeg of every
+segment running on a worker (runtime/executor/item_control.py), and a pause starts no new segment and lets those
+running finish (at most a segment's length, 60 s) before the job shows as paused.
 """
 
 from __future__ import annotations
