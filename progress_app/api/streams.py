@@ -127,8 +127,7 @@ async def all_events(service: Service, request: Request,
     """SSE of all jobs. Reconnect with `Last-Event-ID` to get what you missed (from the history) before live events.
     Progress comes batched: one `job_progress_batch` frame per tick with every job that moved (a slow reader skips
     to the newest); `?progress=single` keeps one `job_progress` message per job."""
-    sub = service.subscribe(maxsize=2000)
-    sub.batch = progress == 'batch'
+    sub = service.subscribe(maxsize=2000, batch=progress == 'batch')
     after = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
     missed = await run.io_bound(replay, service, after) if after is not None else []
 
@@ -196,8 +195,7 @@ async def websocket(ws: WebSocket) -> None:
         await ws.send_json({'type': 'error', 'message': _bad_mode(progress)})
         await ws.close(code=1008, reason='bad progress mode')
         return
-    sub = service.subscribe(maxsize=2000)
-    sub.batch = progress == 'batch'
+    sub = service.subscribe(maxsize=2000, batch=progress == 'batch')
     lock = asyncio.Lock()  # replies and live events share the socket
     sender = asyncio.create_task(_send_all(ws, sub, lock))
     try:

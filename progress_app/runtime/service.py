@@ -94,10 +94,11 @@ class JobService:
 
     # -- live --------------------------------------------------------------------------------------------------
     def subscribe(self, accept: Callable[[Message], bool] | None = None, maxsize: int = 1000, *,
-                  job_id: int | None = None, progress: bool = True) -> Subscription:
+                  job_id: int | None = None, progress: bool = True, batch: bool = False) -> Subscription:
         """Live messages of all jobs (or of `job_id`'s); call on the event loop, iterate with `async for`.
-        `progress=False`: no `job_progress` messages; `accept`: any other filter."""
-        return self._engine.bus.subscribe(accept, maxsize, job_id=job_id, progress=progress)
+        `progress=False`: no progress messages or frames; `batch`: all jobs' progress in one `job_progress_batch`
+        frame per flush (see bus.py); `accept`: any other filter."""
+        return self._engine.bus.subscribe(accept, maxsize, job_id=job_id, progress=progress, batch=batch)
 
     def watch(self, watcher: Callable[[list[Message], dict[int, Job]], None]) -> Callable[[], None]:
         """Call `watcher(state_messages, moved_jobs)` on the event loop each time the bus flushes (each sampler tick
