@@ -418,6 +418,13 @@ def report(args: argparse.Namespace, results: dict[str, dict[str, Any]]) -> None
           'others: every other process on the machine (not this app, Chromium or this script) — with '
           f'{os.cpu_count()} cores, much more than 0 means the numbers are skewed by other work.\n'
           'reloads: page reloads / socket disconnects in the window. clock: page clock - Python clock.')
+    if 'dashboard' in results:
+        base = results['dashboard']['baseline']['server']
+        shares = ', '.join(f"{label(name, args)} +{pct(results[name]['cpu']['server'] - base)}"
+                           for name in ('dashboard', 'dashboards') if name in results)
+        print(f'server CPU of the pages (over the load alone, {pct(base)} %): {shares} % of a core. The targets are\n'
+              'on the whole server, the load included. Ten tabs share one Chromium on these cores: when it cannot\n'
+              "keep up its sockets miss the server's pings (2 s) and drop (reloads), and its latency is Chromium's.")
 
     targets = []
     for name, (p95_goal, cpu_goal) in TARGETS.items():
