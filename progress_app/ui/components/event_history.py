@@ -82,6 +82,10 @@ class EventHistory:
         if not self.loading:
             background_tasks.create(self.load(), name=f'history of job {self.job_id}')
 
+    def shows(self, event: dict[str, Any] | None) -> bool:
+        """Whether the card shows `event` (a stored event of a state message; progress events only when asked)."""
+        return event is not None and (event.get('type') != 'progress' or self.show_progress.value)
+
     def tick(self) -> None:
         """The shared clock: progress events, when shown, are stored as the job goes."""
         if self.show_progress.value:
@@ -100,7 +104,8 @@ class EventHistory:
             self.loading = False
         if new:
             self.events.extend(new)
-            self._show()
+            if any(self.shows(event) for event in new):  # else the table is as it was: nothing to send
+                self._show()
 
     def _show(self) -> None:
         shown = [e for e in self.events if self.show_progress.value or e['type'] != 'progress']

@@ -99,7 +99,7 @@ class JobPage(Page):
             self._gone()
             return True
         self.show()
-        if mine:
+        if any(self.history.shows(message.get('event')) for message in mine):
             self.history.load_soon()
         self.log.poll_soon()
         return True
