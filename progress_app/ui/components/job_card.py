@@ -17,6 +17,10 @@ def action_buttons(size: str) -> str:
         for name, (icon, tip, color) in job_actions.BUTTONS.items())
 
 
+BAR = '''<q-linear-progress :value="props.row.progress / 100" :color="props.row.color" rounded
+       :stripe="props.row.estimated" class="col" style="height: 8px" animation-speed="250"/>'''
+"""A row's progress bar, in the table and in the card (striped: progress by time, an estimate)."""
+
 CARD_SLOT = r'''
 <div class="col-12 col-sm-6 py-1 sm:px-1">
   <q-card flat bordered :class="'job-card status-' + props.row.status">
@@ -33,9 +37,7 @@ CARD_SLOT = r'''
         <q-badge v-if="props.row.stalled" color="orange-9" label="stalled" class="stalled-badge px-2 py-1"/>
       </div>
       <div class="flex items-center no-wrap q-mt-sm" style="gap: 8px">
-        <q-linear-progress :value="props.row.progress / 100" :color="props.row.color" rounded
-                           :stripe="props.row.estimated"
-                           class="col" style="height: 8px" animation-speed="250"/>
+        ''' + BAR + r'''
         <span class="text-xs mono" style="white-space: nowrap">{{ props.row.percent }}</span>
       </div>
       <div v-if="props.row.message" class="text-sm ellipsis q-mt-xs" :title="props.row.message">
