@@ -9,6 +9,13 @@ from nicegui.testing import User
 from progress_app.ui.components.params_form import limits_text
 
 
+def field(user: User, label: str) -> ui.element:
+    """The input so labelled (not a text that happens to contain the label too)."""
+    fields = [element for element in user.find(label).elements if hasattr(element, 'value')]
+    assert fields, f'no field labelled {label!r}'
+    return fields[-1]
+
+
 def set_all(user: User, label: str, value: object) -> None:
     """Set every field so labelled: a page built twice on a busy machine must not leave the one read untouched."""
     for element in user.find(label).elements:
@@ -21,7 +28,7 @@ async def test_form_is_generated_from_the_params_model(user: User):
     await user.should_see('Items')
     await user.should_see('Item seconds')
     await user.should_see('Fail at item')
-    items = user.find('Items').elements.pop()
+    items = field(user, 'Items')
     assert items.value == 100
     assert items.props['hint'] == 'Items to process (1–10,000,000)'  # the model's bounds, in words
 
@@ -62,7 +69,7 @@ async def test_bad_value_shows_the_message_and_creates_nothing(user: User, servi
     set_all(user, 'Items', -5)
     user.find('Start job').click()
     await user.should_see('Please correct the fields marked in red.')
-    assert user.find('Items').elements.pop().error == 'Input should be greater than or equal to 1'
+    assert field(user, 'Items').error == 'Input should be greater than or equal to 1'
     assert service.list()['total'] == 0
     set_all(user, 'Items', 2)  # corrected: the form takes it this time
     user.find('Start job').click()
