@@ -49,8 +49,10 @@ CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--
                  '--disable-component-update', '--disable-sync', '--no-first-run']
 TICKS = os.sysconf('SC_CLK_TCK')
 MAX_WORKERS = 256  # the app's limit (config.Settings.workers)
-TARGETS = {'job': (0.100, None), 'dashboard': (0.250, 0.15), 'dashboards': (0.250, 0.25)}
-"""p95 seconds, server CPU share of one core (issue 19). 'dashboards': `--tabs` dashboards open at once."""
+TARGETS = {'job': (0.100, None), 'dashboard': (0.250, 0.15), 'dashboards': (None, 0.25)}
+"""p95 seconds, server CPU share of one core (issue 19). 'dashboards': `--tabs` dashboards open at once; the
+issue sets a target for the server's CPU only (their latency is printed: ten tabs in one Chromium on two cores
+measure Chromium)."""
 
 # Installed before the app's own scripts. The observer's callback runs as a microtask right after the DOM changes
 # (before paint); a marker counts once per page load, when it first appears (key: tick number and stamp). The same
@@ -432,8 +434,9 @@ def report(args: argparse.Namespace, results: dict[str, dict[str, Any]]) -> None
             continue
         r = results[name]
         p95 = percentile(r['lags'], 95)
-        targets.append((f'{label(name, args)} p95 (ms)', ms(p95), f'<= {p95_goal * 1000:.0f}',
-                        verdict(p95 is not None and p95 <= p95_goal)))
+        if p95_goal is not None:
+            targets.append((f'{label(name, args)} p95 (ms)', ms(p95), f'<= {p95_goal * 1000:.0f}',
+                            verdict(p95 is not None and p95 <= p95_goal)))
         if cpu_goal is not None:
             targets.append((f'{label(name, args)} server CPU %', pct(r['cpu']['server']), f'<= {cpu_goal * 100:.0f}',
                             verdict(r['cpu']['server'] <= cpu_goal)))
