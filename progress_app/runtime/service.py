@@ -105,6 +105,10 @@ class JobService:
         while jobs move, at once on a state change); returns the function that stops it. For the pages."""
         return self._engine.bus.watch(watcher)
 
+    def focus(self, job_id: int) -> Callable[[], None]:
+        """A page follows `job_id` closely: its changes are looked for more often. Returns the release."""
+        return self._engine.bus.focus(job_id)
+
     def events_after(self, event_id: int) -> list[dict[str, Any]]:
         """All jobs' events with an id above `event_id`, in order, including everything published so far."""
         self._engine.recorder.flush()

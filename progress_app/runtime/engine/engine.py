@@ -78,7 +78,7 @@ class Engine:
         self.repo = Repository(create_db_engine(settings.db_url))
         self.instance = InstanceLock(self.repo.engine)  # held from check_database() or start() until stop()
         self.recorder = Recorder(self.repo, lambda: self.working.values())
-        self.sampler = Sampler(lambda: self.working.values(), self.bus)
+        self.sampler = Sampler(lambda: self.working.values(), self.bus, self.live)
         defaults = {'coalesce': True, 'misfire_grace_time': None}
         # Runs the jobs (and the deferred releases, notifications and retention purge), all in memory.
         self.scheduler = Scheduler(executors={'default': ThreadPoolExecutor(POOL_THREADS)},

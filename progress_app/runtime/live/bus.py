@@ -83,6 +83,8 @@ class EventBus:
         self._held_timer: asyncio.TimerHandle | None = None
         self._scheduled = False
         self._subscribers: set[Subscription] = set()
+        self._focus: dict[int, int] = {}  # job id → how many pages follow it closely
+        self._glimpses: dict[int, Job] = {}  # followed jobs seen moving between two ticks (for the pages)
         self._watchers: list[Callable[[list[Message], dict[int, Job]], None]] = []
         self.delivered = 0
 
@@ -120,6 +122,26 @@ class EventBus:
 
         return unwatch
 
+    def focus(self, job_id: int) -> Callable[[], None]:
+        """Someone follows `job_id` closely (a job page): the sampler looks at it more often. Returns the release."""
+        self._focus[job_id] = self._focus.get(job_id, 0) + 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if not released:
+                released = True
+                if self._focus.get(job_id, 0) <= 1:
+                    self._focus.pop(job_id, None)
+                else:
+                    self._focus[job_id] -= 1
+
+        return release
+
+    def focused(self) -> list[int]:
+        """The jobs a page follows closely (any thread)."""
+        return list(self._focus)
+
     @property
     def _listened(self) -> bool:
         return bool(self._subscribers or self._watchers)
@@ -147,6 +169,15 @@ class EventBus:
                 self._progress[job.id] = (job, time.time())
             self._schedule()
 
+    def publish_glimpse(self, job: Job) -> None:
+        """New counters for a job a page follows closely, seen between two sampler ticks: for the watchers (the
+        pages) only. The streams keep their pace; they get the change at the next tick."""
+        if self._loop is None or not self._watchers:
+            return
+        with self._lock:
+            self._glimpses[job.id] = job
+            self._schedule()
+
     def _schedule(self) -> None:
         if not self._scheduled and self._loop is not None:
             self._scheduled = True
@@ -161,15 +192,15 @@ class EventBus:
 
     def _flush(self) -> None:
         with self._lock:
-            state, progress = self._state, self._progress
-            self._state, self._progress = [], {}
+            state, progress, glimpses = self._state, self._progress, self._glimpses
+            self._state, self._progress, self._glimpses = [], {}, {}
             self._scheduled = False
         subscribers = list(self._subscribers)
         updates: list[Message] = [
             _Shared(type=type, job=job.snapshot(), event=event.to_dict() if event else None)
             for job, event, type in state]
         if self._watchers:
-            moved = {job_id: job for job_id, (job, _at) in progress.items()}
+            moved = glimpses | {job_id: job for job_id, (job, _at) in progress.items()}
             for watcher in list(self._watchers):
                 try:
                     watcher(updates, moved)

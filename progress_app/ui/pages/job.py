@@ -1,8 +1,9 @@
 """`/jobs/{id}`: one job in full — big progress, stages, live log, history, a chart, params, result, error.
 
 The page is pushed, not polled: it updates from the live job object when the bus publishes the job (each sampler
-tick while it moves, at once on a state change), and on the shared clock for what changes with time alone
-(ui/live.py). After a reload or a server restart it shows the stored state at once and goes live again.
+tick while it moves, at once on a state change; the page focuses its job, so the sampler looks at it every 25 ms
+for the pages), and on the shared clock for what changes with time alone (ui/live.py). After a reload or a server
+restart it shows the stored state at once and goes live again.
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ class JobPage(Page):
         self.show()
         self.feed = feed_of(self.service)
         self.feed.add(self)
+        self.unfocus = self.service.focus(self.job_id)
+        ui.context.client.on_delete(self.unfocus)
 
     # -- pushed: the feed calls these on the event loop ----------------------------------------------------------
     def changed(self, state: list[Message], moved: dict[int, Job]) -> bool:
@@ -203,6 +206,7 @@ class JobPage(Page):
             return
         self.removed = True
         self.feed.remove(self)
+        self.unfocus()
         self.badge.text = 'removed'
         self.badge.props('color=grey-8')
         self.actions.clear()
