@@ -13,6 +13,7 @@ killed app's session, the kernel drops its descriptors), so there is never a sta
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -50,6 +51,10 @@ class InstanceLock:
         """Let the next app have the database."""
         connection, self._connection = self._connection, None
         if connection is not None:
+            # Unlocked now, not when the server's backend has exited after the close (asynchronous: an app started
+            # right after this one's stop was refused now and then on a busy machine).
+            with contextlib.suppress(Exception):  # the session may be gone already; its lock went with it
+                connection.execute(text('SELECT pg_advisory_unlock(:key)'), {'key': KEY})
             connection.close()  # the session ends, and its advisory locks with it
         folder, self._folder = self._folder, None
         if folder is not None:
