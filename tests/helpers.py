@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -71,10 +72,24 @@ def gone(proc: psutil.Process) -> bool:
         return True
 
 
+PORTS = range(20_000, 32_000)
+"""Where the apps of the tests listen: below the kernel's ephemeral range (32768-60999), from which a port picked
+with bind(0) comes and from which every process's own listeners (a Dask worker, a scheduler) and outgoing
+connections take theirs. A port picked there was once taken by the app's own Dask worker between the pick and the
+app's bind ('port is in use')."""
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
+    """A port nothing listens on now, outside the ephemeral range (a random one: tests run side by side)."""
+    for _ in range(100):
+        port = random.choice(PORTS)
+        with socket.socket() as s:
+            try:
+                s.bind(('127.0.0.1', port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f'no free port in {PORTS}')
 
 
 class AppProcess:
