@@ -8,10 +8,9 @@ the file picker, within the allowed folders); the engine behind it is private.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ from progress_app.runtime.engine.recovery import job_from_row
 from progress_app.runtime.files.browse import FolderBrowser
 from progress_app.runtime.files.downloads import Download
 from progress_app.runtime.files.uploads import Uploads, uploads_dir
-from progress_app.runtime.live.subscription import Message, Subscription
+from progress_app.runtime.live.side import LiveSide
 from progress_app.runtime.runs import Runs
 from progress_app.runtime.settings.notify import destinations
 from progress_app.runtime.settings.preferences import Preferences, overridden
@@ -42,7 +41,7 @@ STOP_WAIT_SECONDS = 5.0
 PAUSE_WAIT_SECONDS = 2.0
 
 
-class JobService:
+class JobService(LiveSide):
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self.tokens = TokenStore(engine.repo)
@@ -68,20 +67,6 @@ class JobService:
         self._engine.stop(timeout)
         self.schedules.close()
 
-    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Deliver live events on `loop` (call on it, once it runs)."""
-        self._engine.bus.attach(loop)
-        self._engine.heartbeat.start(loop)
-
-    def detach(self) -> None:
-        self._engine.heartbeat.stop()
-        self._engine.bus.detach()
-
-    def end_streams(self) -> None:
-        """End every live subscription (call on the loop as the server begins to stop): open streams finish, so
-        the server does not wait for their clients to hang up."""
-        self._engine.bus.close_all()
-
     def check_database(self) -> None:
         """Claim the database (one app per database) and create or check its schema; raises ProgressAppError (one
         clear line) if it cannot be used."""
@@ -91,32 +76,6 @@ class JobService:
     def config(self) -> Settings:
         """The start-up settings (paths, password, allowed folders given on the command line), for reading."""
         return self._engine.settings
-
-    # -- live --------------------------------------------------------------------------------------------------
-    def subscribe(self, accept: Callable[[Message], bool] | None = None, maxsize: int = 1000, *,
-                  job_id: int | None = None, progress: bool = True, batch: bool = False) -> Subscription:
-        """Live messages of all jobs (or of `job_id`'s); call on the event loop, iterate with `async for`.
-        `progress=False`: no progress messages or frames; `batch`: all jobs' progress in one `job_progress_batch`
-        frame per flush (see bus.py); `accept`: any other filter."""
-        return self._engine.bus.subscribe(accept, maxsize, job_id=job_id, progress=progress, batch=batch)
-
-    def watch(self, watcher: Callable[[list[Message], dict[int, Job]], None]) -> Callable[[], None]:
-        """Call `watcher(state_messages, moved_jobs)` on the event loop each time the bus flushes (each sampler tick
-        while jobs move, at once on a state change); returns the function that stops it. For the pages."""
-        return self._engine.bus.watch(watcher)
-
-    def focus(self, job_id: int) -> Callable[[], None]:
-        """A page follows `job_id` closely: its changes are looked for more often. Returns the release."""
-        return self._engine.bus.focus(job_id)
-
-    def events_after(self, event_id: int) -> list[dict[str, Any]]:
-        """All jobs' events with an id above `event_id`, in order, including everything published so far."""
-        self._engine.recorder.flush()
-        return self._engine.repo.events_after(event_id)
-
-    def live_job(self, job_id: int) -> Job | None:
-        """The job's live object if it is in memory (unfinished or recently finished), for polling on the loop."""
-        return self._engine.live(job_id)
 
     # -- reading -----------------------------------------------------------------------------------------------
     def kinds(self) -> list[dict[str, Any]]:
